@@ -1,0 +1,21 @@
+# Thin wrappers: the real work is in scripts/, which also runs without make (see README).
+PYTHON ?= python3
+VENV_PY := .venv/bin/python
+
+.PHONY: setup run test bench clean
+
+setup:
+	$(PYTHON) scripts/setup.py
+
+run: setup
+	.venv/bin/librarian $(ARGS)
+
+test: setup
+	$(VENV_PY) scripts/test.py $(PYTEST_ARGS)
+
+bench: setup
+	$(VENV_PY) -m bench.indexing
+	$(VENV_PY) -m bench.retrieval ../shared/eval/qa/xquad-en-dev
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""The application facade: one object that opens a library and hands out its services.
+
+The CLI and the GUI talk to this, never to Chroma, SQLite or the models directly. Opening is
+cheap (no model is loaded, no heavy library imported); the embedding model loads on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from desktop_app.core.cancel import CancelToken, ProgressCallback
+from desktop_app.core.models import DocumentInfo, RunSummary, SearchHit
+from desktop_app.core.paths import DataPaths, resolve_data_dir
+from desktop_app.core.settings import Settings
+from desktop_app.services import diagnostics
+from desktop_app.services.catalog import Catalog
+from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, Embedder, resolve_model_path
+from desktop_app.services.ingest import IngestService, ReportCallback
+from desktop_app.services.instance_lock import InstanceLock
+from desktop_app.services.retrieval import Retriever, SearchMode
+from desktop_app.services.vector_store import VectorStore
+
+log = logging.getLogger(__name__)
+
+
+class Library:
+    """An open library (data directory). Holds the single-instance lock while open."""
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.paths = DataPaths(resolve_data_dir(data_dir))
+        self.paths.root.mkdir(parents=True, exist_ok=True)
+        self._lock = InstanceLock(self.paths.lock)
+        self._lock.acquire()
+        try:
+            self.settings = settings or Settings.load(self.paths.settings)
+            self.catalog = Catalog(self.paths.catalog)
+            self.vectors = VectorStore(self.paths.vector_store)
+            self.embedder = embedder or _make_embedder(self.settings)
+            self.ingest = IngestService(self.catalog, self.vectors, self.embedder, self.settings)
+            self.retriever = Retriever(self.catalog, self.vectors, self.embedder)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def close(self) -> None:
+        self.catalog.close()
+        self._lock.release()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- use cases ----------------------------------------------------------------------------
+
+    def index(
+        self,
+        paths: Sequence[str | Path],
+        excludes: Sequence[str] = (),
+        on_report: ReportCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        prune: bool = True,
+    ) -> RunSummary:
+        """Index files and folders incrementally; see IngestService.index."""
+        return self.ingest.index(
+            [Path(p) for p in paths], excludes, on_report, on_progress, cancel, prune
+        )
+
+    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[SearchHit]:
+        return self.retriever.search(query, k or self.settings.search_results, SearchMode(mode))
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.catalog.documents()
+
+    def remove(self, paths: Sequence[str | Path]) -> list[str]:
+        resolved = [str(Path(p).expanduser().resolve()) for p in paths]
+        return self.ingest.remove(resolved)
+
+    def doctor(self) -> dict[str, Any]:
+        info = diagnostics.report(self.paths.root, self.embedder.model_path)
+        info["documents"] = len(self.catalog.documents())
+        info["chunks"] = self.catalog.chunk_count()
+        return info
+
+
+def _make_embedder(settings: Settings) -> Embedder:
+    path = resolve_model_path(settings.embedding_model)
+    if settings.embedding_scripts is not None:
+        scripts: frozenset[str] | None = frozenset(settings.embedding_scripts) or None
+    else:
+        scripts = DEFAULT_MODEL_SCRIPTS if not settings.embedding_model else None
+    return Embedder(path, settings.embedding_batch_size, scripts)

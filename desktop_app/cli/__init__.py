@@ -1,0 +1,1 @@
+"""The `librarian` command line: a headless front end over the application facade."""

@@ -1,0 +1,208 @@
+"""Entry point of the `librarian` command (and `python -m desktop_app`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from desktop_app import __version__
+from desktop_app.core.cancel import CancelToken
+from desktop_app.core.models import Outcome
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # the command could not do its job (store unreadable, data dir in use, ...)
+EXIT_USAGE = 2  # the user asked for something impossible (missing path, bad option)
+EXIT_INTERRUPTED = 130
+
+
+class UserError(Exception):
+    """A mistake in what the user asked: one line on stderr, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="librarian", description="Chat with your own documents, fully offline."
+    )
+    parser.add_argument("--version", action="version", version=f"librarian {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the library lives (default: $LIBRARIAN_DATA_DIR or the user data folder)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add files and folders to the library (incremental)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help=".gitignore-style pattern to leave out (repeatable)",
+    )
+    p.add_argument("--no-prune", action="store_true", help="keep documents deleted from disk")
+    p.add_argument("--json", action="store_true", help="print one JSON object per file")
+
+    p = sub.add_parser("search", help="find passages (hybrid dense + lexical search)")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5, metavar="N", help="number of passages (default 5)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("docs", help="list the documents in the library")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="remove documents from the library (not from disk)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+
+    p = sub.add_parser("doctor", help="versions, paths, models and compute back-end")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return _dispatch(args)
+    except UserError as exc:
+        print(f"librarian: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("librarian: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.verbose:
+            logging.exception("command failed")
+        print(f"librarian: error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    # Imported here so that `librarian --help` stays instant.
+    from desktop_app.application import Library
+
+    if args.command in ("index", "remove"):
+        missing = [p for p in args.paths if not Path(p).expanduser().exists()]
+        if missing and args.command == "index":
+            raise UserError(f"no such file or folder: {missing[0]}")
+    if args.command == "search" and args.k < 1:
+        raise UserError("-k must be at least 1")
+
+    with Library(args.data_dir) as library:
+        if args.command == "index":
+            return _index(library, args)
+        if args.command == "search":
+            hits = library.search(args.query, args.k, args.mode)
+            if args.json:
+                _print_json([h.as_dict() for h in hits])
+            else:
+                for n, hit in enumerate(hits, start=1):
+                    page = f", page {hit.page}" if hit.page else ""
+                    print(f"[{n}] {hit.path}{page}  (score {hit.score:.4f})")
+                    print("    " + " ".join(hit.text.split())[:400])
+                if not hits:
+                    print("No passages found.", file=sys.stderr)
+            return EXIT_OK
+        if args.command == "docs":
+            docs = library.documents()
+            if args.json:
+                _print_json([d.as_dict() for d in docs])
+            else:
+                for d in docs:
+                    detail = f"{d.pages} pages, " if d.pages else ""
+                    extra = f": {d.reason}" if d.reason and d.status is not Outcome.INDEXED else ""
+                    print(f"{d.status.value:9} {d.path} ({detail}{d.chunks} passages){extra}")
+            return EXIT_OK
+        if args.command == "remove":
+            removed = library.remove(args.paths)
+            for path in removed:
+                print(f"removed {path}", file=sys.stderr)
+            not_found = len(args.paths) - len(removed)
+            if not_found:
+                raise UserError(f"{not_found} of the paths were not in the library")
+            return EXIT_OK
+        if args.command == "doctor":
+            info = library.doctor()
+            if args.json:
+                _print_json(info)
+            else:
+                _print_doctor(info)
+            return EXIT_OK
+    raise UserError(f"unknown command {args.command}")  # pragma: no cover - argparse checks
+
+
+def _index(library: Any, args: argparse.Namespace) -> int:
+    from desktop_app.cli.progress import ProgressPrinter
+
+    printer = ProgressPrinter()
+    cancel = CancelToken()
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print(
+            "\nlibrarian: stopping after the current batch (Ctrl+C again to abort)", file=sys.stderr
+        )
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        summary = library.index(
+            args.paths,
+            args.exclude,
+            printer.report,
+            printer.progress,
+            cancel,
+            prune=not args.no_prune,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        printer.finish()
+    for path in summary.pruned:
+        print(f"pruned    {path} (deleted from disk)", file=sys.stderr)
+    counts = ", ".join(f"{summary.count(s)} {s.value}" for s in Outcome)
+    state = "cancelled" if summary.cancelled else "done"
+    print(
+        f"{state}: {len(summary.reports)} files in {summary.seconds:.1f} s ({counts}"
+        f"{f', {len(summary.pruned)} pruned' if summary.pruned else ''})",
+        file=sys.stderr,
+    )
+    if args.json:
+        _print_json([r.as_dict() for r in summary.reports])
+    return EXIT_INTERRUPTED if summary.cancelled else EXIT_OK
+
+
+def _print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _print_doctor(info: dict[str, Any]) -> None:
+    for key, value in info.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k}: {v if v is not None else 'not installed'}")
+        else:
+            print(f"{key}: {value}")

@@ -1,0 +1,54 @@
+"""Cancellation and progress plumbing shared by every long-running service call."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class Cancelled(Exception):
+    """Raised inside a service when its cancel token was set."""
+
+
+class CancelToken:
+    """A thread-safe stop flag: the GUI sets it, the worker checks it between units of work."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    """A snapshot of an indexing run, sent after each file and each embedded batch."""
+
+    files_total: int
+    files_done: int
+    current_path: str | None
+    chunks_embedded: int
+    elapsed_s: float
+
+    @property
+    def fraction(self) -> float:
+        return self.files_done / self.files_total if self.files_total else 1.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.files_done == 0 or self.files_total == 0:
+            return None
+        rate = self.files_done / max(self.elapsed_s, 1e-6)
+        return (self.files_total - self.files_done) / rate
+
+
+ProgressCallback = Callable[[IndexProgress], None]

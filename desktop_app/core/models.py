@@ -1,0 +1,161 @@
+"""The data types that travel between the layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What happened to one file in an indexing run."""
+
+    INDEXED = "indexed"  # new or changed, now fully in the index
+    UNCHANGED = "unchanged"  # already indexed with the same content: no work done
+    SKIPPED = "skipped"  # readable as a file, but nothing worth indexing (reason says why)
+    FAILED = "failed"  # an unexpected error; the file is left as it was in the index
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """The text of one page (PDF) or of a whole document (formats without pages)."""
+
+    number: int | None  # 1-based, as PDF viewers count; None for formats without pages
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkDraft:
+    """A passage cut from one page, before it has an id or an embedding."""
+
+    page: int | None
+    start: int  # character span in that page's text: text == page_text[start:end]
+    end: int
+    text: str
+    ordinal: int = 0  # position within the document, 0-based
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """What a worker returns for one file: chunks ready to embed, or the reason to skip it."""
+
+    path: str
+    content_hash: str
+    size: int
+    mtime_ns: int
+    format: str
+    title: str = ""
+    pages: int = 0
+    chunks: tuple[ChunkDraft, ...] = ()
+    terms: tuple[str, ...] = ()  # per chunk: its lexical index terms, space-separated
+    skip_reason: str | None = None  # set when the file is reported and not indexed
+    notes: tuple[str, ...] = ()  # partial problems that did not stop indexing
+    failed: bool = False  # skip_reason is an unexpected error, not a property of the file
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """The outcome of one file, as the CLI and the GUI show it."""
+
+    path: str
+    status: Outcome
+    reason: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "status": self.status.value,
+            "reason": self.reason,
+            "pages": self.pages,
+            "chunks": self.chunks,
+        }
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """Totals of an indexing run."""
+
+    reports: list[FileReport] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    def count(self, status: Outcome) -> int:
+        return sum(1 for r in self.reports if r.status is status)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """One file known to the library."""
+
+    path: str
+    status: Outcome  # INDEXED, SKIPPED or FAILED: the last result for this content
+    reason: str | None
+    title: str
+    format: str
+    pages: int
+    chunks: int
+    size: int
+    mtime_ns: int
+    content_hash: str
+    indexed_at: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "status": self.status.value,
+            "reason": self.reason,
+            "title": self.title,
+            "format": self.format,
+            "pages": self.pages,
+            "chunks": self.chunks,
+            "size": self.size,
+            "content_hash": self.content_hash,
+            "indexed_at": self.indexed_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A passage as it sits in the index."""
+
+    id: str
+    doc_id: str
+    path: str
+    title: str
+    ordinal: int
+    page: int | None
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A ranked passage: one chunk, or neighbouring chunks merged into one span."""
+
+    path: str
+    title: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+    score: float
+    chunk_ids: tuple[str, ...]
+    dense_rank: int | None = None  # 1-based rank on each side, for explaining a result
+    lexical_rank: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "title": self.title,
+            "page": self.page,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "score": round(self.score, 6),
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+        }

@@ -1,0 +1,47 @@
+"""Where Librarian keeps its files. One data directory holds everything of one library."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Librarian"
+DATA_DIR_ENV = "LIBRARIAN_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--data-dir wins, then $LIBRARIAN_DATA_DIR, then the platform's user data directory."""
+    chosen = explicit or os.environ.get(DATA_DIR_ENV) or default_data_dir()
+    return Path(chosen).expanduser().resolve()
+
+
+@dataclass(frozen=True, slots=True)
+class DataPaths:
+    root: Path
+
+    @property
+    def vector_store(self) -> Path:
+        return self.root / "vectors"
+
+    @property
+    def catalog(self) -> Path:
+        return self.root / "library.sqlite3"
+
+    @property
+    def settings(self) -> Path:
+        return self.root / "settings.json"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "librarian.lock"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"

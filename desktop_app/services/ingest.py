@@ -1,0 +1,322 @@
+"""Indexing runs: select files, parse them in a child process, embed, store, report.
+
+Parsing (child process) overlaps with embedding (this thread) through a small queue. Files are
+committed in batches: vectors first, then each file's catalog transaction, then the old version's
+vectors are deleted. Chunk ids whose fate a crash could leave open are written down before the
+vector write, so the next run removes the ones the catalog never received. A run killed at any
+point therefore leaves every file either fully indexed or not at all, and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop_app.core.cancel import Cancelled, CancelToken, IndexProgress, ProgressCallback
+from desktop_app.core.chunking import ChunkingOptions
+from desktop_app.core.file_selection import FileSelector
+from desktop_app.core.models import DocumentInfo, FileReport, Outcome, ParsedDocument, RunSummary
+from desktop_app.core.settings import Settings
+from desktop_app.services.catalog import Catalog, chunk_id, document_id
+from desktop_app.services.embeddings import Embedder
+from desktop_app.services.parser_process import ParserProcess
+from desktop_app.services.parsing import ParseOptions, ParseRequest
+from desktop_app.services.vector_store import VectorStore
+
+log = logging.getLogger(__name__)
+
+ReportCallback = Callable[[FileReport], None]
+
+_PENDING_KEY = "pending_vector_ids"
+_QUEUE_DEPTH = 4  # parsed files waiting for the embedder: bounds memory on huge folders
+_END = object()
+
+
+@dataclass(slots=True)
+class _Batch:
+    documents: list[ParsedDocument] = field(default_factory=list)
+    chunks: int = 0
+
+
+class IngestService:
+    def __init__(
+        self, catalog: Catalog, vectors: VectorStore, embedder: Embedder, settings: Settings
+    ) -> None:
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embedder = embedder
+        self.settings = settings
+
+    # -- public API -------------------------------------------------------------------------
+
+    def index(
+        self,
+        roots: Sequence[Path],
+        excludes: Sequence[str] = (),
+        on_report: ReportCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        prune: bool = True,
+    ) -> RunSummary:
+        """Index files and folders; returns when done or cancelled. One bad file never raises."""
+        cancel = cancel or CancelToken()
+        run = _Run(self, on_report, on_progress, cancel)
+        self.recover()
+        roots = [Path(r).expanduser().resolve() for r in roots]
+        selector = FileSelector([*self.settings.exclude_patterns, *excludes])
+        files = [str(p) for p in selector.expand(roots)]
+        if prune:
+            run.summary.pruned = self.prune_missing([r for r in roots if r.is_dir()])
+        run.execute(files)
+        return run.summary
+
+    def remove(self, paths: Sequence[str]) -> list[str]:
+        """Forget documents (the files on disk are not touched)."""
+        doomed = {p: self.catalog.chunk_ids_of(p) for p in paths}
+        removed = self.catalog.remove(list(doomed))
+        self.vectors.delete(cid for p in removed for cid in doomed[p])
+        return removed
+
+    def prune_missing(self, folders: Sequence[Path]) -> list[str]:
+        """Forget documents under `folders` whose files were deleted from disk."""
+        gone = [
+            d.path
+            for f in folders
+            for d in self.catalog.documents_under(f)
+            if not Path(d.path).exists()
+        ]
+        return self.remove(gone)
+
+    def recover(self) -> None:
+        """Remove vectors of an interrupted commit that the catalog never received."""
+        pending = self.catalog.get_meta(_PENDING_KEY)
+        if not pending:
+            return
+        ids = set(json.loads(pending))
+        orphans = ids - self.catalog.existing_chunk_ids(ids)
+        if orphans:
+            log.info("Removing %d vectors left by an interrupted run", len(orphans))
+            self.vectors.delete(orphans)
+        self.catalog.set_meta(_PENDING_KEY, "")
+
+    def parse_options(self) -> ParseOptions:
+        return ParseOptions(
+            max_bytes=self.settings.max_file_mb * 1024 * 1024,
+            tokenizer_file=self.embedder.tokenizer_file,
+            model_scripts=self.embedder.scripts,
+            chunking=ChunkingOptions(
+                max_tokens=self.settings.chunk_max_tokens,
+                overlap_tokens=self.settings.chunk_overlap_tokens,
+            ),
+        )
+
+    # -- one batch ----------------------------------------------------------------------------
+
+    def commit(self, batch: Sequence[ParsedDocument], embeddings: object) -> None:
+        """Store a batch of parsed, embedded files (see the module docstring for the order)."""
+        new_ids: list[str] = []
+        metadatas: list[dict[str, str | int]] = []
+        old_ids: list[str] = []
+        for doc in batch:
+            doc_id = document_id(doc.path, doc.content_hash)
+            old_ids.extend(self.catalog.chunk_ids_of(doc.path))
+            for chunk in doc.chunks:
+                new_ids.append(chunk_id(doc_id, chunk.ordinal))
+                metadatas.append(
+                    {
+                        "doc_id": doc_id,
+                        "path": doc.path,
+                        "page": chunk.page or 0,
+                        "ordinal": chunk.ordinal,
+                    }
+                )
+        self.catalog.set_meta(_PENDING_KEY, json.dumps(new_ids + old_ids))
+        self.vectors.add(new_ids, embeddings, metadatas)
+        for doc in batch:
+            self.catalog.replace_document(doc, document_id(doc.path, doc.content_hash), doc.terms)
+        reused = set(new_ids)
+        self.vectors.delete(cid for cid in old_ids if cid not in reused)
+        self.catalog.set_meta(_PENDING_KEY, "")
+
+
+class _Run:
+    """The state of one indexing run: a parsing thread feeding the embedding loop."""
+
+    def __init__(
+        self,
+        service: IngestService,
+        on_report: ReportCallback | None,
+        on_progress: ProgressCallback | None,
+        cancel: CancelToken,
+    ) -> None:
+        self.service = service
+        self.on_report = on_report
+        self.on_progress = on_progress
+        self.cancel = cancel
+        self.summary = RunSummary()
+        self.started = time.monotonic()
+        self.total = 0
+        self.chunks_embedded = 0
+        self.current: str | None = None
+        self.stopping = threading.Event()  # tells the parsing thread to stop, for any reason
+
+    def should_stop(self) -> bool:
+        return self.cancel.cancelled or self.stopping.is_set()
+
+    def execute(self, files: list[str]) -> None:
+        self.total = len(files)
+        self._progress()
+        parsed: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_DEPTH)
+        producer = threading.Thread(
+            target=self._produce, args=(files, parsed), name="librarian-parse", daemon=True
+        )
+        producer.start()
+        try:
+            self._consume(parsed)
+        except Cancelled:
+            self.summary.cancelled = True
+        finally:
+            self.stopping.set()
+            _drain(parsed, producer)
+            producer.join()
+            self.summary.seconds = time.monotonic() - self.started
+
+    # The producer: decide which files need parsing, parse them in the child process.
+    def _produce(self, files: list[str], out: queue.Queue[object]) -> None:
+        service = self.service
+        parser = ParserProcess(service.parse_options(), service.settings.parse_timeout_s)
+        try:
+            for path in files:
+                if self.should_stop():
+                    break
+                known = service.catalog.document(path)
+                quick = _unchanged_on_disk(path, known)
+                if quick is not None:
+                    out.put(quick)
+                    continue
+                known_hash = (
+                    known.content_hash if known and known.status is Outcome.INDEXED else None
+                )
+                out.put(parser.parse(ParseRequest(path, known_hash), self.should_stop))
+        except Cancelled:
+            pass
+        except Exception as exc:
+            log.exception("parsing thread failed")
+            out.put(exc)
+        finally:
+            parser.close()
+            out.put(_END)
+
+    # The consumer: runs on the caller's thread, embeds and commits.
+    def _consume(self, parsed: queue.Queue[object]) -> None:
+        batch = _Batch()
+        target = max(self.service.settings.embedding_batch_size * 2, 32)
+        finished = False
+        while not finished:
+            block = not batch.documents  # never sit idle on a part-filled batch
+            try:
+                item = parsed.get(block=block, timeout=None if block else 0)
+            except queue.Empty:
+                item = None
+            if item is _END:
+                finished = True
+            elif isinstance(item, Exception):
+                raise item
+            elif isinstance(item, (ParsedDocument, FileReport)):
+                self._accept(item, batch)
+            if batch.documents and (finished or item is None or batch.chunks >= target):
+                self._embed_and_commit(batch)
+                batch = _Batch()
+            self.cancel.raise_if_cancelled()
+
+    def _accept(self, item: ParsedDocument | FileReport, batch: _Batch) -> None:
+        catalog = self.service.catalog
+        if isinstance(item, FileReport):  # decided without parsing: unchanged on disk
+            self._report(item)
+            return
+        doc = item
+        known = catalog.document(doc.path)
+        if doc.failed or doc.skip_reason:
+            status = Outcome.FAILED if doc.failed else Outcome.SKIPPED
+            reason = doc.skip_reason or "unknown error"
+            if not doc.failed or known is None or known.status is not Outcome.INDEXED:
+                # A file that was fine before and fails now for an unexpected reason
+                # (crash, timeout) keeps its indexed version.
+                catalog.record_unindexed(doc, status, reason)
+            self._report(FileReport(doc.path, status, reason, doc.pages))
+        elif not doc.chunks:  # same content hash as the indexed version
+            catalog.touch(doc.path, doc.mtime_ns)
+            assert known is not None
+            self._report(FileReport(doc.path, Outcome.UNCHANGED, None, known.pages, known.chunks))
+        else:
+            batch.documents.append(doc)
+            batch.chunks += len(doc.chunks)
+
+    def _embed_and_commit(self, batch: _Batch) -> None:
+        texts = [c.text for d in batch.documents for c in d.chunks]
+        step = max(self.service.settings.embedding_batch_size * 2, 32)
+        parts = []
+        self.current = batch.documents[0].path
+        for i in range(0, len(texts), step):
+            self.cancel.raise_if_cancelled()
+            parts.append(self.service.embedder.embed_documents(texts[i : i + step]))
+            self.chunks_embedded += len(parts[-1])
+            self._progress()
+        import numpy as np
+
+        self.service.commit(batch.documents, np.concatenate(parts) if len(parts) > 1 else parts[0])
+        for doc in batch.documents:
+            self._report(
+                FileReport(doc.path, Outcome.INDEXED, None, doc.pages, len(doc.chunks), doc.notes)
+            )
+
+    def _report(self, report: FileReport) -> None:
+        self.summary.reports.append(report)
+        self.current = report.path
+        if self.on_report is not None:
+            self.on_report(report)
+        self._progress()
+
+    def _progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(
+                IndexProgress(
+                    files_total=self.total,
+                    files_done=len(self.summary.reports),
+                    current_path=self.current,
+                    chunks_embedded=self.chunks_embedded,
+                    elapsed_s=time.monotonic() - self.started,
+                )
+            )
+
+
+def _unchanged_on_disk(path: str, known: DocumentInfo | None) -> FileReport | None:
+    """Same size and modification time as last time: trust it without reading (as git does)."""
+    if known is None:
+        return None
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    if stat.st_size != known.size or stat.st_mtime_ns != known.mtime_ns:
+        return None
+    if known.status is Outcome.INDEXED:
+        return FileReport(path, Outcome.UNCHANGED, None, known.pages, known.chunks)
+    if known.status is Outcome.SKIPPED:
+        return FileReport(path, Outcome.SKIPPED, known.reason, known.pages)
+    return None  # failed last time: try again
+
+
+def _drain(q: queue.Queue[object], producer: threading.Thread) -> None:
+    """Unblock a producer stuck on a full queue after the consumer stopped."""
+    while producer.is_alive():
+        try:
+            q.get(timeout=0.05)
+        except queue.Empty:
+            pass

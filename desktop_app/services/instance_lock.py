@@ -1,0 +1,56 @@
+"""One Librarian per data directory: two writers would corrupt Chroma's vector index."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+from filelock import FileLock, Timeout
+
+
+class DataDirInUse(RuntimeError):
+    """Another Librarian process holds the data directory."""
+
+
+class InstanceLock:
+    def __init__(self, lock_path: Path) -> None:
+        self._path = lock_path
+        self._pid_path = lock_path.with_suffix(".pid")
+        self._lock = FileLock(str(lock_path), timeout=0)
+
+    def acquire(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire()
+        except Timeout:
+            owner = ""
+            try:
+                owner = f" (process {self._pid_path.read_text().strip()})"
+            except OSError:
+                pass
+            raise DataDirInUse(
+                f"another Librarian{owner} is using the data directory {self._path.parent}; "
+                "close it first, or choose another one with --data-dir"
+            ) from None
+        self._pid_path.write_text(str(os.getpid()))
+
+    def release(self) -> None:
+        if self._lock.is_locked:
+            try:
+                self._pid_path.unlink()
+            except OSError:
+                pass
+            self._lock.release()
+
+    def __enter__(self) -> InstanceLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

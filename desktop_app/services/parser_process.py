@@ -1,0 +1,119 @@
+"""Parsing in a separate process.
+
+Pure-Python PDF parsing holds the GIL for seconds and a pathological file can hang or crash the
+parser. In a child process it overlaps with embedding on another core, a hang is cut off by a
+timeout and a crash costs one file, not the app. The child is started with "spawn" (never fork a
+process that has torch loaded) and lives for the whole run, so its start-up cost is paid once.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from desktop_app.core.cancel import Cancelled
+from desktop_app.core.file_selection import file_format
+from desktop_app.core.models import ParsedDocument
+from desktop_app.services.parsing import ParseOptions, Parser, ParseRequest
+
+log = logging.getLogger(__name__)
+
+_POLL_S = 0.05
+
+
+def _child_main(conn: Connection, options: ParseOptions) -> None:
+    parser = Parser(options)
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if request is None:
+            return
+        try:
+            result = parser.parse(request)
+        except Exception as exc:
+            result = _failed(request.path, f"parser error: {type(exc).__name__}: {exc}")
+        conn.send(result)
+
+
+def _failed(path: str, reason: str) -> ParsedDocument:
+    fmt = file_format(Path(path)) or "unknown"
+    return ParsedDocument(path, "", 0, 0, fmt, skip_reason=reason, failed=True)
+
+
+class ParserProcess:
+    """A long-lived parser child; parse() blocks the calling thread, never the GUI."""
+
+    def __init__(self, options: ParseOptions, timeout_s: float) -> None:
+        self._options = options
+        self._timeout_s = timeout_s
+        self._ctx = mp.get_context("spawn")
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def _start(self) -> Connection:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=_child_main, args=(child, self._options), name="librarian-parser", daemon=True
+        )
+        process.start()
+        child.close()
+        self._process, self._conn = process, parent
+        return parent
+
+    def parse(
+        self, request: ParseRequest, should_stop: Callable[[], bool] | None = None
+    ) -> ParsedDocument:
+        conn = self._conn or self._start()
+        try:
+            conn.send(request)
+        except (BrokenPipeError, OSError):
+            self.close()
+            conn = self._start()
+            conn.send(request)
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            try:
+                if conn.poll(_POLL_S):
+                    result: ParsedDocument = conn.recv()
+                    return result
+            except (EOFError, OSError):
+                self.close()
+                return _failed(request.path, "the parser crashed on this file")
+            if should_stop is not None and should_stop():
+                self.close()  # the file may be pathological: don't wait for it
+                raise Cancelled()
+            if time.monotonic() > deadline:
+                self.close()
+                return _failed(
+                    request.path,
+                    f"took longer than {self._timeout_s:.0f} s to read"
+                    " (damaged or pathological file)",
+                )
+
+    def close(self) -> None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            try:
+                conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+            conn.close()
+        if process is not None:
+            process.join(timeout=0.5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+
+    def __enter__(self) -> ParserProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
