@@ -52,6 +52,7 @@ class Library:
             raise
 
     def close(self) -> None:
+        self.ingest.close()
         self.catalog.close()
         self._lock.release()
 

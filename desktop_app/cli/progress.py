@@ -19,9 +19,9 @@ _MARK = {
 
 
 class ProgressPrinter:
-    def __init__(self, stream: TextIO = sys.stderr, quiet_unchanged: bool = False) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream: TextIO | None = None, quiet_unchanged: bool = False) -> None:
+        self.stream = stream or sys.stderr  # looked up now: tests and tools replace sys.stderr
+        self.tty = self.stream.isatty()
         self.quiet_unchanged = quiet_unchanged
         self._last_draw = 0.0
         self._bar_shown = False

@@ -32,7 +32,7 @@ class FileSelector:
     """
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self._spec = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+        self._spec = pathspec.PathSpec.from_lines("gitignore", patterns)
 
     def excluded(self, relative: str, is_dir: bool) -> bool:
         return self._spec.match_file(relative + "/" if is_dir else relative)

@@ -50,6 +50,18 @@ class ParsedDocument:
     skip_reason: str | None = None  # set when the file is reported and not indexed
     notes: tuple[str, ...] = ()  # partial problems that did not stop indexing
     failed: bool = False  # skip_reason is an unexpected error, not a property of the file
+    unchanged: bool = False  # same content hash as the indexed version: nothing to do
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPart:
+    """Passages of a few pages, sent while the rest of the file is still being parsed, so that
+    embedding overlaps with parsing. They count only once the file's ParsedDocument arrives
+    without a skip reason."""
+
+    path: str
+    chunks: tuple[ChunkDraft, ...]
+    terms: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ def compute_backend() -> dict[str, Any]:
     """llama.cpp's back-end: CUDA, Metal or CPU, and whether it can offload layers to a GPU."""
     try:
         import llama_cpp
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken native library must not break doctor
         return {"backend": "unavailable", "gpu_offload": False, "error": str(exc)}
     offload = bool(llama_cpp.llama_supports_gpu_offload())
     backend = "CPU"

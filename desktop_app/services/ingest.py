@@ -9,6 +9,7 @@ point therefore leaves every file either fully indexed or not at all, and the ne
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import queue
@@ -17,11 +18,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from desktop_app.core.cancel import Cancelled, CancelToken, IndexProgress, ProgressCallback
 from desktop_app.core.chunking import ChunkingOptions
 from desktop_app.core.file_selection import FileSelector
-from desktop_app.core.models import DocumentInfo, FileReport, Outcome, ParsedDocument, RunSummary
+from desktop_app.core.models import (
+    DocumentInfo,
+    FileReport,
+    Outcome,
+    ParsedDocument,
+    ParsedPart,
+    RunSummary,
+)
 from desktop_app.core.settings import Settings
 from desktop_app.services.catalog import Catalog, chunk_id, document_id
 from desktop_app.services.embeddings import Embedder
@@ -34,14 +43,21 @@ log = logging.getLogger(__name__)
 ReportCallback = Callable[[FileReport], None]
 
 _PENDING_KEY = "pending_vector_ids"
-_QUEUE_DEPTH = 4  # parsed files waiting for the embedder: bounds memory on huge folders
+_QUEUE_DEPTH = 16  # parsed parts waiting for the embedder: bounds memory on huge folders
 _END = object()
 
 
 @dataclass(slots=True)
-class _Batch:
-    documents: list[ParsedDocument] = field(default_factory=list)
-    chunks: int = 0
+class _OpenFile:
+    """A file whose passages are arriving part by part and being embedded."""
+
+    parts: list[ParsedPart] = field(default_factory=list)
+    vectors: list[Any] = field(default_factory=list)  # one array per embedded part
+    final: ParsedDocument | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.final is not None and len(self.vectors) == len(self.parts)
 
 
 class IngestService:
@@ -52,6 +68,25 @@ class IngestService:
         self.vectors = vectors
         self.embedder = embedder
         self.settings = settings
+        self._parser: ParserProcess | None = None
+        self._parser_lock = threading.Lock()
+
+    def parser(self) -> ParserProcess:
+        """The long-lived parser process, (re)started when the parse options changed."""
+        with self._parser_lock:
+            options = self.parse_options()
+            if self._parser is None or self._parser.options != options:
+                if self._parser is not None:
+                    self._parser.close()
+                self._parser = ParserProcess(options, self.settings.parse_timeout_s)
+                self._parser.start()
+            return self._parser
+
+    def close(self) -> None:
+        with self._parser_lock:
+            if self._parser is not None:
+                self._parser.close()
+                self._parser = None
 
     # -- public API -------------------------------------------------------------------------
 
@@ -66,6 +101,7 @@ class IngestService:
     ) -> RunSummary:
         """Index files and folders; returns when done or cancelled. One bad file never raises."""
         cancel = cancel or CancelToken()
+        self.parser()  # start the child first: it loads while we look for files
         run = _Run(self, on_report, on_progress, cancel)
         self.recover()
         roots = [Path(r).expanduser().resolve() for r in roots]
@@ -165,6 +201,8 @@ class _Run:
         self.chunks_embedded = 0
         self.current: str | None = None
         self.stopping = threading.Event()  # tells the parsing thread to stop, for any reason
+        self.open_files: dict[str, _OpenFile] = {}  # in arrival order
+        self.unembedded: list[ParsedPart] = []
 
     def should_stop(self) -> bool:
         return self.cancel.cancelled or self.stopping.is_set()
@@ -178,6 +216,7 @@ class _Run:
         )
         producer.start()
         try:
+            self.service.embedder.load()  # while the first file is being parsed
             self._consume(parsed)
         except Cancelled:
             self.summary.cancelled = True
@@ -190,8 +229,8 @@ class _Run:
     # The producer: decide which files need parsing, parse them in the child process.
     def _produce(self, files: list[str], out: queue.Queue[object]) -> None:
         service = self.service
-        parser = ParserProcess(service.parse_options(), service.settings.parse_timeout_s)
         try:
+            parser = service.parser()
             for path in files:
                 if self.should_stop():
                     break
@@ -200,26 +239,24 @@ class _Run:
                 if quick is not None:
                     out.put(quick)
                     continue
-                known_hash = (
-                    known.content_hash if known and known.status is Outcome.INDEXED else None
-                )
-                out.put(parser.parse(ParseRequest(path, known_hash), self.should_stop))
+                indexed = known is not None and known.status is Outcome.INDEXED
+                request = ParseRequest(path, known.content_hash if indexed and known else None)
+                out.put(parser.parse(request, out.put, self.should_stop))
         except Cancelled:
             pass
-        except Exception as exc:
+        except Exception as exc:  # hand any surprise to the consumer to report
             log.exception("parsing thread failed")
             out.put(exc)
         finally:
-            parser.close()
             out.put(_END)
 
     # The consumer: runs on the caller's thread, embeds and commits.
     def _consume(self, parsed: queue.Queue[object]) -> None:
-        batch = _Batch()
         target = max(self.service.settings.embedding_batch_size * 2, 32)
         finished = False
         while not finished:
-            block = not batch.documents  # never sit idle on a part-filled batch
+            pending = sum(len(p.chunks) for p in self.unembedded)
+            block = pending == 0  # never sit idle while there is something to embed
             try:
                 item = parsed.get(block=block, timeout=None if block else 0)
             except queue.Empty:
@@ -228,50 +265,87 @@ class _Run:
                 finished = True
             elif isinstance(item, Exception):
                 raise item
+            elif isinstance(item, ParsedPart):
+                self.open_files.setdefault(item.path, _OpenFile()).parts.append(item)
+                self.unembedded.append(item)
+                pending += len(item.chunks)
             elif isinstance(item, (ParsedDocument, FileReport)):
-                self._accept(item, batch)
-            if batch.documents and (finished or item is None or batch.chunks >= target):
-                self._embed_and_commit(batch)
-                batch = _Batch()
+                self._finish(item)
             self.cancel.raise_if_cancelled()
+            if pending and (finished or item is None or pending >= target):
+                self._embed_pending()
+            self._commit_complete()
 
-    def _accept(self, item: ParsedDocument | FileReport, batch: _Batch) -> None:
+    def _finish(self, item: ParsedDocument | FileReport) -> None:
+        """A file's final word: skipped, failed, unchanged, or all its passages are sent."""
         catalog = self.service.catalog
         if isinstance(item, FileReport):  # decided without parsing: unchanged on disk
             self._report(item)
             return
         doc = item
-        known = catalog.document(doc.path)
         if doc.failed or doc.skip_reason:
+            self._discard(doc.path)
             status = Outcome.FAILED if doc.failed else Outcome.SKIPPED
             reason = doc.skip_reason or "unknown error"
+            known = catalog.document(doc.path)
             if not doc.failed or known is None or known.status is not Outcome.INDEXED:
                 # A file that was fine before and fails now for an unexpected reason
                 # (crash, timeout) keeps its indexed version.
                 catalog.record_unindexed(doc, status, reason)
             self._report(FileReport(doc.path, status, reason, doc.pages))
-        elif not doc.chunks:  # same content hash as the indexed version
+        elif doc.unchanged:
             catalog.touch(doc.path, doc.mtime_ns)
-            assert known is not None
-            self._report(FileReport(doc.path, Outcome.UNCHANGED, None, known.pages, known.chunks))
+            known = catalog.document(doc.path)
+            pages, chunks = (known.pages, known.chunks) if known else (0, 0)
+            self._report(FileReport(doc.path, Outcome.UNCHANGED, None, pages, chunks))
         else:
-            batch.documents.append(doc)
-            batch.chunks += len(doc.chunks)
+            self.open_files.setdefault(doc.path, _OpenFile()).final = doc
 
-    def _embed_and_commit(self, batch: _Batch) -> None:
-        texts = [c.text for d in batch.documents for c in d.chunks]
+    def _discard(self, path: str) -> None:
+        """Passages already sent for a file that turned out to be skipped are dropped."""
+        self.open_files.pop(path, None)
+        self.unembedded = [p for p in self.unembedded if p.path != path]
+
+    def _embed_pending(self) -> None:
+        parts, self.unembedded = self.unembedded, []
+        texts = [c.text for p in parts for c in p.chunks]
         step = max(self.service.settings.embedding_batch_size * 2, 32)
-        parts = []
-        self.current = batch.documents[0].path
+        pieces = []
+        self.current = parts[0].path
         for i in range(0, len(texts), step):
             self.cancel.raise_if_cancelled()
-            parts.append(self.service.embedder.embed_documents(texts[i : i + step]))
-            self.chunks_embedded += len(parts[-1])
+            pieces.append(self.service.embedder.embed_documents(texts[i : i + step]))
+            self.chunks_embedded += len(pieces[-1])
             self._progress()
         import numpy as np
 
-        self.service.commit(batch.documents, np.concatenate(parts) if len(parts) > 1 else parts[0])
-        for doc in batch.documents:
+        vectors = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        offset = 0
+        for part in parts:
+            self.open_files[part.path].vectors.append(vectors[offset : offset + len(part.chunks)])
+            offset += len(part.chunks)
+
+    def _commit_complete(self) -> None:
+        ready = [path for path, f in self.open_files.items() if f.complete]
+        if not ready:
+            return
+        import numpy as np
+
+        documents = []
+        vectors = []
+        for path in ready:
+            open_file = self.open_files.pop(path)
+            assert open_file.final is not None
+            documents.append(
+                dataclasses.replace(
+                    open_file.final,
+                    chunks=tuple(c for p in open_file.parts for c in p.chunks),
+                    terms=tuple(t for p in open_file.parts for t in p.terms),
+                )
+            )
+            vectors.extend(open_file.vectors)
+        self.service.commit(documents, np.concatenate(vectors))
+        for doc in documents:
             self._report(
                 FileReport(doc.path, Outcome.INDEXED, None, doc.pages, len(doc.chunks), doc.notes)
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -18,15 +19,23 @@ from pathlib import Path
 
 from desktop_app.core.cancel import Cancelled
 from desktop_app.core.file_selection import file_format
-from desktop_app.core.models import ParsedDocument
+from desktop_app.core.models import ParsedDocument, ParsedPart
 from desktop_app.services.parsing import ParseOptions, Parser, ParseRequest
 
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.05
+_NICENESS = 19
 
 
 def _child_main(conn: Connection, options: ParseOptions) -> None:
+    # Parsing is a few times faster than embedding, so it keeps ahead even at a lower priority;
+    # at equal priority it would steal CPU from the embedder (and from the GUI) on small machines.
+    if hasattr(os, "nice"):
+        try:
+            os.nice(_NICENESS)
+        except OSError:
+            pass
     parser = Parser(options)
     while True:
         try:
@@ -36,8 +45,8 @@ def _child_main(conn: Connection, options: ParseOptions) -> None:
         if request is None:
             return
         try:
-            result = parser.parse(request)
-        except Exception as exc:
+            result = parser.parse_streaming(request, conn.send)
+        except Exception as exc:  # noqa: BLE001 - report it, never kill the worker
             result = _failed(request.path, f"parser error: {type(exc).__name__}: {exc}")
         conn.send(result)
 
@@ -57,6 +66,16 @@ class ParserProcess:
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
 
+    @property
+    def options(self) -> ParseOptions:
+        return self._options
+
+    def start(self) -> None:
+        """Start the child now (it takes about a second to import its libraries), so that it is
+        ready by the time the first file arrives."""
+        if self._conn is None:
+            self._start()
+
     def _start(self) -> Connection:
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(
@@ -68,8 +87,12 @@ class ParserProcess:
         return parent
 
     def parse(
-        self, request: ParseRequest, should_stop: Callable[[], bool] | None = None
+        self,
+        request: ParseRequest,
+        on_part: Callable[[ParsedPart], None],
+        should_stop: Callable[[], bool] | None = None,
     ) -> ParsedDocument:
+        """Parse one file; passages arrive through `on_part` while later pages are parsed."""
         conn = self._conn or self._start()
         try:
             conn.send(request)
@@ -81,7 +104,11 @@ class ParserProcess:
         while True:
             try:
                 if conn.poll(_POLL_S):
-                    result: ParsedDocument = conn.recv()
+                    message = conn.recv()
+                    if isinstance(message, ParsedPart):
+                        on_part(message)
+                        continue
+                    result: ParsedDocument = message
                     return result
             except (EOFError, OSError):
                 self.close()

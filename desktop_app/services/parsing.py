@@ -1,15 +1,17 @@
-"""One file in, chunks out: read, hash, extract, clean, judge the text, chunk.
+"""One file in, passages out: read, hash, extract, clean, judge the text, chunk.
 
 This runs in the parser process (see parser_process.py), so it must not import torch or Chroma.
-Every failure mode of a real file ends as a ParsedDocument with a skip reason, never as an
-exception escaping to the caller.
+Pages are processed in small groups and their passages emitted as soon as they are ready, so the
+embedder can start on a long PDF before its last page is parsed. Every failure mode of a real
+file ends as a ParsedDocument with a skip reason, never as an exception escaping to the caller.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -22,9 +24,18 @@ from desktop_app.core.chunking import (
 )
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.lexical import index_terms, script_share
-from desktop_app.core.models import PageText, ParsedDocument
+from desktop_app.core.models import ChunkDraft, PageText, ParsedDocument, ParsedPart
 from desktop_app.core.text_quality import garbage_reason, letter_count, normalize_text
 from desktop_app.services.extraction import SkipFile, extract
+
+PAGES_PER_PART = 4
+# A file whose first pages are nearly all garbled is given up early: parsing the rest of a
+# 150-page mojibake PDF would cost seconds of CPU for nothing.
+_EARLY_VERDICT_PAGES = 12
+
+NO_TEXT_LAYER = "no text layer (scanned images? run OCR on it first)"
+
+Emit = Callable[[ParsedPart], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,20 @@ class Parser:
         return self._count_tokens
 
     def parse(self, request: ParseRequest) -> ParsedDocument:
+        """The whole file at once (passages in the result)."""
+        parts: list[ParsedPart] = []
+        doc = self.parse_streaming(request, parts.append)
+        if doc.skip_reason or doc.unchanged:
+            return doc
+        return dataclasses.replace(
+            doc,
+            chunks=tuple(c for p in parts for c in p.chunks),
+            terms=tuple(t for p in parts for t in p.terms),
+        )
+
+    def parse_streaming(self, request: ParseRequest, emit: Emit) -> ParsedDocument:
+        """Emit passages in parts as pages are read; the returned document carries no passages
+        itself. When it has a skip reason, the parts emitted so far must be discarded."""
         path = Path(request.path)
         fmt = file_format(path) or "unknown"
         try:
@@ -67,10 +92,7 @@ class Parser:
         except OSError as exc:
             return ParsedDocument(request.path, "", 0, 0, fmt, skip_reason=_unreadable(exc))
         result = partial(
-            ParsedDocument,
-            path=request.path,
-            size=stat.st_size,
-            mtime_ns=stat.st_mtime_ns,
+            ParsedDocument, path=request.path, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
             format=fmt,
         )
         if stat.st_size > self.options.max_bytes:
@@ -86,26 +108,32 @@ class Parser:
             return result(content_hash="", skip_reason="too large to read into memory")
         digest = hashlib.sha256(data).hexdigest()
         if digest == request.known_hash:
-            return result(content_hash=digest)
+            return result(content_hash=digest, unchanged=True)
         if not data.strip():
             return result(content_hash=digest, skip_reason="empty file")
         try:
             extracted = extract(data, fmt, path.name)
-            pages, notes = _clean_pages(extracted.pages, fmt)
+            judge = _PageJudge(fmt)
+            ordinal = 0
+            for group in _groups(judge.clean(extracted.pages), PAGES_PER_PART):
+                drafts = chunk_pages(group, self.count_tokens, self.options.chunking)
+                chunks = _renumber(drafts, ordinal)
+                if chunks:
+                    ordinal += len(chunks)
+                    terms = tuple(" ".join(index_terms(c.text)) for c in chunks)
+                    emit(ParsedPart(request.path, chunks, terms))
+            judge.final_verdict()
         except SkipFile as exc:
             return result(content_hash=digest, skip_reason=str(exc))
         except MemoryError:
             return result(content_hash=digest, skip_reason="too large to read into memory")
-        chunks = chunk_pages(pages, self.count_tokens, self.options.chunking)
-        if not chunks:
+        if ordinal == 0:
             return result(content_hash=digest, skip_reason="no text")
         return result(
             content_hash=digest,
             title=extracted.title or path.stem,
-            pages=len(extracted.pages) if fmt == "pdf" else 0,
-            chunks=tuple(chunks),
-            terms=tuple(" ".join(index_terms(c.text)) for c in chunks),
-            notes=tuple(extracted.notes + notes),
+            pages=judge.pages if fmt == "pdf" else 0,
+            notes=tuple(extracted.notes + judge.notes()),
         )
 
 
@@ -113,39 +141,71 @@ def _unreadable(exc: OSError) -> str:
     return f"cannot read file ({exc.strerror or exc})"
 
 
-def _clean_pages(raw_pages: list[PageText], fmt: str) -> tuple[list[PageText], list[str]]:
-    """Normalise each page and drop pages that carry no text or only noise.
+def _groups(pages: Iterable[PageText], size: int) -> Iterator[list[PageText]]:
+    group: list[PageText] = []
+    for page in pages:
+        group.append(page)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
-    Raises SkipFile when nothing trustworthy is left, with the reason that best explains it.
-    """
-    pages = [PageText(p.number, normalize_text(p.text)) for p in raw_pages]
-    letters = [letter_count(p.text) for p in pages]
-    total = sum(letters)
-    if fmt == "pdf":
-        empty_pages = sum(1 for n in letters if n == 0)
-        if total == 0 or (empty_pages * 2 >= len(pages) and total < 40 * len(pages)):
-            raise SkipFile("no text layer (scanned images? run OCR on it first)")
-    elif total == 0:
-        raise SkipFile("no text")
 
-    kept: list[PageText] = []
-    garbled_letters = 0
-    garbled_pages = 0
-    reasons: dict[str, int] = {}
-    for page, n in zip(pages, letters, strict=True):
-        if n == 0:
-            continue
-        reason = garbage_reason(page.text)
-        if reason is None:
-            kept.append(page)
-        else:
-            garbled_letters += n
-            garbled_pages += 1
-            reasons[reason] = reasons.get(reason, 0) + n
-    if garbled_letters * 2 > total:
-        raise SkipFile(max(reasons, key=lambda r: reasons[r]))
-    notes = [f"{garbled_pages} page(s) with garbled text were left out"] if garbled_pages else []
-    return kept, notes
+def _renumber(chunks: list[ChunkDraft], offset: int) -> tuple[ChunkDraft, ...]:
+    return tuple(dataclasses.replace(c, ordinal=c.ordinal + offset) for c in chunks)
+
+
+class _PageJudge:
+    """Normalises pages and drops those with no text or only noise, keeping the statistics that
+    decide whether the file as a whole has a usable text layer."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.pages = 0
+        self.empty_pages = 0
+        self.letters = 0
+        self.garbled_pages = 0
+        self.garbled_letters: dict[str, int] = {}
+
+    def clean(self, raw_pages: Iterable[PageText]) -> Iterator[PageText]:
+        for raw in raw_pages:
+            page = PageText(raw.number, normalize_text(raw.text))
+            self.pages += 1
+            n = letter_count(page.text)
+            self.letters += n
+            if n == 0:
+                self.empty_pages += 1
+                continue
+            reason = garbage_reason(page.text)
+            if reason is None:
+                yield page
+                continue
+            self.garbled_pages += 1
+            self.garbled_letters[reason] = self.garbled_letters.get(reason, 0) + n
+            if self.pages >= _EARLY_VERDICT_PAGES and self._garbled_share() > 0.8:
+                raise SkipFile(self._main_garbage_reason())
+
+    def _garbled_share(self) -> float:
+        return sum(self.garbled_letters.values()) / max(1, self.letters)
+
+    def _main_garbage_reason(self) -> str:
+        return max(self.garbled_letters, key=lambda r: self.garbled_letters[r])
+
+    def final_verdict(self) -> None:
+        if self.letters == 0:
+            raise SkipFile(NO_TEXT_LAYER if self.fmt == "pdf" else "no text")
+        # Scanned PDFs often carry a few stray characters (stamps, page numbers, a caption).
+        mostly_empty = self.empty_pages * 2 >= self.pages and self.letters < 40 * self.pages
+        if self.fmt == "pdf" and mostly_empty:
+            raise SkipFile(NO_TEXT_LAYER)
+        if self._garbled_share() > 0.5:
+            raise SkipFile(self._main_garbage_reason())
+
+    def notes(self) -> list[str]:
+        if not self.garbled_pages:
+            return []
+        return [f"{self.garbled_pages} page(s) with garbled text were left out"]
 
 
 def _by_script(counter: TokenCounter, scripts: frozenset[str]) -> TokenCounter:
@@ -173,9 +233,9 @@ def load_token_counter(tokenizer_file: str | None) -> TokenCounter:
     tokenizer.no_truncation()
     tokenizer.no_padding()
 
-    def count(texts: list[str] | tuple[str, ...]) -> list[int]:
+    def count(texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
         return [len(e.ids) for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
 
-    return count  # type: ignore[return-value]
+    return count

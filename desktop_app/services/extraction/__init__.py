@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from desktop_app.core.models import PageText
@@ -13,7 +14,8 @@ class SkipFile(Exception):
 
 @dataclass(slots=True)
 class Extracted:
-    pages: list[PageText]
+    # Lazy for PDFs: pages are read as they are consumed, and `notes` grows meanwhile.
+    pages: Iterable[PageText]
     title: str = ""
     notes: list[str] = field(default_factory=list)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
 
 from desktop_app.core.models import PageText
 from desktop_app.services.extraction import Extracted, SkipFile
@@ -17,17 +20,34 @@ _WIDENED_DICTIONARY_ELEMENTS = 1_000_000
 
 
 def extract_pdf(data: bytes) -> Extracted:
-    import pypdf
     from pypdf.errors import LimitReachedError
 
     try:
         return _read(data)
     except LimitReachedError:
-        with pypdf.apply_configuration(
-            array_maximum_element_count=_WIDENED_ARRAY_ELEMENTS,
-            dictionary_maximum_element_count=_WIDENED_DICTIONARY_ELEMENTS,
-        ):
+        with _widened_limits():
             return _read(data)
+
+
+def _widened_limits() -> AbstractContextManager[object]:
+    import pypdf
+
+    return pypdf.apply_configuration(
+        array_maximum_element_count=_WIDENED_ARRAY_ELEMENTS,
+        dictionary_maximum_element_count=_WIDENED_DICTIONARY_ELEMENTS,
+    )
+
+
+def _page_text(page: Any) -> str:
+    from pypdf.errors import LimitReachedError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return page.extract_text() or ""
+        except LimitReachedError:
+            with _widened_limits():
+                return page.extract_text() or ""
 
 
 def _read(data: bytes) -> Extracted:
@@ -68,23 +88,22 @@ def _read(data: bytes) -> Extracted:
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise SkipFile(f"damaged PDF ({type(exc).__name__}: {exc})") from exc
 
-    texts: list[PageText] = []
     notes: list[str] = []
+    return Extracted(_pages(pages, notes), title=_title(reader), notes=notes)
+
+
+def _pages(pages: list[Any], notes: list[str]) -> Iterator[PageText]:
+    """Page texts, read one at a time; a page that cannot be read is noted, not fatal."""
     unreadable: list[int] = []
     for number, page in enumerate(pages, start=1):
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                text = page.extract_text() or ""
-        except LimitReachedError:
-            raise
-        except Exception:
+            text = _page_text(page)
+        except Exception:  # noqa: BLE001 - one bad page must not lose the rest of the file
             unreadable.append(number)
             text = ""
-        texts.append(PageText(number, text))
+        yield PageText(number, text)
     if unreadable:
         notes.append(f"{len(unreadable)} page(s) could not be read: {_ranges(unreadable)}")
-    return Extracted(texts, title=_title(reader), notes=notes)
 
 
 def _decrypt_with_empty_password(reader: object) -> None:
@@ -100,7 +119,7 @@ def _title(reader: object) -> str:
     try:
         meta = reader.metadata  # type: ignore[attr-defined]
         return str(meta.title).strip() if meta and meta.title else ""
-    except Exception:
+    except Exception:  # noqa: BLE001 - damaged metadata only costs us the title
         return ""
 
 

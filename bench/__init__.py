@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.indexing`, `python -m bench.retrieval DIR`. Not part of CI."""

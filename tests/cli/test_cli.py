@@ -1,0 +1,124 @@
+"""The command line: exit codes, JSON shapes, one-line errors. Runs `main()` in-process with the
+real services (the data directory comes from LIBRARIAN_DATA_DIR, fresh for every test)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from desktop_app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.e2e
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "ntsb_report.pdf", folder / "ntsb_report.pdf")
+    (folder / "notes.txt").write_text("The archive reading room opens at nine every weekday.\n")
+    (folder / "locked.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    return folder
+
+
+def test_index_json_shape_and_exit_code(capsys, corpus: Path):
+    code, out, err = run(capsys, "index", str(corpus), "--json")
+    assert code == EXIT_OK, err
+    reports = {Path(r["path"]).name: r for r in json.loads(out)}
+    assert set(reports) == {"ntsb_report.pdf", "notes.txt", "locked.pdf"}
+    for report in reports.values():
+        assert set(report) == {"path", "status", "reason", "pages", "chunks"}
+    assert reports["ntsb_report.pdf"]["status"] == "indexed"
+    assert reports["ntsb_report.pdf"]["pages"] == 3
+    assert reports["locked.pdf"]["status"] == "skipped"
+    assert reports["locked.pdf"]["reason"]
+    assert "2 indexed" in err and "1 skipped" in err
+
+    code, out, _ = run(capsys, "index", str(corpus), "--json")
+    assert code == EXIT_OK
+    statuses = sorted(r["status"] for r in json.loads(out))
+    assert statuses == ["skipped", "unchanged", "unchanged"]
+
+
+def test_search_json_shape(capsys, corpus: Path):
+    assert run(capsys, "index", str(corpus))[0] == EXIT_OK
+    code, out, _ = run(capsys, "search", "fog at the accident site", "-k", "2", "--json")
+    assert code == EXIT_OK
+    hits = json.loads(out)
+    assert 1 <= len(hits) <= 2
+    for hit in hits:
+        assert {"path", "page", "text", "score"} <= set(hit)
+    assert hits[0]["page"] == 3 and hits[0]["path"].endswith("ntsb_report.pdf")
+    code, out, _ = run(capsys, "search", "reading room hours", "-k", "1", "--json")
+    assert json.loads(out)[0]["page"] is None  # text files have no pages
+
+
+def test_docs_and_remove(capsys, corpus: Path):
+    assert run(capsys, "index", str(corpus))[0] == EXIT_OK
+    code, out, _ = run(capsys, "docs", "--json")
+    assert code == EXIT_OK
+    docs = json.loads(out)
+    assert {Path(d["path"]).name for d in docs} == {"ntsb_report.pdf", "notes.txt", "locked.pdf"}
+    assert {"path", "status", "reason", "pages", "chunks", "title"} <= set(docs[0])
+    code, _, err = run(capsys, "remove", str(corpus / "notes.txt"))
+    assert code == EXIT_OK and "removed" in err
+    code, out, _ = run(capsys, "docs", "--json")
+    assert len(json.loads(out)) == 2
+    code, _, err = run(capsys, "remove", str(corpus / "notes.txt"))
+    assert code == EXIT_USAGE and "not in the library" in err
+
+
+def test_doctor_json(capsys):
+    code, out, _ = run(capsys, "doctor", "--json")
+    assert code == EXIT_OK
+    info = json.loads(out)
+    assert info["backend"] in {"CPU", "CUDA", "Metal", "Vulkan", "ROCm", "GPU"}
+    assert isinstance(info["gpu_offload"], bool)
+    assert info["default_embedding_model"] and info["default_llm"]
+    assert info["packages"]["llama-cpp-python"] == "0.3.36"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("index", "/no/such/folder"), "no such file or folder"),
+        (("search", "x", "-k", "0"), "-k must be at least 1"),
+    ],
+)
+def test_user_mistakes_are_one_line_and_exit_2(capsys, args, message):
+    code, _, err = run(capsys, *args)
+    assert code == EXIT_USAGE
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_unusable_data_dir_is_a_clear_error(capsys, tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = run(capsys, "--data-dir", str(blocker), "docs")
+    assert code == EXIT_ERROR
+    assert err.startswith("librarian: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_damaged_store_is_reported_not_emptied(capsys, tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "library.sqlite3").write_bytes(b"SQLite format 3\x00" + b"\x13" * 4096)
+    code, _, err = run(capsys, "--data-dir", str(data), "docs")
+    assert code == EXIT_ERROR and "cannot open the library database" in err
+    assert (data / "library.sqlite3").stat().st_size > 4096  # left as it was, for recovery
+
+
+def test_no_command_prints_help(capsys):
+    code, out, _ = run(capsys)
+    assert code == EXIT_OK and "index" in out and "search" in out

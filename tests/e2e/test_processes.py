@@ -1,0 +1,118 @@
+"""Real processes: a run killed with SIGKILL resumes to the same index; a second process on the
+same data directory is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop_app.application import Library
+from desktop_app.core.settings import Settings
+from desktop_app.services.embeddings import Embedder
+from tests.conftest import DIVERSE_PDFS, needs_eval
+
+pytestmark = pytest.mark.e2e
+
+KILL_CORPUS = [
+    "pdfminer_dmca.pdf",
+    "pdfminer_naacl06-shinyama.pdf",
+    "samplefiles_multicolumn.pdf",
+    "samplefiles_pdflatex-4-pages.pdf",
+    "docugami_ntsb_20080102X00002.pdf",
+    "pypdf_Seige_of_Vicksburg_Sample_OCR.pdf",
+    "samplefiles_google-doc-document.pdf",
+    "pdfminer_encrypted_aes-256.pdf",
+    "ocrmypdf_c02-22_scan.pdf",
+]
+
+
+def librarian(data_dir: Path, *args: str, **kwargs) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "--data-dir", str(data_dir), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def snapshot(data_dir: Path, embedder: Embedder) -> dict[str, object]:
+    with Library(data_dir, Settings(), embedder=embedder) as library:
+        docs = sorted(
+            (d.path, d.status.value, d.reason, d.chunks, d.content_hash) for d in library.documents()
+        )
+        chunk_ids = library.catalog.all_chunk_ids()
+        vector_ids = set(library.vectors.ids())
+        searches = {
+            q: [(h.path, h.page, h.text) for h in library.search(q, k=3)]
+            for q in ("copyright circumvention exemption", "siege of Vicksburg", "Chevroux fog")
+        }
+    return {"docs": docs, "chunks": chunk_ids, "vectors": vector_ids, "searches": searches}
+
+
+@needs_eval
+def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
+    tmp_path: Path, embedder: Embedder
+):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in KILL_CORPUS:
+        shutil.copy(DIVERSE_PDFS / name, corpus / name)
+
+    reference = tmp_path / "reference"
+    done = librarian(reference, "index", str(corpus))
+    assert done.wait(timeout=600) == 0, done.stderr.read() if done.stderr else ""
+
+    killed = tmp_path / "killed"
+    proc = librarian(killed, "index", str(corpus))
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # wait until the first files are committed, then kill mid-run
+        seen.append(line)
+        if line.startswith("indexed"):
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+
+    with Library(killed, Settings(), embedder=embedder) as library:
+        partial = len([d for d in library.documents() if d.status.value == "indexed"])
+    assert 0 < partial < 7
+
+    resumed = librarian(killed, "index", "--json", str(corpus))
+    out, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err
+    statuses = [r["status"] for r in json.loads(out)]
+    assert statuses.count("unchanged") == partial  # finished files are not redone
+
+    assert snapshot(killed, embedder) == snapshot(reference, embedder)
+
+
+def test_second_process_on_the_same_data_dir_is_refused(tmp_path: Path, embedder: Embedder):
+    data = tmp_path / "data"
+    with Library(data, Settings(), embedder=embedder):
+        other = librarian(data, "docs")
+        _, err = other.communicate(timeout=120)
+    assert other.returncode == 1
+    assert "another Librarian" in err and "is using the data directory" in err
+    assert "Traceback" not in err
+    # Once the first one is closed, the data directory is free again.
+    again = librarian(data, "docs")
+    again.communicate(timeout=120)
+    assert again.returncode == 0
+
+
+def test_environment_is_offline_in_subprocesses():
+    code = "import desktop_app.services, os; print(os.environ['HF_HUB_OFFLINE'])"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "1"
