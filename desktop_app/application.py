@@ -26,6 +26,8 @@ from desktop_app.services.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 
+_EMBEDDING_MODEL_KEY = "embedding_model"
+
 
 class Library:
     """An open library (data directory). Holds the single-instance lock while open."""
@@ -47,9 +49,25 @@ class Library:
             self.embedder = embedder or _make_embedder(self.settings)
             self.ingest = IngestService(self.catalog, self.vectors, self.embedder, self.settings)
             self.retriever = Retriever(self.catalog, self.vectors, self.embedder)
+            self.notices: list[str] = []  # things the user should be told once, at opening
+            self._check_embedding_model()
         except BaseException:
             self._lock.release()
             raise
+
+    def _check_embedding_model(self) -> None:
+        """Vectors from another embedding model cannot be searched with this one."""
+        current = str(self.embedder.model_path)
+        previous = self.catalog.get_meta(_EMBEDDING_MODEL_KEY)
+        if previous is not None and previous != current and self.catalog.chunk_count():
+            self.vectors.clear()
+            self.catalog.clear()
+            self.notices.append(
+                f"The embedding model changed (was {previous}); the index was cleared. "
+                "Index your documents again."
+            )
+        if previous != current:
+            self.catalog.set_meta(_EMBEDDING_MODEL_KEY, current)
 
     def close(self) -> None:
         self.ingest.close()

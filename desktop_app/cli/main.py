@@ -110,6 +110,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise UserError("-k must be at least 1")
 
     with Library(args.data_dir) as library:
+        for notice in library.notices:
+            print(f"librarian: {notice}", file=sys.stderr)
         if args.command == "index":
             return _index(library, args)
         if args.command == "search":

@@ -230,6 +230,13 @@ class Catalog:
                 ),
             )
 
+    def clear(self) -> None:
+        """Forget every document and passage (their vectors are being dropped)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM chunk_terms")
+            db.execute("DELETE FROM chunks")
+            db.execute("DELETE FROM documents")
+
     def touch(self, path: str, mtime_ns: int) -> None:
         """The file was saved again with the same content: remember the new mtime."""
         with self._transaction() as db:

@@ -115,8 +115,11 @@ class IngestService:
     def remove(self, paths: Sequence[str]) -> list[str]:
         """Forget documents (the files on disk are not touched)."""
         doomed = {p: self.catalog.chunk_ids_of(p) for p in paths}
+        # Written down first, so that vectors a crash leaves behind are removed by recover().
+        self.catalog.set_meta(_PENDING_KEY, json.dumps([c for ids in doomed.values() for c in ids]))
         removed = self.catalog.remove(list(doomed))
         self.vectors.delete(cid for p in removed for cid in doomed[p])
+        self.catalog.set_meta(_PENDING_KEY, "")
         return removed
 
     def prune_missing(self, folders: Sequence[Path]) -> list[str]:

@@ -25,7 +25,8 @@ from desktop_app.services.parsing import ParseOptions, Parser, ParseRequest
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.05
-_NICENESS = 19
+_READY = "ready"  # the child's first message: libraries imported, tokenizer loaded
+_NICENESS = 10
 
 
 def _child_main(conn: Connection, options: ParseOptions) -> None:
@@ -37,6 +38,8 @@ def _child_main(conn: Connection, options: ParseOptions) -> None:
         except OSError:
             pass
     parser = Parser(options)
+    parser.warm_up()
+    conn.send(_READY)
     while True:
         try:
             request = conn.recv()
@@ -65,16 +68,18 @@ class ParserProcess:
         self._ctx = mp.get_context("spawn")
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._ready = False
 
     @property
     def options(self) -> ParseOptions:
         return self._options
 
-    def start(self) -> None:
+    def start(self, wait: bool = False) -> None:
         """Start the child now (it takes about a second to import its libraries), so that it is
-        ready by the time the first file arrives."""
-        if self._conn is None:
-            self._start()
+        ready by the time the first file arrives; `wait` blocks until it is."""
+        conn = self._conn or self._start()
+        if wait and not self._ready and conn.poll(30):
+            self._ready = conn.recv() == _READY
 
     def _start(self) -> Connection:
         parent, child = self._ctx.Pipe()
@@ -84,6 +89,7 @@ class ParserProcess:
         process.start()
         child.close()
         self._process, self._conn = process, parent
+        self._ready = False
         return parent
 
     def parse(
@@ -105,8 +111,12 @@ class ParserProcess:
             try:
                 if conn.poll(_POLL_S):
                     message = conn.recv()
+                    if message == _READY:
+                        self._ready = True
+                        continue
                     if isinstance(message, ParsedPart):
                         on_part(message)
+                        deadline = time.monotonic() + self._timeout_s  # it is making progress
                         continue
                     result: ParsedDocument = message
                     return result
@@ -120,7 +130,7 @@ class ParserProcess:
                 self.close()
                 return _failed(
                     request.path,
-                    f"took longer than {self._timeout_s:.0f} s to read"
+                    f"no progress reading it for {self._timeout_s:.0f} s"
                     " (damaged or pathological file)",
                 )
 

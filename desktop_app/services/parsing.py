@@ -70,6 +70,12 @@ class Parser:
             self._count_tokens = counter if scripts is None else _by_script(counter, scripts)
         return self._count_tokens
 
+    def warm_up(self) -> None:
+        """Import the PDF library and load the tokenizer before the first file needs them."""
+        import pypdf  # noqa: F401 - imported for its side effect of being loaded
+
+        self.count_tokens(["warm-up"])
+
     def parse(self, request: ParseRequest) -> ParsedDocument:
         """The whole file at once (passages in the result)."""
         parts: list[ParsedPart] = []

@@ -92,6 +92,13 @@ class VectorStore:
                 return out
             offset += _MAX_BATCH
 
+    def clear(self) -> None:
+        """Drop every vector (the embedding model changed: old vectors are meaningless)."""
+        coll = self._coll()
+        with self._lock:
+            self._client.delete_collection(coll.name)
+            self._collection = None
+
     def count(self) -> int:
         return int(self._coll().count())
 

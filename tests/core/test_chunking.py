@@ -1,3 +1,5 @@
+import itertools
+
 from desktop_app.core.chunking import ChunkingOptions, approximate_token_count, chunk_pages
 from desktop_app.core.models import PageText
 
@@ -29,7 +31,7 @@ def test_every_sentence_is_covered_and_neighbours_overlap():
     covered = " ".join(c.text for c in chunks)
     for s in sentences:
         assert s in covered
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert b.start < a.end, "consecutive passages should share an overlap"
         assert b.start > a.start
 

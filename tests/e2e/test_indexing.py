@@ -154,3 +154,20 @@ def test_cancel_stops_the_run_and_keeps_finished_files(library: Library, tmp_pat
     # The next run picks up the rest.
     rest = library.index([folder])
     assert rest.count(Outcome.INDEXED) == 12 - len(indexed)
+
+
+def test_changing_the_embedding_model_clears_the_index(tmp_path: Path, embedder):
+    from desktop_app.services.embeddings import Embedder
+
+    data = tmp_path / "data"
+    files = write_corpus(tmp_path / "docs")
+    with Library(data, embedder=embedder) as library:
+        library.index([files["txt"]])
+        assert library.catalog.chunk_count() > 0 and not library.notices
+    other = tmp_path / "other-model"
+    shutil.copytree(embedder.model_path, other)
+    with Library(data, embedder=Embedder(other)) as library:
+        assert library.notices and "embedding model changed" in library.notices[0]
+        assert library.catalog.chunk_count() == 0 and library.vectors.count() == 0
+        summary = library.index([files["txt"]])
+        assert summary.reports[0].status is Outcome.INDEXED

@@ -47,7 +47,8 @@ def librarian(data_dir: Path, *args: str, **kwargs) -> subprocess.Popen[str]:
 def snapshot(data_dir: Path, embedder: Embedder) -> dict[str, object]:
     with Library(data_dir, Settings(), embedder=embedder) as library:
         docs = sorted(
-            (d.path, d.status.value, d.reason, d.chunks, d.content_hash) for d in library.documents()
+            (d.path, d.status.value, d.reason, d.chunks, d.content_hash)
+            for d in library.documents()
         )
         chunk_ids = library.catalog.all_chunk_ids()
         vector_ids = set(library.vectors.ids())

@@ -1,0 +1,64 @@
+"""The parser child process: results stream back, a stuck or crashed child costs one file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from desktop_app.core.models import ParsedPart
+from desktop_app.services.parser_process import ParserProcess
+from desktop_app.services.parsing import ParseOptions, ParseRequest
+from tests.conftest import DIVERSE_PDFS, FIXTURES, needs_eval
+
+PDF = str(FIXTURES / "ntsb_report.pdf")
+
+
+def test_parts_stream_back_then_the_document():
+    parts: list[ParsedPart] = []
+    with ParserProcess(ParseOptions(), timeout_s=60) as parser:
+        doc = parser.parse(ParseRequest(PDF), parts.append)
+    assert doc.skip_reason is None and doc.pages == 3 and not doc.chunks
+    assert parts and all(p.path == PDF for p in parts)
+    ordinals = [c.ordinal for p in parts for c in p.chunks]
+    assert ordinals == list(range(len(ordinals)))
+    assert {c.page for p in parts for c in p.chunks} == {1, 2, 3}
+
+
+def test_a_stuck_child_is_killed_and_replaced():
+    with ParserProcess(ParseOptions(), timeout_s=0.001) as parser:
+        doc = parser.parse(ParseRequest(PDF), lambda part: None)
+        assert doc.failed and doc.skip_reason and "no progress" in doc.skip_reason
+        parser._timeout_s = 60
+        again = parser.parse(ParseRequest(PDF), lambda part: None)
+        assert again.skip_reason is None
+
+
+@needs_eval
+def test_a_crashed_child_costs_one_file():
+    long_pdf = str(DIVERSE_PDFS / "samplefiles_GeoTopo-komprimiert.pdf")  # 117 pages
+    with ParserProcess(ParseOptions(), timeout_s=60) as parser:
+        parser.start(wait=True)
+        assert parser._process is not None and parser._process.pid
+        pid = parser._process.pid
+
+        def crash_on_first_part(part: ParsedPart) -> None:
+            os.kill(pid, signal.SIGKILL)
+
+        doc = parser.parse(ParseRequest(long_pdf), crash_on_first_part)
+        assert doc.failed and doc.skip_reason and "crashed" in doc.skip_reason
+        assert parser.parse(ParseRequest(PDF), lambda part: None).skip_reason is None
+
+
+def test_stop_request_interrupts_a_parse():
+    from desktop_app.core.cancel import Cancelled
+
+    stop = threading.Event()
+    stop.set()
+    with ParserProcess(ParseOptions(), timeout_s=60) as parser:
+        try:
+            parser.parse(ParseRequest(PDF), lambda part: None, stop.is_set)
+        except Cancelled:
+            pass
+        else:
+            raise AssertionError("a set stop flag must cancel the parse")
