@@ -158,6 +158,8 @@ class SearchHit:
     chunk_ids: tuple[str, ...]
     dense_rank: int | None = None  # 1-based rank on each side, for explaining a result
     lexical_rank: int | None = None
+    dense_score: float | None = None  # cosine similarity of the query and the passage
+    lexical_score: float | None = None  # BM25 score (unbounded)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -170,4 +172,6 @@ class SearchHit:
             "score": round(self.score, 6),
             "dense_rank": self.dense_rank,
             "lexical_rank": self.lexical_rank,
+            "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
+            "lexical_score": None if self.lexical_score is None else round(self.lexical_score, 6),
         }

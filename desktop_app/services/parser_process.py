@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -30,6 +31,8 @@ _NICENESS = 10
 
 
 def _child_main(conn: Connection, options: ParseOptions) -> None:
+    # Ctrl+C in a terminal reaches the whole process group; the parent decides when we stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Parsing is a few times faster than embedding, so it keeps ahead even at a lower priority;
     # at equal priority it would steal CPU from the embedder (and from the GUI) on small machines.
     if hasattr(os, "nice"):
@@ -43,7 +46,7 @@ def _child_main(conn: Connection, options: ParseOptions) -> None:
     while True:
         try:
             request = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             return
         if request is None:
             return
