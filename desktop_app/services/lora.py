@@ -1,0 +1,97 @@
+"""LoRA adapters: validated before llama.cpp ever applies them.
+
+llama-cpp-python 0.3.36 checks a failed adapter load with `is None`, but the failure is a NULL
+ctypes pointer (falsy, not None): any bad adapter (missing, garbage, truncated, another
+architecture, wrong shapes) then crashes the process at the first decode. So we read the
+adapter's GGUF header ourselves for a precise reason, and apply it ourselves with a real NULL
+check as the last line of defence.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from pathlib import Path
+from typing import Any
+
+from desktop_app.services.llm import LlmError, check_gguf
+
+_LORA_TENSOR = re.compile(r"^(blk\.\d+\.\w+\.weight)\.lora_([ab])$")
+
+
+def _field(reader: Any, key: str) -> str | None:
+    field = reader.fields.get(key)
+    if field is None or not field.data:
+        return None
+    value = field.parts[field.data[0]]
+    try:
+        return bytes(value).decode("utf-8")
+    except (TypeError, ValueError):
+        return str(value[0]) if len(value) else None
+
+
+def _read(path: Path, what: str) -> Any:
+    from gguf import GGUFReader
+
+    try:
+        return GGUFReader(path)
+    except Exception as exc:  # the gguf reader raises many types on bad files
+        raise LlmError(f"the {what} {path.name} is damaged or truncated ({exc})") from exc
+
+
+def validate_adapter(adapter_path: Path, model_path: Path) -> None:
+    """Raise LlmError with a user-facing reason unless the adapter fits the model."""
+    check_gguf(adapter_path, "LoRA adapter")
+    adapter = _read(adapter_path, "LoRA adapter")
+    name = adapter_path.name
+    if _field(adapter, "general.type") != "adapter" or _field(adapter, "adapter.type") != "lora":
+        raise LlmError(f"{name} is not a LoRA adapter (it looks like a model or another file)")
+    base = _read(model_path, "model file")
+    base_arch, adapter_arch = (
+        _field(base, "general.architecture"),
+        _field(adapter, "general.architecture"),
+    )
+    if adapter_arch != base_arch:
+        raise LlmError(
+            f"{name} was made for a '{adapter_arch}' model, but the model is '{base_arch}'"
+        )
+    size = adapter_path.stat().st_size
+    base_shapes = {t.name: [int(x) for x in t.shape] for t in base.tensors}
+    pairs: dict[str, dict[str, list[int]]] = {}
+    for tensor in adapter.tensors:
+        if int(tensor.data_offset) + int(tensor.n_bytes) > size:
+            raise LlmError(f"{name} is truncated (tensor {tensor.name} runs past the end)")
+        match = _LORA_TENSOR.match(tensor.name)
+        if match is None:
+            continue
+        pairs.setdefault(match.group(1), {})[match.group(2)] = [int(x) for x in tensor.shape]
+    if not pairs:
+        raise LlmError(f"{name} holds no LoRA tensors")
+    for target, ab in pairs.items():
+        if target not in base_shapes:
+            raise LlmError(f"{name} adapts {target}, which this model does not have")
+        if set(ab) != {"a", "b"}:
+            raise LlmError(f"{name} has only half of the LoRA pair for {target}")
+        n_in, n_out = base_shapes[target][0], base_shapes[target][1]
+        # ggml order: base [n_in, n_out]; lora_a [n_in, r]; lora_b [r, n_out].
+        a, b = ab["a"], ab["b"]
+        if a[0] != n_in or b[1] != n_out or a[1] != b[0]:
+            raise LlmError(
+                f"{name} does not fit this model: {target} is {n_out}x{n_in}, the adapter's "
+                f"matrices are {a[1]}x{a[0]} and {b[1]}x{b[0]}"
+            )
+
+
+def apply_adapter(llm: Any, adapter_path: Path, scale: float) -> None:
+    """Validate, load and activate an adapter on a loaded llama_cpp.Llama."""
+    import llama_cpp
+
+    validate_adapter(adapter_path, Path(llm.model_path))
+    adapter = llama_cpp.llama_adapter_lora_init(llm._model.model, str(adapter_path).encode())
+    if not adapter:  # a NULL pointer: llama.cpp refused it (its log says why)
+        raise LlmError(f"llama.cpp could not load the LoRA adapter {adapter_path.name}")
+    llm._stack.callback(llama_cpp.llama_adapter_lora_free, adapter)
+    adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
+    scales = (ctypes.c_float * 1)(scale)
+    if llama_cpp.llama_set_adapters_lora(llm._ctx.ctx, adapters, 1, scales):
+        raise LlmError(f"llama.cpp could not activate the LoRA adapter {adapter_path.name}")

@@ -1,0 +1,49 @@
+from desktop_app.core.models import SearchHit
+from desktop_app.core.prompts import (
+    GROUNDING_RULES,
+    build_prompt,
+    cited_numbers,
+    infer_citations,
+    strip_invalid_citations,
+)
+
+
+def hit(text: str, page: int | None = 1, path: str = "/docs/report.pdf") -> SearchHit:
+    return SearchHit(path, "Report", page, 0, len(text), text, 1.0, ("c",))
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_passages_are_numbered_and_the_rules_always_apply():
+    plan = build_prompt("When?", [hit("Alpha."), hit("Beta.", 2)], words, 1000, 100,
+                        system_prompt="Be terse.", instructions="Answer in Russian.")
+    system, user = plan.messages[0]["content"], plan.messages[1]["content"]
+    assert system.startswith("Be terse.") and GROUNDING_RULES in system
+    assert system.endswith("Answer in Russian.")
+    assert "[1] (Report, page 1)\nAlpha." in user and "[2] (Report, page 2)\nBeta." in user
+    assert user.endswith("Question: When?")
+
+
+def test_passages_that_do_not_fit_are_left_out_best_first():
+    long = hit("word " * 300)
+    short = hit("short passage")
+    plan = build_prompt("q", [long, short], words, context_size=300, answer_tokens=100)
+    assert plan.passages == [short]
+    assert plan.prompt_tokens <= plan.budget_tokens
+
+
+def test_citations_are_parsed_and_invalid_numbers_dropped():
+    answer = "It opened in 1987 [2]. Later it closed [1, 3][9]. See [2]."
+    assert cited_numbers(answer, 3) == [2, 1, 3]
+    assert cited_numbers(answer, 2) == [2, 1]
+    assert strip_invalid_citations(answer, 2) == "It opened in 1987 [2]. Later it closed [1]. See [2]."
+
+
+def test_citations_inferred_from_overlap_keep_the_text():
+    passages = [hit("The museum opens at ten on Sundays."), hit("Tickets cost five euros.")]
+    answer = "The museum opens at ten on Sundays.\nTickets cost five euros. Enjoy!"
+    assert infer_citations(answer, passages) == (
+        "The museum opens at ten on Sundays. [1]\nTickets cost five euros. [2] Enjoy!"
+    )
