@@ -38,7 +38,8 @@ def test_citations_are_parsed_and_invalid_numbers_dropped():
     answer = "It opened in 1987 [2]. Later it closed [1, 3][9]. See [2]."
     assert cited_numbers(answer, 3) == [2, 1, 3]
     assert cited_numbers(answer, 2) == [2, 1]
-    assert strip_invalid_citations(answer, 2) == "It opened in 1987 [2]. Later it closed [1]. See [2]."
+    expected = "It opened in 1987 [2]. Later it closed [1]. See [2]."
+    assert strip_invalid_citations(answer, 2) == expected
 
 
 def test_citations_inferred_from_overlap_keep_the_text():

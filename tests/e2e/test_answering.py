@@ -1,0 +1,105 @@
+"""Answers end to end: real index of a real PDF, real SmolLM2 through llama.cpp."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_app.application import Library
+from desktop_app.cli.main import EXIT_OK, main
+from desktop_app.core.cancel import CancelToken
+from desktop_app.core.prompts import NOTHING_FOUND
+from desktop_app.core.settings import Settings
+from desktop_app.services.embeddings import Embedder
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Library]:
+    root = tmp_path_factory.mktemp("answering")
+    docs = root / "docs"
+    docs.mkdir()
+    shutil.copy(FIXTURES / "ntsb_report.pdf", docs / "ntsb_report.pdf")
+    (docs / "museum.txt").write_text("The city museum opens at ten o'clock on Sundays.\n")
+    settings = Settings(context_size=2048, threads=2, max_answer_tokens=64)
+    with Library(root / "data", settings, embedder=embedder) as lib:
+        lib.index([docs])
+        yield lib
+
+
+def test_answer_cites_the_file_and_page(library: Library):
+    answer = library.ask("Where did the accident happen?")
+    assert answer.grounded and answer.text
+    assert answer.cited, answer.text
+    cited = [answer.sources[n - 1] for n in answer.cited]
+    assert any(h.path.endswith("ntsb_report.pdf") and h.page == 1 for h in cited), answer
+    assert answer.timings["prompt_tokens"] <= answer.timings["prompt_budget_tokens"]
+
+
+def test_question_about_something_absent_says_so(library: Library):
+    answer = library.ask("What is the recipe for chocolate cake?")
+    assert not answer.grounded and answer.text == NOTHING_FOUND and not answer.cited
+    assert answer.sources  # the nearest passages are still shown
+
+
+def test_cancel_mid_answer(library: Library):
+    cancel = CancelToken()
+    pieces: list[str] = []
+
+    def on_token(piece: str) -> None:
+        pieces.append(piece)
+        if len(pieces) == 2:
+            cancel.cancel()
+
+    answer = library.ask(
+        "When does the city museum open on Sundays?", on_token=on_token, cancel=cancel
+    )
+    assert answer.cancelled and len(pieces) == 2
+
+
+def test_cli_ask_json_shape(capsys, tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "museum.txt").write_text("The city museum opens at ten o'clock on Sundays.\n")
+    assert main(["--data-dir", str(tmp_path / "d"), "index", str(docs)]) == EXIT_OK
+    capsys.readouterr()
+    code = main(
+        [
+            "--data-dir",
+            str(tmp_path / "d"),
+            "ask",
+            "When does the museum open on Sundays?",
+            "--max-tokens",
+            "32",
+            "--json",
+        ]
+    )
+    assert code == EXIT_OK
+    result = json.loads(capsys.readouterr().out)
+    assert {"answer", "sources", "cited", "model", "lora", "timings"} <= set(result)
+    assert result["model"].endswith(".gguf") and result["lora"] is None
+    assert {"n", "path", "page", "text", "score"} <= set(result["sources"][0])
+    assert {"retrieval_ms", "prompt_tokens", "first_token_s", "tokens_per_s"} <= set(
+        result["timings"]
+    )
+
+
+def test_cli_ask_with_a_bad_adapter_is_one_line(capsys, tmp_path: Path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + b"\x07" * 64)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "museum.txt").write_text("The city museum opens at ten o'clock on Sundays.\n")
+    main(["--data-dir", str(tmp_path / "d"), "index", str(docs)])
+    capsys.readouterr()
+    code = main(
+        ["--data-dir", str(tmp_path / "d"), "ask", "When does the museum open?", "--lora", str(bad)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "damaged or truncated" in err and "Traceback" not in err
