@@ -7,18 +7,21 @@ cheap (no model is loaded, no heavy library imported); the embedding model loads
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from desktop_app.core.cancel import CancelToken, ProgressCallback
+from desktop_app.core.conversation import to_markdown
 from desktop_app.core.models import DocumentInfo, RunSummary, SearchHit
 from desktop_app.core.paths import DataPaths, resolve_data_dir
 from desktop_app.core.settings import Settings
 from desktop_app.services import diagnostics
 from desktop_app.services.answering import Answer, AnswerService
 from desktop_app.services.catalog import Catalog
+from desktop_app.services.conversations import ConversationStore
 from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, Embedder, resolve_model_path
 from desktop_app.services.ingest import IngestService, ReportCallback
 from desktop_app.services.instance_lock import InstanceLock
@@ -53,6 +56,7 @@ class Library:
             self.retriever = Retriever(self.catalog, self.vectors, self.embedder)
             self.llm = LlmEngine()
             self.answers = AnswerService(self.retriever, self.llm)
+            self.conversations = ConversationStore(self.paths.conversations)
             self.notices: list[str] = []  # things the user should be told once, at opening
             self._check_embedding_model()
         except BaseException:
@@ -75,6 +79,7 @@ class Library:
 
     def close(self) -> None:
         self.llm.close()
+        self.conversations.close()
         self.ingest.close()
         self.catalog.close()
         self._lock.release()
@@ -136,10 +141,21 @@ class Library:
         instructions: str = "",
         on_token: Callable[[str], None] | None = None,
         cancel: CancelToken | None = None,
+        conversation_id: int | None = None,
     ) -> Answer:
-        """Answer from the documents, loading (or switching) the model first if needed."""
+        """Answer from the documents, loading (or switching) the model first if needed.
+
+        With a conversation, its recent turns and instructions apply and the exchange is
+        stored in it (a cancelled answer is stored as far as it got)."""
+        if not self.embedder.loaded:  # load both models at once: seconds saved on a cold start
+            threading.Thread(target=self.embedder.load, name="librarian-embed-load").start()
         self.llm.load(config or self.llm_config())
-        return self.answers.ask(
+        history: list[tuple[str, str]] = []
+        if conversation_id is not None:
+            conversation = self.conversations.get(conversation_id)
+            history = conversation.recent_turns()
+            instructions = instructions or conversation.instructions
+        answer = self.answers.ask(
             question,
             k or self.settings.search_results,
             max_tokens or self.settings.max_answer_tokens,
@@ -148,7 +164,16 @@ class Library:
             instructions,
             on_token,
             cancel,
+            history,
         )
+        if conversation_id is not None:
+            self.conversations.add_exchange(
+                conversation_id, question, answer.text, answer.source_records(), answer.cited
+            )
+        return answer
+
+    def export_conversation(self, conversation_id: int) -> str:
+        return to_markdown(self.conversations.get(conversation_id))
 
     def documents(self) -> list[DocumentInfo]:
         return self.catalog.documents()

@@ -64,7 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lora", metavar="GGUF", help="LoRA adapter to apply to the model")
     p.add_argument("--lora-scale", type=float, default=None, metavar="S")
     p.add_argument("--max-tokens", type=int, default=None, metavar="N")
+    p.add_argument(
+        "--conversation",
+        type=int,
+        metavar="ID",
+        help="continue conversation ID (default: start a new one)",
+    )
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("chats", help="list the conversations")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="export a conversation to Markdown with its citations")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
     p = sub.add_parser("docs", help="list the documents in the library")
     p.add_argument("--json", action="store_true")
@@ -141,6 +154,37 @@ def _dispatch(args: argparse.Namespace) -> int:
             return EXIT_OK
         if args.command == "ask":
             return _ask(library, args)
+        if args.command == "chats":
+            chats = library.conversations.all()
+            if args.json:
+                _print_json(
+                    [
+                        {
+                            "id": c.id,
+                            "title": c.title,
+                            "instructions": c.instructions,
+                            "created_at": c.created_at,
+                            "updated_at": c.updated_at,
+                        }
+                        for c in chats
+                    ]
+                )
+            else:
+                for c in chats:
+                    print(f"{c.id:5}  {c.title}")
+            return EXIT_OK
+        if args.command == "export":
+            from desktop_app.services.conversations import ConversationNotFound
+
+            try:
+                markdown = library.export_conversation(args.id)
+            except ConversationNotFound as exc:
+                raise UserError(str(exc)) from None
+            if args.output:
+                Path(args.output).expanduser().write_text(markdown, encoding="utf-8")
+            else:
+                sys.stdout.write(markdown)
+            return EXIT_OK
         if args.command == "docs":
             docs = library.documents()
             if args.json:
@@ -211,7 +255,17 @@ def _index(library: Any, args: argparse.Namespace) -> int:
 
 
 def _ask(library: Any, args: argparse.Namespace) -> int:
+    from desktop_app.services.conversations import ConversationNotFound
+
     config = library.llm_config(args.model, args.lora, args.lora_scale)
+    conversation = args.conversation
+    if conversation is None:
+        conversation = library.conversations.create()
+    else:
+        try:
+            library.conversations.get(conversation)
+        except ConversationNotFound as exc:
+            raise UserError(str(exc)) from None
     cancel = CancelToken()
 
     def on_sigint(signum: int, frame: FrameType | None) -> None:
@@ -230,6 +284,7 @@ def _ask(library: Any, args: argparse.Namespace) -> int:
             args.max_tokens,
             on_token=None if args.json else stream,
             cancel=cancel,
+            conversation_id=conversation,
         )
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -237,6 +292,7 @@ def _ask(library: Any, args: argparse.Namespace) -> int:
         result = answer.as_dict()
         result["model"] = Path(config.model_path).name
         result["lora"] = Path(config.lora_path).name if config.lora_path else None
+        result["conversation"] = conversation
         _print_json(result)
         return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
     print()
@@ -247,6 +303,8 @@ def _ask(library: Any, args: argparse.Namespace) -> int:
             page = f", page {hit.page}" if hit.page else ""
             print(f"{mark}[{n}] {hit.path}{page}")
     t = answer.timings
+    sys.stdout.flush()
+    print(f"(conversation {conversation})", file=sys.stderr)
     if answer.grounded:
         print(
             f"({t['retrieval_ms']:.0f} ms retrieval, {t['prompt_tokens']} prompt tokens, "

@@ -35,6 +35,10 @@ class DataPaths:
         return self.root / "library.sqlite3"
 
     @property
+    def conversations(self) -> Path:
+        return self.root / "conversations.sqlite3"
+
+    @property
     def settings(self) -> Path:
         return self.root / "settings.json"
 

@@ -46,15 +46,24 @@ def build_prompt(
     answer_tokens: int,
     system_prompt: str = DEFAULT_SYSTEM_PROMPT,
     instructions: str = "",
+    history: Sequence[tuple[str, str]] = (),
     template_overhead: int = 48,
 ) -> PromptPlan:
-    """Keep the best passages that fit the context window with room for the answer."""
+    """Keep the best passages that fit the context window with room for the answer.
+
+    `history` holds the conversation's recent (question, answer) turns, oldest first; they are
+    sent as earlier chat turns so that follow-up questions make sense to the model.
+    """
     system = "\n\n".join(
         p for p in (system_prompt.strip(), GROUNDING_RULES, instructions.strip()) if p
     )
     question_part = f"Question: {question.strip()}"
     budget = context_size - answer_tokens - template_overhead
+    turns: list[dict[str, str]] = []
+    for asked, answered in history:
+        turns += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
     used = count_tokens(system) + count_tokens(question_part)
+    used += sum(count_tokens(t["content"]) + 4 for t in turns)
     passages: list[SearchHit] = []
     blocks: list[str] = []
     for hit in hits:
@@ -67,7 +76,11 @@ def build_prompt(
         used += cost
     context = "\n\n".join(blocks) if blocks else "(no passages)"
     user = f"Passages:\n\n{context}\n\n{question_part}"
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    messages = [
+        {"role": "system", "content": system},
+        *turns,
+        {"role": "user", "content": user},
+    ]
     return PromptPlan(messages, passages, used, budget)
 
 
@@ -104,7 +117,8 @@ def strip_invalid_citations(answer: str, passage_count: int) -> str:
     return _CITATION.sub(keep_valid, answer)
 
 
-_SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*", re.UNICODE)
+# A sentence ends at . ! ? … followed by white space or the end ("1.5" and "e.g" do not end it).
+_SENTENCE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=[^\s.!?…]))+[.!?…]*", re.UNICODE)
 
 
 def infer_citations(answer: str, passages: Sequence[SearchHit], min_overlap: float = 0.5) -> str:

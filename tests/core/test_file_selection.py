@@ -12,8 +12,17 @@ def make(root: Path, *names: str) -> None:
 
 
 def test_defaults_skip_hidden_folders_and_node_modules(tmp_path: Path):
-    make(tmp_path, "a.pdf", "b.txt", "c.exe", ".git/d.txt", "node_modules/e.md",
-         "sub/.hidden/f.md", "sub/g.docx", "sub/h.HTML")
+    make(
+        tmp_path,
+        "a.pdf",
+        "b.txt",
+        "c.exe",
+        ".git/d.txt",
+        "node_modules/e.md",
+        "sub/.hidden/f.md",
+        "sub/g.docx",
+        "sub/h.HTML",
+    )
     selector = FileSelector(DEFAULT_EXCLUDES)
     found = {p.relative_to(tmp_path).as_posix() for p in selector.expand([tmp_path])}
     assert found == {"a.pdf", "b.txt", "sub/g.docx", "sub/h.HTML"}

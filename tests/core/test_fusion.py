@@ -32,8 +32,9 @@ def test_dense_alone_when_no_word_matched():
 
 
 def chunk(doc: str, ordinal: int, page: int, start: int, text: str) -> StoredChunk:
-    return StoredChunk(f"{doc}:{ordinal}", doc, f"/{doc}.pdf", doc, ordinal, page, start,
-                       start + len(text), text)
+    return StoredChunk(
+        f"{doc}:{ordinal}", doc, f"/{doc}.pdf", doc, ordinal, page, start, start + len(text), text
+    )
 
 
 def test_neighbouring_passages_merge_without_repeating_the_overlap():

@@ -17,8 +17,15 @@ def words(text: str) -> int:
 
 
 def test_passages_are_numbered_and_the_rules_always_apply():
-    plan = build_prompt("When?", [hit("Alpha."), hit("Beta.", 2)], words, 1000, 100,
-                        system_prompt="Be terse.", instructions="Answer in Russian.")
+    plan = build_prompt(
+        "When?",
+        [hit("Alpha."), hit("Beta.", 2)],
+        words,
+        1000,
+        100,
+        system_prompt="Be terse.",
+        instructions="Answer in Russian.",
+    )
     system, user = plan.messages[0]["content"], plan.messages[1]["content"]
     assert system.startswith("Be terse.") and GROUNDING_RULES in system
     assert system.endswith("Answer in Russian.")
@@ -48,3 +55,9 @@ def test_citations_inferred_from_overlap_keep_the_text():
     assert infer_citations(answer, passages) == (
         "The museum opens at ten on Sundays. [1]\nTickets cost five euros. [2] Enjoy!"
     )
+
+
+def test_decimal_points_do_not_end_a_sentence():
+    passages = [hit("Wind speed was 1.5 metres per second near the airfield.")]
+    answer = "Wind speed was 1.5 metres per second near the airfield."
+    assert infer_citations(answer, passages) == answer + " [1]"

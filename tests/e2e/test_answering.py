@@ -103,3 +103,27 @@ def test_cli_ask_with_a_bad_adapter_is_one_line(capsys, tmp_path: Path):
     )
     err = capsys.readouterr().err
     assert code == 1 and "damaged or truncated" in err and "Traceback" not in err
+
+
+def test_conversations_survive_a_restart_and_export_with_citations(
+    tmp_path: Path, embedder: Embedder
+):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(FIXTURES / "ntsb_report.pdf", docs / "ntsb_report.pdf")
+    settings = Settings(context_size=2048, threads=2, max_answer_tokens=48)
+    with Library(tmp_path / "data", settings, embedder=embedder) as lib:
+        lib.index([docs])
+        chat = lib.conversations.create(instructions="Answer in one sentence.")
+        first = lib.ask("Where did the accident happen?", conversation_id=chat)
+        lib.ask("And what was the weather?", conversation_id=chat)
+    with Library(tmp_path / "data", settings, embedder=embedder) as lib:
+        conversation = lib.conversations.get(chat)
+        assert [m.role for m in conversation.messages] == ["user", "assistant"] * 2
+        assert conversation.messages[1].content == first.text
+        assert conversation.instructions == "Answer in one sentence."
+        # The follow-up was searched together with the first question: the weather page.
+        assert any(s.page == 3 for s in conversation.messages[3].sources)
+        markdown = lib.export_conversation(chat)
+    assert "**Question:** And what was the weather?" in markdown
+    assert "ntsb_report.pdf`, page" in markdown

@@ -27,15 +27,18 @@ def write_corpus(folder: Path) -> dict[str, Path]:
     }
     files["txt"].write_text(
         "The lighthouse keeper lit the lamp every evening at dusk. "
-        "Ships passing the rocky cape relied on its beam.\n", encoding="utf-8"
+        "Ships passing the rocky cape relied on its beam.\n",
+        encoding="utf-8",
     )
     files["md"].write_text(
         "# Garden journal\n\nThe tomatoes were planted in late May.\n\n"
-        "## Watering\n\nWater the seedlings every second morning.\n", encoding="utf-8"
+        "## Watering\n\nWater the seedlings every second morning.\n",
+        encoding="utf-8",
     )
     files["html"].write_text(
         "<html><head><title>Museum</title></head><body><h1>Hours</h1>"
-        "<p>The sculpture gallery closes at six on Sundays.</p></body></html>", encoding="utf-8"
+        "<p>The sculpture gallery closes at six on Sundays.</p></body></html>",
+        encoding="utf-8",
     )
     shutil.copy(FIXTURES / "ntsb_report.pdf", files["pdf"])
     import docx

@@ -9,8 +9,9 @@ from desktop_app.services.catalog import Catalog, CatalogError, document_id
 
 def parsed(path: str, digest: str, *texts: str) -> ParsedDocument:
     chunks = tuple(ChunkDraft(1, 0, len(t), t, i) for i, t in enumerate(texts))
-    return ParsedDocument(path, digest, 10, 1, "text", "T", 1, chunks,
-                          tuple(" ".join(index_terms(t)) for t in texts))
+    return ParsedDocument(
+        path, digest, 10, 1, "text", "T", 1, chunks, tuple(" ".join(index_terms(t)) for t in texts)
+    )
 
 
 def test_replace_is_atomic_and_searchable(tmp_path: Path):

@@ -1,0 +1,145 @@
+"""Conversations and their messages, with each answer's sources, in SQLite in the data dir."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from desktop_app.core.conversation import Conversation, Message, Source
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL DEFAULT '',
+    instructions TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    sources TEXT NOT NULL DEFAULT '[]',
+    cited TEXT NOT NULL DEFAULT '[]',
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, id);
+"""
+
+
+class ConversationNotFound(LookupError):
+    pass
+
+
+class ConversationStore:
+    def __init__(self, path: Path) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def create(self, title: str = "", instructions: str = "") -> int:
+        now = time.time()
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO conversations (title, instructions, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?)",
+                (title, instructions, now, now),
+            )
+        return int(cur.lastrowid or 0)
+
+    def all(self) -> list[Conversation]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, title, instructions, created_at, updated_at FROM conversations"
+                " ORDER BY updated_at DESC"
+            ).fetchall()
+        return [Conversation(*row) for row in rows]
+
+    def get(self, conversation_id: int) -> Conversation:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, title, instructions, created_at, updated_at FROM conversations"
+                " WHERE id = ?",
+                (conversation_id,),
+            ).fetchone()
+            if row is None:
+                raise ConversationNotFound(f"no conversation {conversation_id}")
+            messages = self._db.execute(
+                "SELECT role, content, sources, cited, created_at FROM messages"
+                " WHERE conversation_id = ? ORDER BY id",
+                (conversation_id,),
+            ).fetchall()
+        conversation = Conversation(*row)
+        for role, content, sources, cited, created_at in messages:
+            conversation.messages.append(
+                Message(
+                    role,
+                    content,
+                    tuple(Source(**s) for s in json.loads(sources)),
+                    tuple(json.loads(cited)),
+                    created_at,
+                )
+            )
+        return conversation
+
+    def add_exchange(
+        self,
+        conversation_id: int,
+        question: str,
+        answer: str,
+        sources: list[Source],
+        cited: list[int],
+    ) -> None:
+        """Store a question and its answer together (one transaction)."""
+        now = time.time()
+        source_rows = json.dumps([asdict(s) for s in sources], ensure_ascii=False)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO messages (conversation_id, role, content, created_at)"
+                    " VALUES (?, 'user', ?, ?)",
+                    (conversation_id, question, now),
+                )
+                self._db.execute(
+                    "INSERT INTO messages (conversation_id, role, content, sources, cited,"
+                    " created_at) VALUES (?, 'assistant', ?, ?, ?, ?)",
+                    (conversation_id, answer, source_rows, json.dumps(cited), now),
+                )
+                self._db.execute(
+                    "UPDATE conversations SET updated_at = ?,"
+                    " title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
+                    (now, question[:80], conversation_id),
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id)
+            )
+
+    def set_instructions(self, conversation_id: int, instructions: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE conversations SET instructions = ? WHERE id = ?",
+                (instructions, conversation_id),
+            )
+
+    def delete(self, conversation_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
