@@ -44,9 +44,10 @@ def main() -> None:
     bare_times: list[float] = []
     embedder = None
     for _ in range(args.repeat):
-        with tempfile.TemporaryDirectory() as tmp, Library(
-            Path(tmp), settings, embedder=embedder
-        ) as library:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            Library(Path(tmp), settings, embedder=embedder) as library,
+        ):
             embedder = library.embedder
             # The app keeps its engines alive between runs: start the model and the parser
             # process before timing, as the bare baseline's model is loaded before its timing.
@@ -79,12 +80,16 @@ def main() -> None:
     if args.json:
         print_json(result)
     else:
-        print(f"{n} passages from {result['files_indexed']} files, {result['pages']} pages, "
-              f"{args.repeat} runs each")
+        print(
+            f"{n} passages from {result['files_indexed']} files, {result['pages']} pages, "
+            f"{args.repeat} runs each"
+        )
         print(f"app pipeline : {app_s:7.2f} s  {result['app_passages_per_s']:7.1f} passages/s")
         print(f"bare encode  : {bare_s:7.2f} s  {result['bare_passages_per_s']:7.1f} passages/s")
-        print(f"ratio (app / bare throughput): {result['ratio']:.3f}  (goal >= 0.9); "
-              f"per run: {result['ratios']}")
+        print(
+            f"ratio (app / bare throughput): {result['ratio']:.3f}  (goal >= 0.9); "
+            f"per run: {result['ratios']}"
+        )
 
 
 if __name__ == "__main__":

@@ -64,8 +64,10 @@ def evaluate(folder: Path, limit: int | None) -> dict[str, dict[str, float]]:
 
     corpus, queries, qrels = load(folder)
     queries = [q for q in queries if q["_id"] in qrels][:limit]
-    totals = {m: dict.fromkeys(
-        ("recall@1", "recall@5", "mrr@10", "ndcg@10", "answer@1", "answer@5"), 0.0) for m in MODES}
+    totals = {
+        m: dict.fromkeys(("recall@1", "recall@5", "mrr@10", "ndcg@10", "answer@1", "answer@5"), 0.0)
+        for m in MODES
+    }
     with tempfile.TemporaryDirectory() as tmp:
         by_path = write_corpus(corpus, Path(tmp) / "corpus")
         with Library(Path(tmp) / "data", Settings()) as library:
@@ -95,9 +97,11 @@ def evaluate(folder: Path, limit: int | None) -> dict[str, dict[str, float]]:
         m: {k: round(v / n, 4) for k, v in t.items()} for m, t in totals.items()
     }
     result["info"] = {  # type: ignore[assignment]
-        "queries": n, "corpus": len(corpus), "passages": chunks,
-        "index_s": round(index_s, 1), "search_ms_per_query_and_mode": round(
-            1000 * search_s / max(1, n * len(MODES)), 1),
+        "queries": n,
+        "corpus": len(corpus),
+        "passages": chunks,
+        "index_s": round(index_s, 1),
+        "search_ms_per_query_and_mode": round(1000 * search_s / max(1, n * len(MODES)), 1),
     }
     return result
 
@@ -113,8 +117,10 @@ def main() -> None:
         print_json(result)
         return
     info = result["info"]
-    print(f"{args.folder.name}: {info['queries']} queries, {info['corpus']} documents, "
-          f"{info['passages']} passages, indexed in {info['index_s']} s")
+    print(
+        f"{args.folder.name}: {info['queries']} queries, {info['corpus']} documents, "
+        f"{info['passages']} passages, indexed in {info['index_s']} s"
+    )
     keys = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "answer@1", "answer@5")
     print(f"{'':8}" + "".join(f"{k:>10}" for k in keys))
     for mode in MODES:

@@ -32,6 +32,7 @@ class Answer:
     grounded: bool  # False: nothing relevant was found, the model was not asked
     cancelled: bool = False
     citations_inferred: bool = False  # the model cited nothing; we matched sentences to passages
+    prompt: list[dict[str, str]] = field(default_factory=list)  # the messages sent to the model
     timings: dict[str, float] = field(default_factory=dict)
 
     def source_records(self) -> list[Source]:
@@ -124,6 +125,7 @@ class AnswerService:
             grounded=True,
             cancelled=generation.cancelled,
             citations_inferred=inferred and bool(cited_numbers(text, len(plan.passages))),
+            prompt=plan.messages,
             timings={
                 "retrieval_ms": round(retrieval_ms, 1),
                 "prompt_tokens": plan.prompt_tokens,
