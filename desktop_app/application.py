@@ -165,6 +165,7 @@ class Library:
             on_token,
             cancel,
             history,
+            self.settings.allow_general_answers,
         )
         if conversation_id is not None:
             self.conversations.add_exchange(

@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lora-scale", type=float, default=None, metavar="S")
     p.add_argument("--max-tokens", type=int, default=None, metavar="N")
     p.add_argument(
+        "--instructions",
+        metavar="TEXT",
+        help='for a new conversation: tone, language, role ("answer in Russian, as a lawyer")',
+    )
+    p.add_argument(
         "--conversation",
         type=int,
         metavar="ID",
@@ -260,12 +265,14 @@ def _ask(library: Any, args: argparse.Namespace) -> int:
     config = library.llm_config(args.model, args.lora, args.lora_scale)
     conversation = args.conversation
     if conversation is None:
-        conversation = library.conversations.create()
+        conversation = library.conversations.create(instructions=args.instructions or "")
     else:
         try:
             library.conversations.get(conversation)
         except ConversationNotFound as exc:
             raise UserError(str(exc)) from None
+        if args.instructions is not None:
+            library.conversations.set_instructions(conversation, args.instructions)
     cancel = CancelToken()
 
     def on_sigint(signum: int, frame: FrameType | None) -> None:

@@ -23,6 +23,18 @@ GROUNDING_RULES = (
 )
 
 NOTHING_FOUND = "I found nothing about this in your documents."
+GENERAL_ANSWER_LABEL = "General answer, not from your documents:"
+
+
+def general_knowledge_prompt(
+    question: str, system_prompt: str = "", instructions: str = ""
+) -> list[dict[str, str]]:
+    """For users who allow it: the model's own knowledge, shown under GENERAL_ANSWER_LABEL."""
+    system = "\n\n".join(
+        p for p in (system_prompt.strip() or DEFAULT_SYSTEM_PROMPT, instructions.strip()) if p
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": question}]
+
 
 TokenCount = Callable[[str], int]
 

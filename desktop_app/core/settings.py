@@ -39,6 +39,8 @@ class Settings:
     gpu_layers: int = -1  # -1 = all when the build can offload to a GPU
     seed: int = 0
     system_prompt: str = ""  # empty = the built-in one; grounding rules always apply
+    # When nothing relevant is found: also give the model's own answer, labelled as such.
+    allow_general_answers: bool = False
 
     @classmethod
     def load(cls, path: Path) -> Settings:

@@ -12,9 +12,11 @@ from desktop_app.core.conversation import Source, standalone_query
 from desktop_app.core.models import SearchHit
 from desktop_app.core.prompts import (
     DEFAULT_SYSTEM_PROMPT,
+    GENERAL_ANSWER_LABEL,
     NOTHING_FOUND,
     build_prompt,
     cited_numbers,
+    general_knowledge_prompt,
     infer_citations,
     strip_invalid_citations,
 )
@@ -82,6 +84,7 @@ class AnswerService:
         on_token: Callable[[str], None] | None = None,
         cancel: CancelToken | None = None,
         history: Sequence[tuple[str, str]] = (),
+        allow_general: bool = False,
     ) -> Answer:
         """Answer `question`; `history` holds the conversation's recent turns, if any."""
         started = time.perf_counter()
@@ -92,16 +95,19 @@ class AnswerService:
         if not hits:
             # Never let the model answer from its own memory as if it were documented:
             # say so, and show the nearest passages for the user to judge.
+            timings: dict[str, float] = {"retrieval_ms": round(retrieval_ms, 1)}
+            text = NOTHING_FOUND
             if on_token is not None:
-                on_token(NOTHING_FOUND)
-            return Answer(
-                question,
-                NOTHING_FOUND,
-                nearest,
-                [],
-                grounded=False,
-                timings={"retrieval_ms": round(retrieval_ms, 1)},
-            )
+                on_token(text)
+            if allow_general:
+                messages = general_knowledge_prompt(question, system_prompt, instructions)
+                label = f"\n\n{GENERAL_ANSWER_LABEL} "
+                if on_token is not None:
+                    on_token(label)
+                generation = self.engine.chat(messages, max_tokens, temperature, on_token, cancel)
+                text += label + generation.text.strip()
+                timings["tokens"] = generation.tokens
+            return Answer(question, text, nearest, [], grounded=False, timings=timings)
         plan = build_prompt(
             question,
             hits,

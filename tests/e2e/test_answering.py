@@ -127,3 +127,17 @@ def test_conversations_survive_a_restart_and_export_with_citations(
         markdown = lib.export_conversation(chat)
     assert "**Question:** And what was the weather?" in markdown
     assert "ntsb_report.pdf`, page" in markdown
+
+
+def test_general_answer_is_labelled_when_the_user_allows_it(library: Library):
+    from desktop_app.core.prompts import GENERAL_ANSWER_LABEL
+
+    library.settings.allow_general_answers = True
+    try:
+        answer = library.ask("What is the recipe for chocolate cake?", max_tokens=24)
+    finally:
+        library.settings.allow_general_answers = False
+    assert not answer.grounded and not answer.cited
+    assert answer.text.startswith(NOTHING_FOUND)
+    assert GENERAL_ANSWER_LABEL in answer.text
+    assert len(answer.text) > len(NOTHING_FOUND) + len(GENERAL_ANSWER_LABEL) + 5
