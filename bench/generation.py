@@ -69,7 +69,9 @@ def main() -> None:
                 config.model_path,
                 n_ctx=settings.context_size,
                 n_threads=args.threads,
-                n_gpu_layers=0,
+                n_gpu_layers=-1 if llama_cpp.llama_supports_gpu_offload() else 0,  # as the app
+                n_threads_batch=args.threads,
+                flash_attn=True,
                 seed=config.seed,
                 verbose=False,
             )
