@@ -164,27 +164,10 @@ class Catalog:
 
         `terms` holds each passage's lexical index terms as one space-separated string.
         """
-        now = time.time()
         with self._transaction() as db:
             self._delete_path(db, parsed.path)
-            db.execute(
-                "INSERT INTO documents (doc_id, path, status, reason, title, format, pages, chunks,"
-                " size, mtime_ns, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    doc_id,
-                    parsed.path,
-                    Outcome.INDEXED.value,
-                    "; ".join(parsed.notes) or None,
-                    parsed.title,
-                    parsed.format,
-                    parsed.pages,
-                    len(parsed.chunks),
-                    parsed.size,
-                    parsed.mtime_ns,
-                    parsed.content_hash,
-                    now,
-                ),
-            )
+            notes = "; ".join(parsed.notes) or None
+            _insert_document(db, doc_id, parsed, Outcome.INDEXED, notes, len(parsed.chunks))
             for chunk, chunk_terms in zip(parsed.chunks, terms, strict=True):
                 cur = db.execute(
                     'INSERT INTO chunks (id, doc_id, ordinal, page, start, "end", text)'
@@ -212,23 +195,7 @@ class Catalog:
         doc_id = document_id(parsed.path, parsed.content_hash)
         with self._transaction() as db:
             self._delete_path(db, parsed.path)
-            db.execute(
-                "INSERT INTO documents (doc_id, path, status, reason, title, format, pages, chunks,"
-                " size, mtime_ns, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,0,?,?,?,?)",
-                (
-                    doc_id,
-                    parsed.path,
-                    status.value,
-                    reason,
-                    parsed.title,
-                    parsed.format,
-                    parsed.pages,
-                    parsed.size,
-                    parsed.mtime_ns,
-                    parsed.content_hash,
-                    time.time(),
-                ),
-            )
+            _insert_document(db, doc_id, parsed, status, reason, 0)
 
     def clear(self) -> None:
         """Forget every document and passage (their vectors are being dropped)."""
@@ -289,6 +256,34 @@ class Catalog:
                 (query, limit),
             ).fetchall()
         return [(r[0], float(r[1])) for r in rows]
+
+
+def _insert_document(
+    db: sqlite3.Connection,
+    doc_id: str,
+    parsed: ParsedDocument,
+    status: Outcome,
+    reason: str | None,
+    chunks: int,
+) -> None:
+    db.execute(
+        "INSERT INTO documents (doc_id, path, status, reason, title, format, pages, chunks,"
+        " size, mtime_ns, content_hash, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            doc_id,
+            parsed.path,
+            status.value,
+            reason,
+            parsed.title,
+            parsed.format,
+            parsed.pages,
+            chunks,
+            parsed.size,
+            parsed.mtime_ns,
+            parsed.content_hash,
+            time.time(),
+        ),
+    )
 
 
 _DOC_SELECT = (
