@@ -65,7 +65,7 @@ class Library:
 
     def _check_embedding_model(self) -> None:
         """Vectors from another embedding model cannot be searched with this one."""
-        current = str(self.embedder.model_path)
+        current = self.embedder.fingerprint
         previous = self.catalog.get_meta(_EMBEDDING_MODEL_KEY)
         if previous is not None and previous != current and self.catalog.chunk_count():
             self.vectors.clear()

@@ -6,6 +6,7 @@ first embedding is asked for, and never on the GUI thread.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import threading
@@ -67,6 +68,21 @@ class Embedder:
     @property
     def name(self) -> str:
         return self.model_path.name
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the model's weights, not where they are installed: the same model in a
+        new virtual environment or app version must not invalidate the index."""
+        digest = hashlib.sha1()
+        for name in ("config.json", "modules.json", "tokenizer.json"):
+            candidate = self.model_path / name
+            if candidate.exists():
+                digest.update(candidate.read_bytes())
+        for weights in sorted(self.model_path.glob("*.safetensors")) + sorted(
+            self.model_path.glob("*.bin")
+        ):
+            digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+        return f"{self.model_path.name}:{digest.hexdigest()[:16]}"
 
     @property
     def tokenizer_file(self) -> str | None:

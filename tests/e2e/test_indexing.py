@@ -167,8 +167,16 @@ def test_changing_the_embedding_model_clears_the_index(tmp_path: Path, embedder)
     with Library(data, embedder=embedder) as library:
         library.index([files["txt"]])
         assert library.catalog.chunk_count() > 0 and not library.notices
+    # The same model installed elsewhere (a new virtual environment) keeps the index.
+    moved = tmp_path / "moved" / embedder.model_path.name
+    shutil.copytree(embedder.model_path, moved)
+    with Library(data, embedder=Embedder(moved)) as library:
+        assert not library.notices and library.catalog.chunk_count() > 0
+    # Another model (here: a changed config) cannot search the old vectors: start afresh.
     other = tmp_path / "other-model"
     shutil.copytree(embedder.model_path, other)
+    config = other / "config.json"
+    config.write_text(config.read_text().replace("{", '{"_variant": 2, ', 1))
     with Library(data, embedder=Embedder(other)) as library:
         assert library.notices and "embedding model changed" in library.notices[0]
         assert library.catalog.chunk_count() == 0 and library.vectors.count() == 0
