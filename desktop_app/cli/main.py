@@ -10,11 +10,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app import __version__
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.models import Outcome
+
+if TYPE_CHECKING:  # imported lazily at run time: `librarian --help` stays instant
+    from desktop_app.application import Library
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # the command could not do its job (store unreadable, data dir in use, ...)
@@ -218,7 +221,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise UserError(f"unknown command {args.command}")  # pragma: no cover - argparse checks
 
 
-def _index(library: Any, args: argparse.Namespace) -> int:
+def _index(library: Library, args: argparse.Namespace) -> int:
     from desktop_app.cli.progress import ProgressPrinter
 
     printer = ProgressPrinter()
@@ -259,7 +262,7 @@ def _index(library: Any, args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if summary.cancelled else EXIT_OK
 
 
-def _ask(library: Any, args: argparse.Namespace) -> int:
+def _ask(library: Library, args: argparse.Namespace) -> int:
     from desktop_app.services.conversations import ConversationNotFound
 
     config = library.llm_config(args.model, args.lora, args.lora_scale)
