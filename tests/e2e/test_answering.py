@@ -89,6 +89,18 @@ def test_cli_ask_json_shape(capsys, tmp_path: Path):
         result["timings"]
     )
 
+    # The exchange was stored: it is listed and exports with its question.
+    data = str(tmp_path / "d")
+    assert main(["--data-dir", data, "chats", "--json"]) == EXIT_OK
+    chats = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in chats] == [result["conversation"]]
+    exported = tmp_path / "chat.md"
+    assert (
+        main(["--data-dir", data, "export", str(result["conversation"]), "-o", str(exported)]) == 0
+    )
+    assert "**Question:** When does the museum open on Sundays?" in exported.read_text()
+    assert main(["--data-dir", data, "export", "999"]) == 2
+
 
 def test_cli_ask_with_a_bad_adapter_is_one_line(capsys, tmp_path: Path):
     bad = tmp_path / "bad.gguf"
