@@ -25,7 +25,13 @@ from desktop_app.services.conversations import ConversationStore
 from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, Embedder, resolve_model_path
 from desktop_app.services.ingest import IngestService, ReportCallback
 from desktop_app.services.instance_lock import InstanceLock
-from desktop_app.services.llm import LlmConfig, LlmEngine, LlmError, default_llm_path
+from desktop_app.services.llm import (
+    LlmConfig,
+    LlmEngine,
+    LlmError,
+    ModelState,
+    default_llm_path,
+)
 from desktop_app.services.retrieval import Retriever, SearchMode
 from desktop_app.services.vector_store import VectorStore
 
@@ -131,6 +137,16 @@ class Library:
             lora_path=(lora if lora is not None else s.lora_path) or None,
             lora_scale=s.lora_scale if lora_scale is None else lora_scale,
         )
+
+    def load_model_in_background(
+        self,
+        config: LlmConfig | None = None,
+        on_done: Callable[[ModelState, str | None], None] | None = None,
+    ) -> threading.Thread:
+        """Start loading (or switching) the answering model without blocking the caller;
+        `on_done(state, error)` is called from the loading thread. `llm.state` tells meanwhile.
+        A later ask() waits for the load to finish instead of loading again."""
+        return self.llm.load_in_background(config or self.llm_config(), on_done)
 
     def ask(
         self,

@@ -153,3 +153,16 @@ def test_general_answer_is_labelled_when_the_user_allows_it(library: Library):
     assert answer.text.startswith(NOTHING_FOUND)
     assert GENERAL_ANSWER_LABEL in answer.text
     assert len(answer.text) > len(NOTHING_FOUND) + len(GENERAL_ANSWER_LABEL) + 5
+
+
+def test_model_loads_in_the_background(library: Library):
+    import threading
+
+    from desktop_app.services.llm import ModelState
+
+    library.llm.close()
+    done = threading.Event()
+    library.load_model_in_background(on_done=lambda state, error: done.set())
+    assert library.llm.state in (ModelState.LOADING, ModelState.READY)
+    assert done.wait(60) and library.llm.state is ModelState.READY
+    assert library.ask("When does the city museum open on Sundays?").grounded
