@@ -108,12 +108,6 @@ class Embedder:
                     f"cannot load the embedding model from {self.model_path}: {exc}"
                 ) from exc
 
-    @property
-    def dimension(self) -> int:
-        self.load()
-        dim = self._model.get_sentence_embedding_dimension()
-        return int(dim)
-
     def embed_documents(self, texts: Sequence[str]) -> Any:
         """A (len(texts), dimension) float32 numpy array of unit vectors."""
         self.load()

@@ -3,7 +3,7 @@
 Chroma stores only vectors and ids here (plus a little metadata for inspection): passage text and
 everything else lives in the catalog (SQLite), which is the source of truth. A chunk id in Chroma
 that the catalog does not know (left by a killed run) is ignored by searches and removed by
-`remove_orphans`.
+IngestService.recover().
 """
 
 from __future__ import annotations
@@ -101,10 +101,3 @@ class VectorStore:
 
     def count(self) -> int:
         return int(self._coll().count())
-
-    def remove_orphans(self, known_ids: set[str]) -> int:
-        orphans = [cid for cid in self.ids() if cid not in known_ids]
-        if orphans:
-            log.info("Removing %d vectors left by an interrupted run", len(orphans))
-            self.delete(orphans)
-        return len(orphans)
