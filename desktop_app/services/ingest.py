@@ -207,6 +207,12 @@ class _Run:
         self.open_files: dict[str, _OpenFile] = {}  # in arrival order
         self.unembedded: list[ParsedPart] = []
 
+    @property
+    def embed_step(self) -> int:
+        """Passages per embedding call: enough to keep the model busy, few enough that cancel
+        and progress respond within a second or two."""
+        return max(self.service.settings.embedding_batch_size * 2, 32)
+
     def should_stop(self) -> bool:
         return self.cancel.cancelled or self.stopping.is_set()
 
@@ -255,7 +261,7 @@ class _Run:
 
     # The consumer: runs on the caller's thread, embeds and commits.
     def _consume(self, parsed: queue.Queue[object]) -> None:
-        target = max(self.service.settings.embedding_batch_size * 2, 32)
+        target = self.embed_step
         finished = False
         while not finished:
             pending = sum(len(p.chunks) for p in self.unembedded)
@@ -312,7 +318,7 @@ class _Run:
     def _embed_pending(self) -> None:
         parts, self.unembedded = self.unembedded, []
         texts = [c.text for p in parts for c in p.chunks]
-        step = max(self.service.settings.embedding_batch_size * 2, 32)
+        step = self.embed_step
         pieces = []
         self.current = parts[0].path
         for i in range(0, len(texts), step):
