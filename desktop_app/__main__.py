@@ -2,7 +2,7 @@
 
 import sys
 
-from desktop_app.cli.main import main
+from desktop_app.launcher import main
 
 # The guard matters: the parser child process is started with "spawn", which re-imports the
 # parent's __main__ module; without it the child would run the whole command again.

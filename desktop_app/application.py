@@ -6,6 +6,7 @@ cheap (no model is loaded, no heavy library imported); the embedding model loads
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -15,7 +16,8 @@ from typing import Any
 
 from desktop_app.core.cancel import CancelToken, ProgressCallback
 from desktop_app.core.conversation import to_markdown
-from desktop_app.core.models import DocumentInfo, RunSummary, SearchHit
+from desktop_app.core.file_selection import file_format
+from desktop_app.core.models import DiskState, DocumentInfo, RunSummary, SearchHit
 from desktop_app.core.paths import DataPaths, resolve_data_dir
 from desktop_app.core.settings import Settings
 from desktop_app.services import diagnostics
@@ -38,6 +40,8 @@ from desktop_app.services.vector_store import VectorStore
 log = logging.getLogger(__name__)
 
 _EMBEDDING_MODEL_KEY = "embedding_model"
+# Paths of indexing requests that have not run to the end: a window closed mid-run resumes them.
+_PENDING_INDEX_KEY = "pending_index"
 
 
 class Library:
@@ -112,10 +116,38 @@ class Library:
         cancel: CancelToken | None = None,
         prune: bool = True,
     ) -> RunSummary:
-        """Index files and folders incrementally; see IngestService.index."""
-        return self.ingest.index(
-            [Path(p) for p in paths], excludes, on_report, on_progress, cancel, prune
+        """Index files and folders incrementally; see IngestService.index.
+
+        Until the run ends uncancelled, the paths stay written down as pending (see
+        pending_index): an interrupted run can be resumed by the next start."""
+        requested = [str(Path(p).expanduser().resolve()) for p in paths]
+        self._set_pending([*self.pending_index(), *requested])
+        summary = self.ingest.index(
+            [Path(p) for p in requested], excludes, on_report, on_progress, cancel, prune
         )
+        if not summary.cancelled:
+            self._set_pending([p for p in self.pending_index() if p not in requested])
+        return summary
+
+    def pending_index(self) -> list[str]:
+        """Paths whose indexing was interrupted (window closed, process killed)."""
+        raw = self.catalog.get_meta(_PENDING_INDEX_KEY)
+        try:
+            value = json.loads(raw) if raw else []
+        except ValueError:
+            return []
+        return [str(p) for p in value] if isinstance(value, list) else []
+
+    def forget_pending(self) -> None:
+        """The user cancelled on purpose: do not resume at the next start."""
+        self._set_pending([])
+
+    def _set_pending(self, paths: Sequence[str]) -> None:
+        unique = list(dict.fromkeys(paths))
+        self.catalog.set_meta(_PENDING_INDEX_KEY, json.dumps(unique, ensure_ascii=False))
+
+    def save_settings(self) -> None:
+        self.settings.save(self.paths.settings)
 
     def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[SearchHit]:
         return self.retriever.search(query, k or self.settings.search_results, SearchMode(mode))
@@ -195,6 +227,27 @@ class Library:
     def documents(self) -> list[DocumentInfo]:
         return self.catalog.documents()
 
+    def documents_on_disk(self) -> list[tuple[DocumentInfo, DiskState]]:
+        """Every document with how its file compares with what was indexed (one stat each)."""
+        return [(doc, _disk_state(doc)) for doc in self.catalog.documents()]
+
+    def source_text(self, path: str | Path) -> str:
+        """The text of a non-PDF document as it was indexed: passages' spans index into it."""
+        file = Path(path)
+        fmt = file_format(file)
+        if fmt is None or fmt == "pdf":
+            raise ValueError(f"{file.name} has no plain-text view")
+        from desktop_app.services.extraction import extract
+
+        pages = list(extract(file.read_bytes(), fmt, file.name).pages)
+        return pages[0].text if pages else ""
+
+    def gguf_kind(self, path: str | Path) -> str:
+        """"adapter" or "model" (LlmError when it is no readable GGUF): what a dropped .gguf is."""
+        from desktop_app.services.lora import gguf_kind
+
+        return gguf_kind(Path(path))
+
     def remove(self, paths: Sequence[str | Path]) -> list[str]:
         resolved = [str(Path(p).expanduser().resolve()) for p in paths]
         return self.ingest.remove(resolved)
@@ -204,6 +257,16 @@ class Library:
         info["documents"] = len(self.catalog.documents())
         info["chunks"] = self.catalog.chunk_count()
         return info
+
+
+def _disk_state(doc: DocumentInfo) -> DiskState:
+    try:
+        stat = Path(doc.path).stat()
+    except OSError:
+        return DiskState.MISSING
+    if stat.st_size != doc.size or stat.st_mtime_ns != doc.mtime_ns:
+        return DiskState.CHANGED
+    return DiskState.SAME
 
 
 def _make_embedder(settings: Settings) -> Embedder:

@@ -31,7 +31,9 @@ class UserError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="librarian", description="Chat with your own documents, fully offline."
+        prog="librarian",
+        description="Chat with your own documents, fully offline. Without a command, "
+        "`librarian [--data-dir DIR] [FILE ...]` opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"librarian {__version__}")
     parser.add_argument(
@@ -96,6 +98,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="versions, paths, models and compute back-end")
     p.add_argument("--json", action="store_true")
     return parser
+
+
+COMMANDS = ("index", "search", "ask", "chats", "export", "docs", "remove", "doctor")
+
+
+def wants_cli(args: Sequence[str]) -> bool:
+    """True when the arguments name a command (or ask for help): otherwise the window opens."""
+    if any(a in ("-h", "--help", "--version") for a in args):
+        return True
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--data-dir":
+            rest = rest[1:]
+        elif not arg.startswith("-"):
+            return arg in COMMANDS
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

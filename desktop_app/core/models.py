@@ -15,6 +15,14 @@ class Outcome(StrEnum):
     FAILED = "failed"  # an unexpected error; the file is left as it was in the index
 
 
+class DiskState(StrEnum):
+    """How an indexed file compares with the file on disk now."""
+
+    SAME = "same"
+    CHANGED = "changed"  # modified since it was indexed: the next run re-indexes it
+    MISSING = "missing"  # deleted or moved: the next run of its folder forgets it
+
+
 @dataclass(frozen=True, slots=True)
 class PageText:
     """The text of one page (PDF) or of a whole document (formats without pages)."""

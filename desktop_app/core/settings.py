@@ -41,6 +41,8 @@ class Settings:
     system_prompt: str = ""  # empty = the built-in one; grounding rules always apply
     # When nothing relevant is found: also give the model's own answer, labelled as such.
     allow_general_answers: bool = False
+    # Folders added to the library: re-indexed incrementally when their files change.
+    watched_folders: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> Settings:

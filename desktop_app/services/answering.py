@@ -36,6 +36,9 @@ class Answer:
     citations_inferred: bool = False  # the model cited nothing; we matched sentences to passages
     prompt: list[dict[str, str]] = field(default_factory=list)  # the messages sent to the model
     timings: dict[str, float] = field(default_factory=dict)
+    # Every passage the search returned, relevant or not, sent to the model or not: for showing
+    # the user what the answer could have used (sources are the ones it was given).
+    retrieved: list[SearchHit] = field(default_factory=list)
 
     def source_records(self) -> list[Source]:
         return [
@@ -107,7 +110,9 @@ class AnswerService:
                 generation = self.engine.chat(messages, max_tokens, temperature, on_token, cancel)
                 text += label + generation.text.strip()
                 timings["tokens"] = generation.tokens
-            return Answer(question, text, nearest, [], grounded=False, timings=timings)
+            return Answer(
+                question, text, nearest, [], grounded=False, timings=timings, retrieved=nearest
+            )
         plan = build_prompt(
             question,
             hits,
@@ -140,4 +145,5 @@ class AnswerService:
                 "tokens": generation.tokens,
                 "tokens_per_s": round(generation.tokens_per_s, 1),
             },
+            retrieved=nearest,
         )

@@ -143,3 +143,14 @@ class ConversationStore:
     def delete(self, conversation_id: int) -> None:
         with self._lock:
             self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def search(self, text: str) -> set[int]:
+        """Ids of the conversations whose title or messages contain `text`, ignoring case in any
+        script (SQLite's LIKE folds ASCII only, so the matching is done here)."""
+        needle = text.casefold()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, title FROM conversations UNION ALL"
+                " SELECT conversation_id, content FROM messages"
+            ).fetchall()
+        return {int(cid) for cid, content in rows if needle in str(content).casefold()}

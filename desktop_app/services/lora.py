@@ -95,3 +95,11 @@ def apply_adapter(llm: Any, adapter_path: Path, scale: float) -> None:
     scales = (ctypes.c_float * 1)(scale)
     if llama_cpp.llama_set_adapters_lora(llm._ctx.ctx, adapters, 1, scales):
         raise LlmError(f"llama.cpp could not activate the LoRA adapter {adapter_path.name}")
+
+
+def gguf_kind(path: Path) -> str:
+    """"adapter" for a LoRA adapter, "model" for anything else llama.cpp could load; LlmError
+    when the file is not a readable GGUF. Reads the header only (the file is memory-mapped)."""
+    check_gguf(path, "GGUF file")
+    reader = _read(path, "GGUF file")
+    return "adapter" if _field(reader, "general.type") == "adapter" else "model"

@@ -1,0 +1,246 @@
+"""The chat: a transcript rendered from Markdown with citation links, and the question box."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QTextDocument
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.conversation import Message
+from desktop_app.ui.formatting import source_label
+
+_CITATION = re.compile(r"\[(\d+)\]")
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+_RENDER_DELAY_MS = 50  # coalesce streamed tokens: re-render at most 20 times a second
+
+EMPTY_LIBRARY_TEXT = (
+    "Drop documents here: PDF, text, Markdown, HTML or Word files, or whole folders, anywhere "
+    "on this window (or Ctrl+O). They are indexed on this computer, and you can ask questions "
+    "about them as soon as the first ones are done."
+)
+
+
+def link_citations(markdown: str, message_index: int, source_count: int) -> str:
+    """Turn each valid `[n]` into a Markdown link the transcript can catch."""
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if not 1 <= n <= source_count:
+            return match.group(0)
+        return f"[\\[{n}\\]](cite:{message_index}/{n})"
+
+    return _CITATION.sub(link, markdown)
+
+
+def parse_citation(url: QUrl | str) -> tuple[int, int] | None:
+    """(message index, source number) of a `cite:i/n` link."""
+    text = url.toString() if isinstance(url, QUrl) else url
+    match = re.fullmatch(r"cite:(\d+)/(\d+)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def markdown_to_html(markdown: str) -> str:
+    document = QTextDocument()
+    document.setMarkdown(markdown, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+    match = _BODY.search(document.toHtml())
+    return match.group(1) if match else html.escape(markdown)
+
+
+def _mix(a: QColor, b: QColor, share_of_b: float) -> str:
+    def channel(x: int, y: int) -> int:
+        return round(x * (1 - share_of_b) + y * share_of_b)
+
+    return QColor(
+        channel(a.red(), b.red()), channel(a.green(), b.green()), channel(a.blue(), b.blue())
+    ).name()
+
+
+class ChatTranscript(QTextBrowser):
+    """Shows a conversation. Finished messages are rendered once and cached; the answer being
+    streamed is re-rendered on a short timer, not per token."""
+
+    citation_clicked = Signal(int, int)  # message index, source number
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.anchorClicked.connect(self._on_anchor)
+        self.messages: list[Message] = []
+        self.streaming: str | None = None  # the answer text so far, while one is streamed
+        self.status_line = ""  # under the streamed answer: "Loading the model…", "Searching…"
+        self.empty_text = EMPTY_LIBRARY_TEXT
+        self._cache: dict[int, str] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(_RENDER_DELAY_MS)
+        self._timer.timeout.connect(self.render)
+        self.render()
+
+    # -- content ---------------------------------------------------------------------------
+
+    def show_messages(self, messages: Sequence[Message]) -> None:
+        self.messages = list(messages)
+        self.streaming = None
+        self._cache.clear()
+        self.render()
+
+    def start_answer(self, question: str) -> None:
+        self.messages.append(Message("user", question))
+        self.streaming = ""
+        self.status_line = "Searching your documents…"
+        self.render()
+
+    def append_token(self, text: str) -> None:
+        if self.streaming is None:
+            return
+        self.streaming += text
+        self.status_line = ""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def finish_answer(self, message: Message | None) -> None:
+        """Replace the streamed text by the final answer (with its sources), or drop it."""
+        self.streaming = None
+        self.status_line = ""
+        if message is not None:
+            self.messages.append(message)
+        self.render()
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        if not self.messages and self.streaming is None:
+            self.render()
+
+    def set_status_line(self, text: str) -> None:
+        self.status_line = text
+        if self.streaming is not None:
+            self.render()
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def render(self) -> None:
+        self._timer.stop()
+        bar = self.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        if not self.messages and self.streaming is None:
+            body = (
+                "<table width='100%' height='100%'><tr><td align='center' valign='middle' "
+                "style='padding:40px'><p style='font-size:large'><b>Your documents, your "
+                f"answers</b></p><p>{html.escape(self.empty_text)}</p></td></tr></table>"
+            )
+        else:
+            parts = [self._message_html(i, m) for i, m in enumerate(self.messages)]
+            if self.streaming is not None:
+                text = self.streaming or f"_{self.status_line or 'Thinking…'}_"
+                parts.append(self._bubble("Librarian", markdown_to_html(text), assistant=True))
+            body = "".join(parts)
+        self.setHtml(body)
+        if at_end:
+            bar.setValue(bar.maximum())
+
+    def _message_html(self, index: int, message: Message) -> str:
+        cached = self._cache.get(index)
+        if cached is not None:
+            return cached
+        if message.role == "user":
+            rendered = self._bubble("You", markdown_to_html(message.content), assistant=False)
+        else:
+            linked = link_citations(message.content, index, len(message.sources))
+            content = markdown_to_html(linked) + self._sources_html(index, message)
+            rendered = self._bubble("Librarian", content, assistant=True)
+        self._cache[index] = rendered
+        return rendered
+
+    def _sources_html(self, index: int, message: Message) -> str:
+        if not message.sources:
+            return ""
+        cited = set(message.cited)
+        links = []
+        for source in message.sources:
+            label = html.escape(source_label(source.path, source.page))
+            item = f"<a href='cite:{index}/{source.n}'>[{source.n}] {label}</a>"
+            links.append(f"<b>{item}</b>" if source.n in cited else item)
+        return "<p style='font-size:small'>Sources: " + " &nbsp;·&nbsp; ".join(links) + "</p>"
+
+    def _bubble(self, who: str, content: str, assistant: bool) -> str:
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        tint = palette.color(QPalette.ColorRole.Highlight)
+        background = _mix(base, tint, 0.06 if assistant else 0.16)
+        return (
+            f"<table width='100%' cellspacing='0' cellpadding='8' style='margin-bottom:6px' "
+            f"bgcolor='{background}'><tr><td><b>{who}</b>{content}</td></tr></table>"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._cache.clear()  # light/dark switched: bubble colours follow the palette
+            self.render()
+
+    def _on_anchor(self, url: QUrl) -> None:
+        target = parse_citation(url)
+        if target is not None:
+            self.citation_clicked.emit(*target)
+
+
+class Composer(QPlainTextEdit):
+    """The question box: Enter sends, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText("Ask about your documents…  (Enter sends, Shift+Enter: new line)")
+        self.setTabChangesFocus(True)
+        self.setMaximumHeight(96)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ChatPanel(QWidget):
+    """Transcript, question box, Send and Stop."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.transcript = ChatTranscript(self)
+        self.composer = Composer(self)
+        self.send_button = QPushButton("Send")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the answer (Esc)")
+        self.stop_button.setEnabled(False)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        row = QHBoxLayout()
+        row.addWidget(self.composer, 1)
+        row.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.transcript, 1)
+        layout.addLayout(row)
+
+    def set_answering(self, answering: bool) -> None:
+        self.send_button.setEnabled(not answering)
+        self.stop_button.setEnabled(answering)

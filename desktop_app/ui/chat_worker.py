@@ -1,0 +1,117 @@
+"""The LLM engine's worker: loads (or switches) the model and answers, streaming tokens."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.ui.errors import describe
+from desktop_app.ui.workers import EngineWorker
+
+if TYPE_CHECKING:
+    from desktop_app.application import Library
+    from desktop_app.services.llm import LlmConfig
+
+
+class ChatWorker(EngineWorker):
+    model_state = Signal(str, str)  # ModelState value, message ("" when none)
+    backend_detected = Signal(str)  # "CPU", "CUDA", "Metal", ...
+    token = Signal(str)
+    answered = Signal(object, int)  # Answer, conversation id
+    answer_failed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__("librarian-llm")
+        self.library: Library | None = None
+        self._backend_known = False
+        self._rejected_adapter: LlmConfig | None = None  # its adapter failed: use the base model
+
+    def attach(self, library: Library) -> None:
+        """Called once the library is open, before any job that needs it is submitted."""
+        self.library = library
+
+    def load(self) -> None:
+        """Load the model the settings name (no-op when it is already loaded)."""
+        self.submit(self._load)
+
+    def ask(self, question: str, conversation_id: int, cancel: CancelToken) -> None:
+        self.submit(lambda: self._ask(question, conversation_id, cancel))
+
+    def close(self) -> bool:
+        return self.stop()
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def _load(self) -> LlmConfig | None:
+        """The loaded model's config, or None when no model could be loaded (state says why)."""
+        from desktop_app.services.llm import LlmError, ModelState
+
+        library = self.library
+        if library is None:
+            return None
+        try:
+            config = library.llm_config()
+        except LlmError as exc:
+            self.model_state.emit(ModelState.FAILED.value, describe(exc))
+            return None
+        if config == self._rejected_adapter:
+            config = replace(config, lora_path=None)
+        engine = library.llm
+        if engine.config == config and engine.state is ModelState.READY:
+            return config
+        self.model_state.emit(ModelState.LOADING.value, "")
+        try:
+            engine.load(config)
+        except LlmError as exc:
+            if not config.lora_path:
+                self.model_state.emit(ModelState.FAILED.value, describe(exc))
+                return None
+            # A bad adapter must not cost the user the model: answer without it, and say so.
+            self._rejected_adapter = config
+            base = replace(config, lora_path=None)
+            try:
+                engine.load(base)
+            except LlmError as base_exc:
+                self.model_state.emit(ModelState.FAILED.value, describe(base_exc))
+                return None
+            self.model_state.emit(
+                ModelState.READY.value,
+                f"The LoRA adapter was not applied: {describe(exc)}",
+            )
+            self._detect_backend()
+            return base
+        self.model_state.emit(ModelState.READY.value, "")
+        self._detect_backend()
+        return config
+
+    def _detect_backend(self) -> None:
+        if not self._backend_known:
+            from desktop_app.services.diagnostics import compute_backend
+
+            self._backend_known = True
+            self.backend_detected.emit(str(compute_backend()["backend"]))
+
+    def _ask(self, question: str, conversation_id: int, cancel: CancelToken) -> None:
+        library = self.library
+        if library is None:
+            self.answer_failed.emit("The library is not open.")
+            return
+        config = self._load()
+        if config is None:
+            self.answer_failed.emit(library.llm.error or "No answering model is loaded.")
+            return
+        try:
+            answer = library.ask(
+                question,
+                config=config,
+                on_token=self.token.emit,
+                cancel=cancel,
+                conversation_id=conversation_id,
+            )
+        except Exception as exc:  # noqa: BLE001 - the window shows it and stays usable
+            self.answer_failed.emit(describe(exc))
+            return
+        self.answered.emit(answer, conversation_id)

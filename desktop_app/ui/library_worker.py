@@ -1,0 +1,150 @@
+"""The indexing engine's worker: opens the library, indexes, lists and removes documents."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.ui.errors import describe
+from desktop_app.ui.workers import EngineWorker
+
+if TYPE_CHECKING:
+    from desktop_app.application import Library
+
+LibraryFactory = Callable[[], "Library"]
+
+_MAX_WATCHED_DIRS = 4000  # inotify watches are a per-user resource: stay well under the default
+_SKIPPED_DIR_NAMES = {"node_modules", "__pycache__"}
+
+
+class LibraryWorker(EngineWorker):
+    opened = Signal(object, object)  # the Library once open, and the paths to resume indexing
+    open_failed = Signal(str)
+    documents_listed = Signal(object)  # list[tuple[DocumentInfo, DiskState]]
+    index_started = Signal(object)  # list[str]: the paths of the run
+    index_progress = Signal(object)  # IndexProgress
+    file_reported = Signal(object)  # FileReport
+    index_finished = Signal(object)  # RunSummary, or None when the run failed
+    folders_scanned = Signal(object)  # list[str]: directories to watch
+    source_text_ready = Signal(str, str, int, int)  # path, text, span start, span end
+    gguf_inspected = Signal(str, str, str)  # path, "model" | "adapter" | "", error
+
+    def __init__(self, factory: LibraryFactory) -> None:
+        super().__init__("librarian-library")
+        self._factory = factory
+        self.library: Library | None = None
+
+    # -- requests (called on the GUI thread; the work runs on the worker's) -----------------
+
+    def open(self) -> None:
+        self.submit(self._open)
+
+    def index(self, paths: Sequence[str], cancel: CancelToken) -> None:
+        requested = list(paths)
+        self.submit(lambda: self._index(requested, cancel))
+
+    def reindex(self, paths: Sequence[str], cancel: CancelToken) -> None:
+        """Index again even when unchanged (e.g. after changing how passages are cut)."""
+        requested = list(paths)
+        self.submit(lambda: self._reindex(requested, cancel))
+
+    def forget_pending(self) -> None:
+        self.submit(lambda: self.library.forget_pending() if self.library else None)
+
+    def remove(self, paths: Sequence[str]) -> None:
+        doomed = list(paths)
+        self.submit(lambda: self._remove(doomed))
+
+    def list_documents(self) -> None:
+        self.submit(self._list)
+
+    def scan_folders(self, roots: Sequence[str]) -> None:
+        folders = list(roots)
+        self.submit(lambda: self.folders_scanned.emit(_directories(folders)))
+
+    def load_source_text(self, path: str, start: int, end: int) -> None:
+        self.submit(lambda: self._source_text(path, start, end))
+
+    def inspect_gguf(self, path: str) -> None:
+        self.submit(lambda: self._inspect(path))
+
+    def close(self) -> bool:
+        return self.stop(self._close)
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        try:
+            self.library = self._factory()
+        except Exception as exc:  # noqa: BLE001 - shown in the window; the app stays up
+            self.open_failed.emit(describe(exc))
+            return
+        self.opened.emit(self.library, self.library.pending_index())
+        self._list()
+
+    def _index(self, paths: list[str], cancel: CancelToken) -> None:
+        if self.library is None or cancel.cancelled:
+            self.index_finished.emit(None)
+            return
+        self.index_started.emit(paths)
+        summary = None
+        try:
+            summary = self.library.index(
+                paths,
+                on_report=self.file_reported.emit,
+                on_progress=self.index_progress.emit,
+                cancel=cancel,
+            )
+        except Exception as exc:  # noqa: BLE001 - e.g. a full disk: said, and the app goes on
+            self.failed.emit(describe(exc))
+        finally:
+            self.index_finished.emit(summary)
+        self._list()
+
+    def _reindex(self, paths: list[str], cancel: CancelToken) -> None:
+        if self.library is not None and not cancel.cancelled:
+            self.library.remove(paths)
+        self._index(paths, cancel)
+
+    def _remove(self, paths: list[str]) -> None:
+        if self.library is not None:
+            self.library.remove(paths)
+            self._list()
+
+    def _list(self) -> None:
+        if self.library is not None:
+            self.documents_listed.emit(self.library.documents_on_disk())
+
+    def _source_text(self, path: str, start: int, end: int) -> None:
+        if self.library is not None:
+            self.source_text_ready.emit(path, self.library.source_text(path), start, end)
+
+    def _inspect(self, path: str) -> None:
+        if self.library is None:
+            return
+        try:
+            self.gguf_inspected.emit(path, self.library.gguf_kind(path), "")
+        except Exception as exc:  # noqa: BLE001 - a damaged file is a message, not a crash
+            self.gguf_inspected.emit(path, "", describe(exc))
+
+    def _close(self) -> None:
+        if self.library is not None:
+            self.library.close()
+            self.library = None
+
+
+def _directories(roots: Sequence[str]) -> list[str]:
+    """The folders under `roots` worth watching: not hidden, not dependency caches."""
+    found: list[str] = []
+    for root in roots:
+        for current, dirs, _files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIR_NAMES]
+            found.append(str(Path(current)))
+            if len(found) >= _MAX_WATCHED_DIRS:
+                return found
+    return found

@@ -1,0 +1,100 @@
+"""Every passage retrieved for an answer, with its scores, and what was sent to the model."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.models import SearchHit
+from desktop_app.ui.formatting import source_label
+
+if TYPE_CHECKING:
+    from desktop_app.services.answering import Answer
+
+COLUMNS = ("#", "Source", "Score", "Dense", "Lexical", "Sent")
+
+
+def _rank(rank: int | None, score: float | None, digits: int) -> str:
+    if rank is None or score is None:
+        return "–"
+    return f"#{rank} ({score:.{digits}f})"
+
+
+def budget_text(answer: Answer) -> str:
+    timings = answer.timings
+    if not answer.grounded:
+        return (
+            f"Nothing relevant found: the model was not given any passage. "
+            f"Search took {timings.get('retrieval_ms', 0):.0f} ms."
+        )
+    return (
+        f"Prompt: {int(timings.get('prompt_tokens', 0))} of "
+        f"{int(timings.get('prompt_budget_tokens', 0))} tokens; {len(answer.sources)} of "
+        f"{len(answer.retrieved)} passages sent to the model; search "
+        f"{timings.get('retrieval_ms', 0):.0f} ms."
+    )
+
+
+class PassagesPanel(QWidget):
+    passage_activated = Signal(object)  # SearchHit
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.budget = QLabel("Ask a question to see the passages its answer could use.")
+        self.budget.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.tree.currentItemChanged.connect(self._show_text)
+        self.tree.itemDoubleClicked.connect(self._activate)
+        self.text = QTextBrowser()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tree)
+        split.addWidget(self.text)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.budget)
+        layout.addWidget(split, 1)
+        self.hits: list[SearchHit] = []
+
+    def show_answer(self, answer: Answer) -> None:
+        self.budget.setText(budget_text(answer))
+        sent = {(h.path, h.start, h.page) for h in answer.sources}
+        numbers = {(h.path, h.start, h.page): n for n, h in enumerate(answer.sources, start=1)}
+        self.tree.clear()
+        self.hits = list(answer.retrieved or answer.sources)
+        for hit in self.hits:
+            key = (hit.path, hit.start, hit.page)
+            item = QTreeWidgetItem(
+                [
+                    f"[{numbers[key]}]" if key in numbers else "",
+                    source_label(hit.path, hit.page),
+                    f"{hit.score:.3f}",
+                    _rank(hit.dense_rank, hit.dense_score, 2),
+                    _rank(hit.lexical_rank, hit.lexical_score, 1),
+                    "yes" if key in sent else "no",
+                ]
+            )
+            item.setToolTip(1, hit.path)
+            self.tree.addTopLevelItem(item)
+        if self.hits:
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+
+    def _show_text(self, item: QTreeWidgetItem | None, _previous: object) -> None:
+        if item is not None:
+            self.text.setPlainText(self.hits[self.tree.indexOfTopLevelItem(item)].text)
+
+    def _activate(self, item: QTreeWidgetItem, _column: int) -> None:
+        self.passage_activated.emit(self.hits[self.tree.indexOfTopLevelItem(item)])

@@ -1,0 +1,172 @@
+"""Model settings: GGUF model, LoRA adapter and scale, instructions, context, threads, ..."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop_app.core.settings import Settings
+
+_SCALE_STEPS = 100  # slider positions per 1.0 of LoRA scale
+
+
+@dataclass(slots=True)
+class ModelChoices:
+    """What the dialog edits: a part of Settings plus this conversation's instructions."""
+
+    model_path: str
+    lora_path: str
+    lora_scale: float
+    system_prompt: str
+    conversation_instructions: str
+    context_size: int
+    gpu_layers: int
+    threads: int
+    temperature: float
+    search_results: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings, instructions: str) -> ModelChoices:
+        return cls(
+            settings.model_path,
+            settings.lora_path,
+            settings.lora_scale,
+            settings.system_prompt,
+            instructions,
+            settings.context_size,
+            settings.gpu_layers,
+            settings.threads,
+            settings.temperature,
+            settings.search_results,
+        )
+
+    def apply_to(self, settings: Settings) -> None:
+        settings.model_path = self.model_path
+        settings.lora_path = self.lora_path
+        settings.lora_scale = self.lora_scale
+        settings.system_prompt = self.system_prompt
+        settings.context_size = self.context_size
+        settings.gpu_layers = self.gpu_layers
+        settings.threads = self.threads
+        settings.temperature = self.temperature
+        settings.search_results = self.search_results
+
+
+def _file_row(edit: QLineEdit, browse: QPushButton, clear: QPushButton | None = None) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(edit, 1)
+    layout.addWidget(browse)
+    if clear is not None:
+        layout.addWidget(clear)
+    return row
+
+
+class ModelSettingsDialog(QDialog):
+    def __init__(self, choices: ModelChoices, default_model: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Model settings")
+        self.model = QLineEdit(choices.model_path)
+        self.model.setPlaceholderText(f"Default: {default_model}" if default_model else "")
+        self.model.setToolTip("A GGUF chat model. Empty: the bundled default model.")
+        browse_model = QPushButton("Browse…")
+        browse_model.clicked.connect(lambda: self._pick(self.model, "Choose a GGUF model"))
+        self.lora = QLineEdit(choices.lora_path)
+        self.lora.setPlaceholderText("None")
+        browse_lora = QPushButton("Browse…")
+        browse_lora.clicked.connect(lambda: self._pick(self.lora, "Choose a LoRA adapter"))
+        clear_lora = QPushButton("Clear")
+        clear_lora.clicked.connect(self.lora.clear)
+        self.scale = QSlider(Qt.Orientation.Horizontal)
+        self.scale.setRange(0, 2 * _SCALE_STEPS)
+        self.scale.setValue(round(choices.lora_scale * _SCALE_STEPS))
+        self.scale_label = QLabel()
+        self.scale.valueChanged.connect(self._scale_changed)
+        self._scale_changed(self.scale.value())
+        scale_row = QWidget()
+        scale_layout = QHBoxLayout(scale_row)
+        scale_layout.setContentsMargins(0, 0, 0, 0)
+        scale_layout.addWidget(self.scale, 1)
+        scale_layout.addWidget(self.scale_label)
+        self.system_prompt = QPlainTextEdit(choices.system_prompt)
+        self.system_prompt.setPlaceholderText("Empty: the built-in instructions")
+        self.system_prompt.setMaximumHeight(70)
+        self.instructions = QPlainTextEdit(choices.conversation_instructions)
+        self.instructions.setPlaceholderText("Tone, language or role for this chat only")
+        self.instructions.setMaximumHeight(70)
+        self.context = QSpinBox()
+        self.context.setRange(512, 131072)
+        self.context.setSingleStep(512)
+        self.context.setValue(choices.context_size)
+        self.gpu_layers = QSpinBox()
+        self.gpu_layers.setRange(-1, 999)
+        self.gpu_layers.setSpecialValueText("all that fit")
+        self.gpu_layers.setValue(choices.gpu_layers)
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("automatic")
+        self.threads.setValue(choices.threads)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(choices.temperature)
+        self.passages = QSpinBox()
+        self.passages.setRange(1, 20)
+        self.passages.setValue(choices.search_results)
+
+        form = QFormLayout(self)
+        form.addRow("Model (GGUF)", _file_row(self.model, browse_model))
+        form.addRow("LoRA adapter", _file_row(self.lora, browse_lora, clear_lora))
+        form.addRow("LoRA scale", scale_row)
+        form.addRow("Default instructions", self.system_prompt)
+        form.addRow("This chat's instructions", self.instructions)
+        form.addRow("Context size (tokens)", self.context)
+        form.addRow("GPU layers", self.gpu_layers)
+        form.addRow("Threads", self.threads)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Passages per answer", self.passages)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def choices(self) -> ModelChoices:
+        return ModelChoices(
+            model_path=self.model.text().strip(),
+            lora_path=self.lora.text().strip(),
+            lora_scale=self.scale.value() / _SCALE_STEPS,
+            system_prompt=self.system_prompt.toPlainText().strip(),
+            conversation_instructions=self.instructions.toPlainText().strip(),
+            context_size=self.context.value(),
+            gpu_layers=self.gpu_layers.value(),
+            threads=self.threads.value(),
+            temperature=self.temperature.value(),
+            search_results=self.passages.value(),
+        )
+
+    def _scale_changed(self, value: int) -> None:
+        self.scale_label.setText(f"{value / _SCALE_STEPS:.2f}")
+
+    def _pick(self, edit: QLineEdit, title: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, title, edit.text(), "GGUF files (*.gguf)")
+        if path:
+            edit.setText(path)
