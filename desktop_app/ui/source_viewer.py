@@ -4,13 +4,11 @@ text document scrolled to the passage; "Open in default app" beside it."""
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt, QUrl
+from PySide6.QtCore import QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QTextCharFormat, QTextCursor
-from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
-from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,23 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.formatting import source_label
-
-_WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
-
-
-def search_phrases(passage: str) -> list[str]:
-    """Phrases to find the passage in the PDF's own text layer, most specific first. PDF text
-    differs from the indexed text in hyphenation, ligatures and line breaks, so short runs of
-    words from the passage's start are tried in turn."""
-    words = _WORD.findall(passage)
-    phrases: list[str] = []
-    for size in (8, 5, 3):
-        for start in (0, size, 2 * size):
-            run = words[start : start + size]
-            if len(run) == size:
-                phrases.append(" ".join(run))
-    return list(dict.fromkeys(phrases))
-
+from desktop_app.ui.pdf_view import HighlightingPdfView, find_passage
 
 class SourceViewer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -47,6 +29,7 @@ class SourceViewer(QWidget):
         self.path: str | None = None
         self.page: int | None = None  # 1-based, as cited
         self.highlighted = False  # the passage was found and highlighted on that page
+        self._loaded_pdf = ""
         self.title = QLabel("Click a citation [n] to see its source here.")
         self.title.setWordWrap(True)
         self.open_button = QPushButton("Open in default app")
@@ -57,13 +40,8 @@ class SourceViewer(QWidget):
         header.addWidget(self.open_button)
 
         self.pdf_document = QPdfDocument(self)
-        self.pdf_view = QPdfView(self)
+        self.pdf_view = HighlightingPdfView(self)
         self.pdf_view.setDocument(self.pdf_document)
-        self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.search = QPdfSearchModel(self)
-        self.search.setDocument(self.pdf_document)
-        self.pdf_view.setSearchModel(self.search)
         self.text_view = QTextBrowser(self)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.pdf_view)
@@ -78,30 +56,30 @@ class SourceViewer(QWidget):
 
     def show_pdf(self, path: str, page: int, passage: str) -> None:
         self._begin(path, page)
-        if self.pdf_document.load(path) != QPdfDocument.Error.None_:
-            self.title.setText(f"{Path(path).name} cannot be shown: the PDF did not open.")
-            return
+        if self._loaded_pdf != path:
+            self.pdf_view.clear_highlight()
+            if self.pdf_document.load(path) != QPdfDocument.Error.None_:
+                self.title.setText(f"{html.escape(Path(path).name)} cannot be shown: "
+                                   "the PDF did not open.")
+                self._loaded_pdf = ""
+                return
+            self._loaded_pdf = path
         self.pages.setCurrentWidget(self.pdf_view)
+        self.pdf_view.fit_width()
         index = max(0, min(page - 1, self.pdf_document.pageCount() - 1))
-        self.highlighted = self._highlight(index, passage)
+        span = find_passage(self.pdf_document.getAllText(index).text(), passage)
+        if span is not None:
+            self.highlighted = self.pdf_view.highlight(index, span[0], span[1] - span[0])
+        else:
+            self.pdf_view.highlight(index, 0, 0)
         self.pdf_view.pageNavigator().jump(index, QPointF(0, 0), 0)
+        # The view lays the pages out when it is shown and sized: scroll once that happened.
+        QTimer.singleShot(0, self.pdf_view.scroll_to_highlight)
+        self.pdf_view.scroll_to_highlight()
 
     def current_pdf_page(self) -> int:
         """0-based page the PDF view shows now."""
         return self.pdf_view.pageNavigator().currentPage()
-
-    def _highlight(self, page_index: int, passage: str) -> bool:
-        for phrase in search_phrases(passage):
-            self.search.setSearchString(phrase)
-            # resultsOnPage searches that page at once (the model fills the rest lazily)
-            if not self.search.resultsOnPage(page_index):
-                continue
-            for row in range(self.search.rowCount()):
-                if self.search.resultAtIndex(row).page() == page_index:
-                    self.pdf_view.setCurrentSearchResultIndex(row)
-                    return True
-        self.search.setSearchString("")
-        return False
 
     # -- text formats ----------------------------------------------------------------------
 

@@ -1,0 +1,167 @@
+"""Asking in the window: streamed answers, citations that open the source at the page, Stop,
+model and LoRA switching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QUrl
+
+from tests.e2e.test_llm import write_adapter
+from tests.ui.conftest import ANSWER_TIMEOUT_MS, INDEX_TIMEOUT_MS
+
+pytestmark = pytest.mark.e2e
+
+QUESTION = "What happened to the Reims F172 near Chevroux?"
+
+
+def indexed_window(make_window, documents, qtbot):
+    window = make_window()
+    with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):
+        window.add_paths([str(documents / "ntsb_report.pdf"), str(documents / "notes.md")])
+    return window
+
+
+def ask(window, qtbot, question: str) -> None:
+    window.chat.composer.setPlainText(question)
+    with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
+        qtbot.keyClick(window.chat.composer, Qt.Key.Key_Return)  # Enter sends
+        assert window.answering
+        assert window.chat.stop_button.isEnabled()
+
+
+def test_answer_streams_and_its_citation_opens_the_pdf_at_the_page(
+    make_window, documents, qtbot
+):
+    window = indexed_window(make_window, documents, qtbot)
+    tokens: list[str] = []
+    window.chat_worker.token.connect(tokens.append)
+    ask(window, qtbot, QUESTION)
+
+    assert len(tokens) > 3  # streamed piece by piece
+    transcript = window.chat.transcript
+    answer = transcript.messages[-1]
+    assert answer.role == "assistant" and answer.sources and answer.cited
+    assert transcript.messages[-2].content == QUESTION
+    assert "Sources:" in transcript.toPlainText()
+    assert window.chat.composer.toPlainText() == ""
+    assert "tokens/s" in window.speed_label.text()
+    assert "ready" in window.model_label.text() and "CPU" in window.model_label.text()
+
+    # The passages panel shows what was retrieved and what the model was given.
+    assert window.passages.tree.topLevelItemCount() >= len(answer.sources)
+    assert "Prompt:" in window.passages.budget.text()
+
+    number = answer.cited[0]
+    source = answer.sources[number - 1]
+    transcript.anchorClicked.emit(QUrl(f"cite:{len(transcript.messages) - 1}/{number}"))
+    viewer = window.viewer
+    assert window.right_tabs.currentWidget() is viewer
+    assert viewer.path == source.path
+    assert viewer.current_pdf_page() == source.page - 1
+    assert viewer.highlighted  # the passage was found in the PDF's text and highlighted
+
+    # The exchange is stored: selecting the conversation again shows it.
+    window.select_conversation(window.conversation_id)
+    assert transcript.messages[-1].content == answer.content
+
+
+def test_a_markdown_citation_opens_the_text_view_at_the_passage(make_window, documents, qtbot):
+    window = indexed_window(make_window, documents, qtbot)
+    text = (documents / "notes.md").read_text(encoding="utf-8")
+    start = text.index("Fog rolled")
+    with qtbot.waitSignal(window.library_worker.source_text_ready, timeout=30_000):
+        window.open_source(str(documents / "notes.md"), None, start, start + 20, "Fog rolled")
+    viewer = window.viewer
+    assert viewer.pages.currentWidget() is viewer.text_view
+    assert viewer.highlighted
+    cursor = viewer.text_view.textCursor()
+    assert cursor.position() == start
+
+
+def test_stop_ends_the_answer_and_keeps_what_was_said(make_window, documents, qtbot):
+    window = indexed_window(make_window, documents, qtbot)
+    window.chat.composer.setPlainText(QUESTION)
+    with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
+        window.send()
+        qtbot.keyClick(window, Qt.Key.Key_Escape)  # Esc stops
+    assert not window.answering
+    assert not window.chat.stop_button.isEnabled()
+    assert window.chat.send_button.isEnabled()
+    assert "stopped" in window.statusBar().currentMessage().lower()
+    stored = window.library.conversations.get(window.conversation_id)
+    assert [m.role for m in stored.messages] == ["user", "assistant"]
+
+
+def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtbot, tmp_path):
+    window = indexed_window(make_window, documents, qtbot)
+    states: list[str] = []
+    window.model_state_changed.connect(states.append)
+
+    # A bad adapter: a readable message, the model keeps answering without it.
+    bad = tmp_path / "bad-adapter.gguf"
+    write_adapter(bad, zero_b=False, wrong_width=True)
+    dialog = window.open_settings()
+    dialog.lora.setText(str(bad))
+    dialog.scale.setValue(50)
+    dialog.accept()
+    qtbot.waitUntil(lambda: any("LoRA adapter was not applied" in e for e in window.errors),
+                    timeout=ANSWER_TIMEOUT_MS)
+    assert window.library.settings.lora_scale == 0.5
+    ask(window, qtbot, QUESTION)
+    assert window.chat.transcript.messages[-1].sources  # answered, app alive
+
+    # A good adapter is offered when dropped, and loaded.
+    good = write_adapter(tmp_path / "good-adapter.gguf", zero_b=True)
+    window.add_paths([str(good)])
+    qtbot.waitUntil(lambda: window.library.settings.lora_path == str(good))
+    qtbot.waitUntil(lambda: window.library.llm.config is not None
+                    and window.library.llm.config.lora_path == str(good),
+                    timeout=ANSWER_TIMEOUT_MS)
+
+    # A bad model file: the error is shown, and the app goes on (switching back works).
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 1000)
+    dialog = window.open_settings()
+    dialog.model.setText(str(broken))
+    dialog.lora.clear()
+    dialog.accept()
+    qtbot.waitUntil(lambda: "failed" in states, timeout=ANSWER_TIMEOUT_MS)
+    assert "failed" in window.model_label.text()
+    dialog = window.open_settings()
+    dialog.model.clear()
+    dialog.accept()
+    qtbot.waitUntil(lambda: states[-1] == "ready", timeout=ANSWER_TIMEOUT_MS)
+    ask(window, qtbot, QUESTION)
+    assert window.chat.transcript.messages[-1].sources
+
+
+def test_conversations_new_rename_search_delete(make_window, documents, qtbot):
+    window = indexed_window(make_window, documents, qtbot)
+    ask(window, qtbot, QUESTION)
+    first = window.conversation_id
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N
+    assert window.conversation_id != first
+    assert window.chat.transcript.messages == []
+    window.chats.list.item(window.chats.ids().index(first)).setText("Aviation")
+    assert window.library.conversations.get(first).title == "Aviation"
+    window.chats.search.setText("chevroux")  # found in the messages, not the title
+    visible = [window.chats.ids()[r] for r in range(window.chats.list.count())
+               if not window.chats.list.item(r).isHidden()]
+    assert visible == [first]
+    window.chats.search.clear()
+    window.delete_conversation(first)
+    assert first not in window.chats.ids()
+
+
+def test_shift_enter_is_a_new_line(make_window, qtbot):
+    window = make_window()
+    composer = window.chat.composer
+    qtbot.keyClicks(composer, "first")
+    qtbot.keyClick(composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(composer, "second")
+    assert composer.toPlainText() == "first\nsecond"
+    assert not window.answering
+
+
