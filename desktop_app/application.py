@@ -243,7 +243,7 @@ class Library:
         return pages[0].text if pages else ""
 
     def gguf_kind(self, path: str | Path) -> str:
-        """"adapter" or "model" (LlmError when it is no readable GGUF): what a dropped .gguf is."""
+        """ "adapter" or "model" (LlmError when it is no readable GGUF): what a dropped .gguf is."""
         from desktop_app.services.lora import gguf_kind
 
         return gguf_kind(Path(path))

@@ -17,7 +17,9 @@ class InstanceLock:
     def __init__(self, lock_path: Path) -> None:
         self._path = lock_path
         self._pid_path = lock_path.with_suffix(".pid")
-        self._lock = FileLock(str(lock_path), timeout=0)
+        # Not thread-local: the window opens and closes the library on a Qt worker thread, whose
+        # Python thread state (and so any threading.local) does not survive between two calls.
+        self._lock = FileLock(str(lock_path), timeout=0, thread_local=False)
 
     def acquire(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)

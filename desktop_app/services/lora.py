@@ -98,7 +98,7 @@ def apply_adapter(llm: Any, adapter_path: Path, scale: float) -> None:
 
 
 def gguf_kind(path: Path) -> str:
-    """"adapter" for a LoRA adapter, "model" for anything else llama.cpp could load; LlmError
+    """ "adapter" for a LoRA adapter, "model" for anything else llama.cpp could load; LlmError
     when the file is not a readable GGUF. Reads the header only (the file is memory-mapped)."""
     check_gguf(path, "GGUF file")
     reader = _read(path, "GGUF file")

@@ -71,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(data_dir, open_library, paths)
     server.activation_requested.connect(window.activate_with)
     if os.environ.get(STARTUP_PROBE_ENV):
-        window.first_painted.connect(lambda: (print(f"painted {time.time():.6f}", flush=True),
-                                              app.quit()))
+        window.first_painted.connect(
+            lambda: (print(f"painted {time.time():.6f}", flush=True), app.quit())
+        )
     window.show()
     try:
         return app.exec()

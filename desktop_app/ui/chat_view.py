@@ -86,8 +86,8 @@ class ChatTranscript(QTextBrowser):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(_RENDER_DELAY_MS)
-        self._timer.timeout.connect(self.render)
-        self.render()
+        self._timer.timeout.connect(self.refresh)
+        self.refresh()
 
     # -- content ---------------------------------------------------------------------------
 
@@ -95,13 +95,13 @@ class ChatTranscript(QTextBrowser):
         self.messages = list(messages)
         self.streaming = None
         self._cache.clear()
-        self.render()
+        self.refresh()
 
     def start_answer(self, question: str) -> None:
         self.messages.append(Message("user", question))
         self.streaming = ""
         self.status_line = "Searching your documents…"
-        self.render()
+        self.refresh()
 
     def append_token(self, text: str) -> None:
         if self.streaming is None:
@@ -117,21 +117,21 @@ class ChatTranscript(QTextBrowser):
         self.status_line = ""
         if message is not None:
             self.messages.append(message)
-        self.render()
+        self.refresh()
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
         if not self.messages and self.streaming is None:
-            self.render()
+            self.refresh()
 
     def set_status_line(self, text: str) -> None:
         self.status_line = text
         if self.streaming is not None:
-            self.render()
+            self.refresh()
 
     # -- rendering -------------------------------------------------------------------------
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         self._timer.stop()
         bar = self.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4
@@ -185,11 +185,11 @@ class ChatTranscript(QTextBrowser):
             f"bgcolor='{background}'><tr><td><b>{who}</b>{content}</td></tr></table>"
         )
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._cache.clear()  # light/dark switched: bubble colours follow the palette
-            self.render()
+            self.refresh()
 
     def _on_anchor(self, url: QUrl) -> None:
         target = parse_citation(url)
@@ -208,7 +208,7 @@ class Composer(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.setMaximumHeight(96)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.submitted.emit()

@@ -49,9 +49,7 @@ class ConversationList(QWidget):
         layout.addWidget(self.list, 1)
         self._filling = False
 
-    def set_conversations(
-        self, conversations: Sequence[Conversation], current: int | None
-    ) -> None:
+    def set_conversations(self, conversations: Sequence[Conversation], current: int | None) -> None:
         self._filling = True
         self.list.clear()
         for conversation in conversations:

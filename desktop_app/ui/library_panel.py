@@ -58,7 +58,9 @@ class LibraryPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
-        self.tree.itemDoubleClicked.connect(lambda item, _col: self.open_requested.emit(_path(item)))
+        self.tree.itemDoubleClicked.connect(
+            lambda item, _col: self.open_requested.emit(_path(item))
+        )
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):

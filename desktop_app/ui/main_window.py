@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -144,8 +145,9 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         def action(menu_name: str, text: str, slot: object, shortcut: str | None = None) -> QAction:
-            menu = self._menus.get(menu_name) or self.menuBar().addMenu(menu_name)
-            self._menus[menu_name] = menu
+            menu = self._menus.get(menu_name)
+            if menu is None:
+                menu = self._menus[menu_name] = self.menuBar().addMenu(menu_name)
             act = QAction(text, self)
             if shortcut:
                 act.setShortcut(QKeySequence(shortcut))
@@ -153,7 +155,7 @@ class MainWindow(QMainWindow):
             menu.addAction(act)
             return act
 
-        self._menus: dict[str, object] = {}
+        self._menus: dict[str, QMenu] = {}
         action("&File", "Add &files…", self.choose_files, "Ctrl+O")
         action("&File", "Add f&older…", self.choose_folder)
         action("&File", "&Quit", self.close, "Ctrl+Q")
@@ -186,7 +188,7 @@ class MainWindow(QMainWindow):
 
     # -- start-up --------------------------------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and not self._painted and event.type() == QEvent.Type.Paint:
             self._painted = True
             # The library (Chroma, SQLite) opens once the window is on screen.
@@ -314,8 +316,10 @@ class MainWindow(QMainWindow):
             self.chat.transcript.set_empty_text(EMPTY_LIBRARY_TEXT)
 
     def remove_documents(self, paths: list[str]) -> None:
-        if self.confirm("Remove from library", f"Remove {len(paths)} document(s) from the "
-                        "library? The files on disk are not touched."):
+        if self.confirm(
+            "Remove from library",
+            f"Remove {len(paths)} document(s) from the library? The files on disk are not touched.",
+        ):
             self.library_worker.remove(paths)
 
     # -- watched folders -------------------------------------------------------------------
@@ -325,8 +329,9 @@ class MainWindow(QMainWindow):
             return
         watched = self.library.settings.watched_folders
         for folder in (str(Path(f).resolve()) for f in folders):
-            inside = any(Path(w) == Path(folder) or Path(w) in Path(folder).parents
-                         for w in watched)
+            inside = any(
+                Path(w) == Path(folder) or Path(w) in Path(folder).parents for w in watched
+            )
             if not inside:
                 watched.append(folder)
         self.library.save_settings()
@@ -442,9 +447,14 @@ class MainWindow(QMainWindow):
         self.conversation_id = conversation_id
         self._answers.clear()
         self.chat.transcript.show_messages(conversation.messages)
-        self.chat.title.setText(f"<b>{_escape(conversation.title or UNTITLED)}</b>"
-                                + (f" — <i>{_escape(conversation.instructions)}</i>"
-                                   if conversation.instructions else ""))
+        self.chat.title.setText(
+            f"<b>{_escape(conversation.title or UNTITLED)}</b>"
+            + (
+                f" — <i>{_escape(conversation.instructions)}</i>"
+                if conversation.instructions
+                else ""
+            )
+        )
         self.ui_state.setValue("chat/last_conversation", conversation_id)
 
     def new_conversation(self) -> None:
@@ -629,8 +639,10 @@ class MainWindow(QMainWindow):
             log.warning("the model worker did not stop in time")
         if not self.library_worker.close():
             log.warning("the library worker did not stop in time")
+        # Results the workers queued before they stopped still arrive: they find no library.
+        self.library = None
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
 
@@ -651,4 +663,3 @@ def _escape(text: str) -> str:
     import html
 
     return html.escape(text)
-

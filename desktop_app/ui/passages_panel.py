@@ -89,8 +89,9 @@ class PassagesPanel(QWidget):
             )
             item.setToolTip(1, hit.path)
             self.tree.addTopLevelItem(item)
-        if self.hits:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if first is not None:
+            self.tree.setCurrentItem(first)
 
     def _show_text(self, item: QTreeWidgetItem | None, _previous: object) -> None:
         if item is not None:

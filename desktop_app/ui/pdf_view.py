@@ -52,7 +52,7 @@ def find_passage(page_text: str, passage: str) -> tuple[int, int] | None:
 
 
 class HighlightingPdfView(QPdfView):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setPageMode(QPdfView.PageMode.MultiPage)
         self.setZoomMode(QPdfView.ZoomMode.Custom)
@@ -127,11 +127,11 @@ class HighlightingPdfView(QPdfView):
         if widest > 0 and available > 50:
             self.setZoomFactor(available / (widest * self._resolution()))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_width()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self.highlight_page < 0 or not self.highlight_rects:
             return

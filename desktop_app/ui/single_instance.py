@@ -31,7 +31,7 @@ def forward_to_running(name: str, paths: Sequence[str]) -> bool:
     socket.flush()
     socket.waitForBytesWritten(_TIMEOUT_MS)
     # Wait for the answer: it proves the window (not a stale socket) got the message.
-    answered = socket.waitForReadyRead(2000) and socket.readAll().data().startswith(b"ok")
+    answered = socket.waitForReadyRead(2000) and bytes(socket.readAll().data()).startswith(b"ok")
     socket.disconnectFromServer()
     return bool(answered)
 

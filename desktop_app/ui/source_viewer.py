@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.formatting import source_label
 from desktop_app.ui.pdf_view import HighlightingPdfView, find_passage
 
+
 class SourceViewer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,8 +60,9 @@ class SourceViewer(QWidget):
         if self._loaded_pdf != path:
             self.pdf_view.clear_highlight()
             if self.pdf_document.load(path) != QPdfDocument.Error.None_:
-                self.title.setText(f"{html.escape(Path(path).name)} cannot be shown: "
-                                   "the PDF did not open.")
+                self.title.setText(
+                    f"{html.escape(Path(path).name)} cannot be shown: the PDF did not open."
+                )
                 self._loaded_pdf = ""
                 return
             self._loaded_pdf = path

@@ -12,9 +12,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app.application import Library  # noqa: E402
-from desktop_app.services.embeddings import Embedder  # noqa: E402
-from tests.conftest import FIXTURES  # noqa: E402
+from desktop_app.application import Library
+from desktop_app.services.embeddings import Embedder
+from tests.conftest import FIXTURES
 
 OPEN_TIMEOUT_MS = 60_000
 INDEX_TIMEOUT_MS = 240_000

@@ -3,8 +3,6 @@ model and LoRA switching."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt, QUrl
 
@@ -31,9 +29,7 @@ def ask(window, qtbot, question: str) -> None:
         assert window.chat.stop_button.isEnabled()
 
 
-def test_answer_streams_and_its_citation_opens_the_pdf_at_the_page(
-    make_window, documents, qtbot
-):
+def test_answer_streams_and_its_citation_opens_the_pdf_at_the_page(make_window, documents, qtbot):
     window = indexed_window(make_window, documents, qtbot)
     tokens: list[str] = []
     window.chat_worker.token.connect(tokens.append)
@@ -106,8 +102,10 @@ def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtb
     dialog.lora.setText(str(bad))
     dialog.scale.setValue(50)
     dialog.accept()
-    qtbot.waitUntil(lambda: any("LoRA adapter was not applied" in e for e in window.errors),
-                    timeout=ANSWER_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: any("LoRA adapter was not applied" in e for e in window.errors),
+        timeout=ANSWER_TIMEOUT_MS,
+    )
     assert window.library.settings.lora_scale == 0.5
     ask(window, qtbot, QUESTION)
     assert window.chat.transcript.messages[-1].sources  # answered, app alive
@@ -116,9 +114,13 @@ def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtb
     good = write_adapter(tmp_path / "good-adapter.gguf", zero_b=True)
     window.add_paths([str(good)])
     qtbot.waitUntil(lambda: window.library.settings.lora_path == str(good))
-    qtbot.waitUntil(lambda: window.library.llm.config is not None
-                    and window.library.llm.config.lora_path == str(good),
-                    timeout=ANSWER_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: (
+            window.library.llm.config is not None
+            and window.library.llm.config.lora_path == str(good)
+        ),
+        timeout=ANSWER_TIMEOUT_MS,
+    )
 
     # A bad model file: the error is shown, and the app goes on (switching back works).
     broken = tmp_path / "broken.gguf"
@@ -147,8 +149,11 @@ def test_conversations_new_rename_search_delete(make_window, documents, qtbot):
     window.chats.list.item(window.chats.ids().index(first)).setText("Aviation")
     assert window.library.conversations.get(first).title == "Aviation"
     window.chats.search.setText("chevroux")  # found in the messages, not the title
-    visible = [window.chats.ids()[r] for r in range(window.chats.list.count())
-               if not window.chats.list.item(r).isHidden()]
+    visible = [
+        window.chats.ids()[r]
+        for r in range(window.chats.list.count())
+        if not window.chats.list.item(r).isHidden()
+    ]
     assert visible == [first]
     window.chats.search.clear()
     window.delete_conversation(first)
@@ -163,5 +168,3 @@ def test_shift_enter_is_a_new_line(make_window, qtbot):
     qtbot.keyClicks(composer, "second")
     assert composer.toPlainText() == "first\nsecond"
     assert not window.answering
-
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -44,8 +43,10 @@ def test_dropping_a_folder_indexes_it_and_watches_it(make_window, documents, qtb
     added.write_text("A note added later about the harbour crane inspection.", encoding="utf-8")
     (documents / "notes.md").unlink()
     qtbot.waitUntil(
-        lambda: window.library_panel.status_of(str(added)) == "indexed"
-        and str(documents / "notes.md") not in window.library_panel.paths(),
+        lambda: (
+            window.library_panel.status_of(str(added)) == "indexed"
+            and str(documents / "notes.md") not in window.library_panel.paths()
+        ),
         timeout=INDEX_TIMEOUT_MS,
     )
 

@@ -1,0 +1,164 @@
+"""Restarts: settings, geometry and the last conversation persist; closing mid-work loses
+nothing and the next start resumes indexing; a second launch brings the first to the front."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEventLoop, QTimer
+
+from tests.conftest import FIXTURES, REPO
+from tests.ui.conftest import ANSWER_TIMEOUT_MS, INDEX_TIMEOUT_MS
+
+pytestmark = pytest.mark.e2e
+
+
+def copies(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for i in range(count):
+        shutil.copy(FIXTURES / "ntsb_report.pdf", folder / f"report_{i:02d}.pdf")
+    return folder
+
+
+def test_settings_geometry_and_last_chat_persist_across_restart(make_window, tmp_path, qtbot):
+    data = tmp_path / "data"
+    window = make_window(data)
+    window.resize(960, 720)  # the offscreen screen is 800x800: restoring clamps wider windows
+    dialog = window.open_settings()
+    dialog.context.setValue(2048)
+    dialog.temperature.setValue(0.3)
+    dialog.scale.setValue(75)
+    dialog.passages.setValue(3)
+    dialog.instructions.setPlainText("Answer like a pirate.")
+    window.new_conversation()
+    chat = window.conversation_id
+    dialog.accept()
+    window.close()
+
+    again = make_window(data)
+    settings = again.library.settings
+    assert (settings.context_size, settings.temperature, settings.lora_scale) == (2048, 0.3, 0.75)
+    assert settings.search_results == 3
+    assert (again.width(), again.height()) == (960, 720)
+    assert again.conversation_id == chat
+    assert again.library.conversations.get(chat).instructions == "Answer like a pirate."
+    assert "pirate" in again.chat.title.text()
+
+
+def test_closing_mid_indexing_resumes_at_next_start(make_window, tmp_path, qtbot):
+    data, folder = tmp_path / "data", copies(tmp_path / "many", 10)
+    window = make_window(data)
+    reported: list[str] = []
+    window.library_worker.file_reported.connect(lambda r: reported.append(r.path))
+    window.add_paths([str(folder)])
+    qtbot.waitUntil(lambda: len(reported) >= 1, timeout=INDEX_TIMEOUT_MS)
+    window.close()  # mid-run: returns once the workers have stopped
+    assert not window.library_worker._thread.isRunning()
+
+    again = make_window(data)
+    assert 1 <= len(again.library.documents()) < 10 or not again.indexing
+    qtbot.waitUntil(lambda: len(again.library.documents()) == 10, timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not again.indexing, timeout=INDEX_TIMEOUT_MS)
+    assert again.library.pending_index() == []
+    assert all(d.chunks for d in again.library.documents())
+
+
+def test_closing_mid_answer_stops_cleanly(make_window, tmp_path, qtbot):
+    data = tmp_path / "data"
+    window = make_window(data)
+    with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):
+        window.add_paths([str(FIXTURES / "ntsb_report.pdf")])
+    window.chat.composer.setPlainText("What happened to the Reims F172 near Chevroux?")
+    window.send()
+    qtbot.waitUntil(lambda: bool(window.chat.transcript.streaming), timeout=ANSWER_TIMEOUT_MS)
+    window.close()
+    assert not window.chat_worker._thread.isRunning()
+
+    again = make_window(data)
+    assert len(again.library.documents()) == 1  # the store opens fine after the hard stop
+
+
+def test_window_works_at_1024x640(make_window, qtbot):
+    window = make_window()
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: window.width() <= 1024 and window.height() <= 640)
+    for pane in (window.left_tabs, window.chat, window.right_tabs):
+        assert pane.isVisible() and pane.width() >= 200
+    composer = window.chat.composer
+    assert composer.isVisible() and composer.height() >= 30
+    assert window.chat.send_button.isVisible() and window.chat.stop_button.isVisible()
+    geometry = window.chat.composer.geometry()
+    assert window.chat.rect().contains(geometry)
+
+
+def test_a_second_launch_brings_the_window_forward_with_its_files(make_window, tmp_path, qtbot):
+    from desktop_app.ui.single_instance import InstanceServer, server_name
+
+    data = tmp_path / "data"
+    window = make_window(data)
+    server = InstanceServer(server_name(data))
+    assert server.listening
+    server.activation_requested.connect(window.activate_with)
+    requests: list[list[str]] = []
+    server.activation_requested.connect(requests.append)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    second = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "desktop_app",
+            "--data-dir",
+            str(data),
+            str(FIXTURES / "ntsb_report.pdf"),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        qtbot.waitUntil(lambda: second.poll() is not None, timeout=60_000)
+    finally:
+        if second.poll() is None:
+            second.kill()
+    output = second.stdout.read() if second.stdout else ""
+    server.close()
+    assert second.returncode == 0, output
+    assert "already running" in output
+    assert requests == [[str(FIXTURES / "ntsb_report.pdf")]]
+    qtbot.waitUntil(lambda: len(window.library.documents()) == 1, timeout=INDEX_TIMEOUT_MS)
+    assert window.viewer.path == str(FIXTURES / "ntsb_report.pdf")
+
+
+def test_a_library_in_use_is_a_message_not_a_crash(make_window, tmp_path, qtbot):
+    from desktop_app.services.instance_lock import InstanceLock
+
+    data = tmp_path / "data"
+    data.mkdir()
+    holder = InstanceLock(data / "librarian.lock")
+    holder.acquire()
+    try:
+        from desktop_app.application import Library
+        from desktop_app.ui.main_window import MainWindow
+
+        window = MainWindow(data, lambda: Library(data), ())
+        qtbot.addWidget(window)
+        with qtbot.waitSignal(window.library_worker.open_failed, timeout=OPEN_MS):
+            window.show()
+        loop = QEventLoop()
+        QTimer.singleShot(50, loop.quit)
+        loop.exec()
+        assert window.library is None
+        assert any("another Librarian" in e for e in window.errors)
+        window.close()
+    finally:
+        holder.release()
+
+
+OPEN_MS = 60_000
