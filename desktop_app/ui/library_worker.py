@@ -25,6 +25,7 @@ _SKIPPED_DIR_NAMES = {"node_modules", "__pycache__"}
 class LibraryWorker(EngineWorker):
     opened = Signal(object, object)  # the Library once open, and the paths to resume indexing
     open_failed = Signal(str)
+    warming_up = Signal(bool)  # the embedding model is being loaded
     documents_listed = Signal(object)  # list[tuple[DocumentInfo, DiskState]]
     index_started = Signal(object)  # list[str]: the paths of the run
     index_progress = Signal(object)  # IndexProgress
@@ -86,6 +87,13 @@ class LibraryWorker(EngineWorker):
             return
         self.opened.emit(self.library, self.library.pending_index())
         self._list()
+        # Import and load the embedding model now, while the user looks at the window, rather
+        # than when the first document is dropped (the import briefly holds the GIL).
+        self.warming_up.emit(True)
+        try:
+            self.library.embedder.load()
+        finally:
+            self.warming_up.emit(False)
 
     def _index(self, paths: list[str], cancel: CancelToken) -> None:
         if self.library is None or cancel.cancelled:
