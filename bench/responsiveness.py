@@ -69,7 +69,7 @@ def run_phases(window: object, documents: Sequence[Path], question: str) -> dict
     }
 
 
-def _models_loaded(window: object) -> bool:
+def models_loaded(window: object) -> bool:
     from desktop_app.services.llm import ModelState
 
     library = getattr(window, "library", None)
@@ -105,7 +105,7 @@ def main() -> None:
         window.show()
         loop = QEventLoop()
         poll = QTimer()
-        poll.timeout.connect(lambda: loop.quit() if _models_loaded(window) else None)
+        poll.timeout.connect(lambda: loop.quit() if models_loaded(window) else None)
         poll.start(50)
         loop.exec()
         poll.stop()

@@ -87,10 +87,13 @@ class LibraryWorker(EngineWorker):
             return
         self.opened.emit(self.library, self.library.pending_index())
         self._list()
-        # Import and load the embedding model now, while the user looks at the window, rather
-        # than when the first document is dropped (the import briefly holds the GIL).
+        # Start the parser process, open Chroma's collection and load the embedding model now,
+        # while the user looks at the window, rather than when the first document is dropped:
+        # each holds the GIL for a while (imports, process start), which the GUI would feel.
         self.warming_up.emit(True)
         try:
+            self.library.ingest.parser().start()
+            self.library.vectors.count()
             self.library.embedder.load()
         finally:
             self.warming_up.emit(False)
