@@ -100,23 +100,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("index", "search", "ask", "chats", "export", "docs", "remove", "doctor")
-
-
-def wants_cli(args: Sequence[str]) -> bool:
-    """True when the arguments name a command (or ask for help): otherwise the window opens."""
-    if any(a in ("-h", "--help", "--version") for a in args):
-        return True
-    rest = list(args)
-    while rest:
-        arg = rest.pop(0)
-        if arg == "--data-dir":
-            rest = rest[1:]
-        elif not arg.startswith("-"):
-            return arg in COMMANDS
-    return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

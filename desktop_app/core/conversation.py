@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from desktop_app.core.lexical import query_terms
 
 _FOLLOW_UP_TERMS = 5  # fewer content words than this: the question leans on the previous one
 
@@ -56,6 +55,9 @@ def standalone_query(question: str, previous_questions: Sequence[str]) -> str:
     together with the previous question, whose words carry the topic. (A 135M model cannot be
     trusted to rewrite questions, and this costs no model call.)
     """
+    # Imported here: the stemmers cost 30 ms, and the window imports this module at start-up.
+    from desktop_app.core.lexical import query_terms
+
     if not previous_questions or len(query_terms(question)) >= _FOLLOW_UP_TERMS:
         return question
     return f"{previous_questions[-1]} {question}"

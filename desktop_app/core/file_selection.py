@@ -6,8 +6,6 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-import pathspec
-
 SUPPORTED_SUFFIXES = {
     ".pdf": "pdf",
     ".txt": "text",
@@ -32,6 +30,8 @@ class FileSelector:
     """
 
     def __init__(self, patterns: Sequence[str]) -> None:
+        import pathspec  # here, not at the top: the window imports this module at start-up
+
         self._spec = pathspec.PathSpec.from_lines("gitignore", patterns)
 
     def excluded(self, relative: str, is_dir: bool) -> bool:
