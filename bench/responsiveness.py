@@ -57,7 +57,9 @@ def run_phases(window: object, documents: Sequence[Path], question: str) -> dict
     wait_for(window.answer_finished, ask)
     answering_gaps = list(heartbeat.gaps_ms)
     heartbeat.stop()
-    documents_indexed = [d for d in window.library.documents() if d.chunks] if window.library else []
+    documents_indexed = (
+        [d for d in window.library.documents() if d.chunks] if window.library else []
+    )
     answer = window.chat.transcript.messages[-1].content if window.chat.transcript.messages else ""
     return {
         **summary(indexing_gaps + answering_gaps),
@@ -119,10 +121,14 @@ def main() -> None:
         for phase in ("startup", "indexing", "answering"):
             s = result[phase]
             assert isinstance(s, dict)
-            print(f"{phase:10s} max gap {s['max_gap_ms']:6.1f} ms   p99 {s['p99_gap_ms']:5.1f} ms"
-                  f"   median {s['median_gap_ms']:4.1f} ms   ticks {s['ticks']}")
-        print(f"overall    max gap {result['max_gap_ms']:6.1f} ms   p99 {result['p99_gap_ms']:5.1f} ms"
-              f"   ({result['pages_indexed']} pages, answer: {str(result['answer'])[:60]!r})")
+            print(
+                f"{phase:10s} max gap {s['max_gap_ms']:6.1f} ms   p99 {s['p99_gap_ms']:5.1f} ms"
+                f"   median {s['median_gap_ms']:4.1f} ms   ticks {s['ticks']}"
+            )
+        print(
+            f"overall    max gap {result['max_gap_ms']:6.1f} ms   p99 {result['p99_gap_ms']:5.1f} ms"
+            f"   ({result['pages_indexed']} pages, answer: {str(result['answer'])[:60]!r})"
+        )
 
 
 if __name__ == "__main__":  # the parser child process re-imports __main__: keep the guard

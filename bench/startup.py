@@ -52,7 +52,9 @@ def _painted_after(command: list[str], env: dict[str, str]) -> float:
     for line in result.stdout.splitlines():
         if line.startswith("painted "):
             return float(line.split()[1]) - started
-    raise RuntimeError(f"{command[:3]} never painted: {result.stdout[-500:]}{result.stderr[-2000:]}")
+    raise RuntimeError(
+        f"{command[:3]} never painted: {result.stdout[-500:]}{result.stderr[-2000:]}"
+    )
 
 
 def main() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-
 _FOLLOW_UP_TERMS = 5  # fewer content words than this: the question leans on the previous one
 
 

@@ -6,7 +6,8 @@ import html
 import re
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -209,8 +210,8 @@ class Composer(QPlainTextEdit):
         self.setMaximumHeight(96)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+        enter = event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
             self.submitted.emit()
             return
         super().keyPressEvent(event)

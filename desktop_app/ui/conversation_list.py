@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
@@ -17,8 +18,13 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.conversation import Conversation
 
-_ID_ROLE = Qt.ItemDataRole.UserRole
 UNTITLED = "New chat"
+
+
+def _id_role() -> QtCore.Qt.ItemDataRole:
+    # Not a module constant: touching QtCore.Qt costs ~40 ms (PySide6 builds all its enums),
+    # which the window pays after its first paint, not before.
+    return QtCore.Qt.ItemDataRole.UserRole
 
 
 class ConversationList(QWidget):
@@ -38,8 +44,6 @@ class ConversationList(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.search_changed)
         self.list = QListWidget()
-        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list.customContextMenuRequested.connect(self._menu)
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemChanged.connect(self._edited)
         layout = QVBoxLayout(self)
@@ -49,13 +53,18 @@ class ConversationList(QWidget):
         layout.addWidget(self.list, 1)
         self._filling = False
 
+    def enable_context_menu(self) -> None:
+        """Called after the first paint (see _id_role)."""
+        self.list.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
+
     def set_conversations(self, conversations: Sequence[Conversation], current: int | None) -> None:
         self._filling = True
         self.list.clear()
         for conversation in conversations:
             item = QListWidgetItem(conversation.title or UNTITLED)
-            item.setData(_ID_ROLE, conversation.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+            item.setData(_id_role(), conversation.id)
+            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsEditable)
             item.setToolTip(conversation.title or UNTITLED)
             self.list.addItem(item)
             if conversation.id == current:
@@ -65,28 +74,28 @@ class ConversationList(QWidget):
     def show_only(self, ids: set[int] | None) -> None:
         for row in range(self.list.count()):
             item = self.list.item(row)
-            item.setHidden(ids is not None and int(item.data(_ID_ROLE)) not in ids)
+            item.setHidden(ids is not None and int(item.data(_id_role())) not in ids)
 
     def ids(self) -> list[int]:
-        return [int(self.list.item(r).data(_ID_ROLE)) for r in range(self.list.count())]
+        return [int(self.list.item(r).data(_id_role())) for r in range(self.list.count())]
 
     def current_id(self) -> int | None:
         item = self.list.currentItem()
-        return None if item is None else int(item.data(_ID_ROLE))
+        return None if item is None else int(item.data(_id_role()))
 
     def _current_changed(self, item: QListWidgetItem | None, _previous: object) -> None:
         if item is not None and not self._filling:
-            self.selected.emit(int(item.data(_ID_ROLE)))
+            self.selected.emit(int(item.data(_id_role())))
 
     def _edited(self, item: QListWidgetItem) -> None:
         if not self._filling:
-            self.rename_requested.emit(int(item.data(_ID_ROLE)), item.text().strip())
+            self.rename_requested.emit(int(item.data(_id_role())), item.text().strip())
 
     def _menu(self, position: QPoint) -> None:
         item = self.list.itemAt(position)
         if item is None:
             return
-        conversation_id = int(item.data(_ID_ROLE))
+        conversation_id = int(item.data(_id_role()))
         menu = QMenu(self)
         menu.addAction("Rename", lambda: self.list.editItem(item))
         menu.addAction("Delete", lambda: self.delete_requested.emit(conversation_id))

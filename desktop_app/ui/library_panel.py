@@ -89,6 +89,7 @@ class LibraryPanel(QWidget):
         layout.addWidget(QLabel("Watched folders"))
         layout.addWidget(self.watched)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._reported: set[str] = set()  # files with an outcome in the current run
 
     # -- content ---------------------------------------------------------------------------
 
@@ -111,10 +112,16 @@ class LibraryPanel(QWidget):
         return item.text(1) if item is not None else None
 
     def mark_indexing(self, path: str) -> None:
+        if path in self._reported:
+            return  # progress can still name a file whose outcome has arrived
         item = self._item(path)
         item.setText(1, "indexing…")
 
+    def start_run(self) -> None:
+        self._reported.clear()
+
     def apply_report(self, report: FileReport) -> None:
+        self._reported.add(report.path)
         if report.status is Outcome.UNCHANGED and report.path in self._items:
             self._items[report.path].setText(1, "indexed")
             return

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop_app.core.cancel import CancelToken, IndexProgress
@@ -31,16 +34,13 @@ from desktop_app.ui.conversation_list import UNTITLED, ConversationList
 from desktop_app.ui.file_drop import FileDropFilter
 from desktop_app.ui.folder_watcher import FolderWatcher
 from desktop_app.ui.formatting import duration
-from desktop_app.ui.library_panel import LibraryPanel
 from desktop_app.ui.library_worker import LibraryFactory, LibraryWorker
-from desktop_app.ui.passages_panel import PassagesPanel
-from desktop_app.ui.progress_widget import IndexProgressWidget
-from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
 from desktop_app.ui.source_viewer import SourceViewer
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
     from desktop_app.services.answering import Answer
+    from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -91,22 +91,26 @@ class MainWindow(QMainWindow):
         self.drop_filter.dropped.connect(lambda paths: self.add_paths([str(p) for p in paths]))
         self.drop_filter.install(self)
         self.installEventFilter(self)
+        self._hidden_built = False
 
     # -- construction ----------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
+        """What the first paint shows. The hidden tabs and the progress bar are built right after
+        it (_build_hidden_parts): every PySide6 widget class costs milliseconds the first time
+        it is used, and the window should appear as fast as a bare one."""
         self.chats = ConversationList()
-        self.library_panel = LibraryPanel()
         self.left_tabs = QTabWidget()
         self.left_tabs.addTab(self.chats, "Chats")
-        self.left_tabs.addTab(self.library_panel, "Library")
+        self._library_tab = _Slot()
+        self.left_tabs.addTab(self._library_tab, "Library")
         self.chat = ChatPanel()
         self.viewer = SourceViewer()
-        self.passages = PassagesPanel()
+        self._passages_tab = _Slot()
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.viewer, "Source")
-        self.right_tabs.addTab(self.passages, "Passages")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.right_tabs.addTab(self._passages_tab, "Passages")
+        self.splitter = QSplitter()  # horizontal
         for widget in (self.left_tabs, self.chat, self.right_tabs):
             self.splitter.addWidget(widget)
             widget.setMinimumWidth(220)
@@ -116,9 +120,7 @@ class MainWindow(QMainWindow):
 
         self.model_label = QLabel("Opening the library…")
         self.speed_label = QLabel()
-        self.progress = IndexProgressWidget()
         status = self.statusBar()
-        status.addWidget(self.progress, 1)
         status.addPermanentWidget(self.speed_label)
         status.addPermanentWidget(self.model_label)
 
@@ -131,6 +133,22 @@ class MainWindow(QMainWindow):
         self.chats.rename_requested.connect(self._rename_conversation)
         self.chats.delete_requested.connect(self.delete_conversation)
         self.chats.search_changed.connect(self._search_conversations)
+
+    def _build_hidden_parts(self) -> None:
+        from desktop_app.ui.library_panel import LibraryPanel
+        from desktop_app.ui.passages_panel import PassagesPanel
+        from desktop_app.ui.progress_widget import IndexProgressWidget
+
+        self.library_panel = LibraryPanel()
+        self._library_tab.put(self.library_panel)
+        self.passages = PassagesPanel()
+        self._passages_tab.put(self.passages)
+        self.progress = IndexProgressWidget()
+        self.statusBar().insertWidget(0, self.progress, 1)
+        self.drop_filter.install(self)  # the new lists' viewports take drops too
+        self.chats.enable_context_menu()
+        for act, shortcut in self._shortcuts:
+            act.setShortcut(QKeySequence(shortcut))
         self.library_panel.add_files_requested.connect(self.choose_files)
         self.library_panel.add_folder_requested.connect(self.choose_folder)
         self.library_panel.remove_requested.connect(self.remove_documents)
@@ -149,13 +167,14 @@ class MainWindow(QMainWindow):
             if menu is None:
                 menu = self._menus[menu_name] = self.menuBar().addMenu(menu_name)
             act = QAction(text, self)
-            if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
+            if shortcut:  # set after the first paint: QAction.setShortcut touches QtCore.Qt
+                self._shortcuts.append((act, shortcut))
             act.triggered.connect(slot)
             menu.addAction(act)
             return act
 
         self._menus: dict[str, QMenu] = {}
+        self._shortcuts: list[tuple[QAction, str]] = []
         action("&File", "Add &files…", self.choose_files, "Ctrl+O")
         action("&File", "Add f&older…", self.choose_folder)
         action("&File", "&Quit", self.close, "Ctrl+Q")
@@ -169,7 +188,7 @@ class MainWindow(QMainWindow):
         lw.opened.connect(self._library_opened)
         lw.open_failed.connect(self._library_failed)
         lw.documents_listed.connect(self._documents_listed)
-        lw.index_started.connect(lambda _paths: self.progress.start())
+        lw.index_started.connect(self._index_started)
         lw.index_progress.connect(self._index_progress)
         lw.file_reported.connect(self._file_reported)
         lw.index_finished.connect(self._index_finished)
@@ -191,10 +210,20 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and not self._painted and event.type() == QEvent.Type.Paint:
             self._painted = True
-            # The library (Chroma, SQLite) opens once the window is on screen.
+            # The rest of the widgets, then the library (Chroma, SQLite), once the window is on
+            # screen.
             QTimer.singleShot(0, self.first_painted.emit)
-            QTimer.singleShot(0, self.library_worker.open)
+            QTimer.singleShot(0, self._after_first_paint)
         return False
+
+    def _after_first_paint(self) -> None:
+        self.ensure_built()
+        self.library_worker.open()
+
+    def ensure_built(self) -> None:
+        if not self._hidden_built:
+            self._hidden_built = True
+            self._build_hidden_parts()
 
     def _library_opened(self, library: Library, pending: list[str]) -> None:
         self.library = library
@@ -221,7 +250,7 @@ class MainWindow(QMainWindow):
 
     def activate_with(self, paths: list[str]) -> None:
         """A second launch asked us to come to the front (and maybe to open files)."""
-        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.setWindowState(self.windowState() & ~QtCore.Qt.WindowState.WindowMinimized)
         self.show()
         self.raise_()
         self.activateWindow()
@@ -286,6 +315,10 @@ class MainWindow(QMainWindow):
     @property
     def indexing(self) -> bool:
         return bool(self._index_tokens)
+
+    def _index_started(self, _paths: list[str]) -> None:
+        self.progress.start()
+        self.library_panel.start_run()
 
     def _index_progress(self, progress: IndexProgress) -> None:
         self.progress.update_progress(progress)
@@ -380,13 +413,14 @@ class MainWindow(QMainWindow):
         if self.library is None:
             return None
         from desktop_app.services.llm import default_llm_path
+        from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
 
         instructions = ""
         if self.conversation_id is not None:
             instructions = self.library.conversations.get(self.conversation_id).instructions
         choices = ModelChoices.from_settings(self.library.settings, instructions)
         dialog = ModelSettingsDialog(choices, str(default_llm_path() or ""), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.choices()))
         dialog.open()
         self.settings_dialog = dialog
@@ -597,7 +631,7 @@ class MainWindow(QMainWindow):
         self.errors.append(message)
         self.statusBar().showMessage(message, 20_000)
         box = QMessageBox(QMessageBox.Icon.Warning, "Librarian", message, parent=self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def confirm(self, title: str, question: str) -> bool:
@@ -645,6 +679,18 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+class _Slot(QWidget):
+    """An empty tab page that receives its real content after the first paint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def put(self, widget: QWidget) -> None:
+        self._layout.addWidget(widget)
 
 
 def _summary_text(summary: RunSummary) -> str:

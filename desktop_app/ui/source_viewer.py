@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, Qt, QTimer, QUrl
+from PySide6 import QtCore
+from PySide6.QtCore import QPointF, QTimer, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QTextCharFormat, QTextCursor
-from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,7 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.formatting import source_label
-from desktop_app.ui.pdf_view import HighlightingPdfView, find_passage
+
+if TYPE_CHECKING:
+    from PySide6.QtPdf import QPdfDocument
+
+    from desktop_app.ui.pdf_view import HighlightingPdfView
 
 
 class SourceViewer(QWidget):
@@ -40,12 +45,9 @@ class SourceViewer(QWidget):
         header.addWidget(self.title, 1)
         header.addWidget(self.open_button)
 
-        self.pdf_document = QPdfDocument(self)
-        self.pdf_view = HighlightingPdfView(self)
-        self.pdf_view.setDocument(self.pdf_document)
+        self._pdf: tuple[QPdfDocument, HighlightingPdfView] | None = None  # built when needed
         self.text_view = QTextBrowser(self)
         self.pages = QStackedWidget(self)
-        self.pages.addWidget(self.pdf_view)
         self.pages.addWidget(self.text_view)
 
         layout = QVBoxLayout(self)
@@ -55,7 +57,33 @@ class SourceViewer(QWidget):
 
     # -- PDFs ------------------------------------------------------------------------------
 
+    @property
+    def pdf_document(self) -> QPdfDocument:
+        return self._pdf_parts()[0]
+
+    @property
+    def pdf_view(self) -> HighlightingPdfView:
+        return self._pdf_parts()[1]
+
+    def _pdf_parts(self) -> tuple[QPdfDocument, HighlightingPdfView]:
+        """QtPdf is loaded with the first PDF shown, not at start-up."""
+        if self._pdf is None:
+            from PySide6.QtPdf import QPdfDocument
+
+            from desktop_app.ui.pdf_view import HighlightingPdfView
+
+            document = QPdfDocument(self)
+            view = HighlightingPdfView(self)
+            view.setDocument(document)
+            self.pages.addWidget(view)
+            self._pdf = (document, view)
+        return self._pdf
+
     def show_pdf(self, path: str, page: int, passage: str) -> None:
+        from PySide6.QtPdf import QPdfDocument
+
+        from desktop_app.ui.pdf_view import find_passage
+
         self._begin(path, page)
         if self._loaded_pdf != path:
             self.pdf_view.clear_highlight()
@@ -116,7 +144,7 @@ class SourceViewer(QWidget):
         self.path, self.page, self.highlighted = path, page, False
         self.title.setText(f"<b>{html.escape(source_label(path, page))}</b>")
         self.title.setToolTip(path)
-        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.open_button.setEnabled(True)
 
     def open_externally(self) -> None:
