@@ -126,7 +126,8 @@ def main() -> None:
                 f"   median {s['median_gap_ms']:4.1f} ms   ticks {s['ticks']}"
             )
         print(
-            f"overall    max gap {result['max_gap_ms']:6.1f} ms   p99 {result['p99_gap_ms']:5.1f} ms"
+            f"overall    max gap {result['max_gap_ms']:6.1f} ms"
+            f"   p99 {result['p99_gap_ms']:5.1f} ms"
             f"   ({result['pages_indexed']} pages, answer: {str(result['answer'])[:60]!r})"
         )
 

@@ -1,0 +1,83 @@
+"""Fast tests of the window's pure pieces (no library, no model)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from desktop_app.core.cancel import IndexProgress
+from desktop_app.core.models import DiskState, Outcome
+from desktop_app.launcher import wants_cli
+from desktop_app.ui.chat_view import link_citations, markdown_to_html, parse_citation
+from desktop_app.ui.formatting import duration, index_progress, source_label
+from desktop_app.ui.library_panel import status_text
+from desktop_app.ui.pdf_view import find_passage
+
+
+@pytest.mark.parametrize(
+    ("args", "cli"),
+    [
+        ([], False),
+        (["report.pdf"], False),
+        (["--data-dir", "/tmp/x"], False),
+        (["--data-dir", "/tmp/x", "index", "docs"], True),
+        (["ask", "why?"], True),
+        (["--help"], True),
+        (["-v", "doctor"], True),
+    ],
+)
+def test_the_launcher_opens_the_window_unless_a_command_is_named(args, cli):
+    assert wants_cli(args) is cli
+
+
+def test_durations_and_progress_read_naturally():
+    assert duration(5.4) == "5 s"
+    assert duration(65) == "1 min 05 s"
+    assert duration(3725) == "1 h 02 min"
+    progress = IndexProgress(12, 3, "/docs/report.pdf", 140, 10.0)
+    assert index_progress(progress) == "3 of 12 files · report.pdf · 14 passages/s · 30 s left"
+    assert source_label("/a/b/report.pdf", 3) == "report.pdf, p. 3"
+    assert source_label("/a/notes.md", None) == "notes.md"
+
+
+def test_only_valid_citations_become_links():
+    linked = link_citations("Fog [1], wind [2] and [7].", message_index=4, source_count=2)
+    assert linked == "Fog [\\[1\\]](cite:4/1), wind [\\[2\\]](cite:4/2) and [7]."
+    assert parse_citation("cite:4/2") == (4, 2)
+    assert parse_citation("https://example.org") is None
+
+
+def test_markdown_renders_with_citation_links(qapp):
+    rendered = markdown_to_html(link_citations("**Fog** came [1].", 0, 1))
+    assert "<a href=\"cite:0/1\"" in rendered and "font-weight" in rendered
+
+
+def test_document_status_texts():
+    assert status_text(Outcome.INDEXED, None, DiskState.SAME) == "indexed"
+    assert status_text(Outcome.INDEXED, None, DiskState.CHANGED) == "changed on disk"
+    assert status_text(Outcome.INDEXED, None, DiskState.MISSING) == "missing on disk"
+    assert status_text(Outcome.SKIPPED, "no text layer", DiskState.SAME) == "skipped: no text layer"
+
+
+def test_a_passage_is_found_in_the_pdf_text_despite_line_breaks_and_hyphens():
+    page = "On December 17, 2007, a Reims F172 M, French regis-\r\ntered FBVIF, was destroyed\r\n"
+    passage = "On December 17, 2007, a Reims F172 M, French registered FBVIF, was destroyed"
+    span = find_passage(page, passage)
+    assert span is not None
+    assert page[span[0] : span[1]].startswith("On December 17")
+    assert page[span[0] : span[1]].endswith("destroyed")
+    assert find_passage(page, "completely unrelated words here") is None
+
+
+def test_opening_the_window_module_imports_nothing_heavy():
+    code = (
+        "import sys, desktop_app.ui.app, desktop_app.ui.main_window\n"
+        "print(' '.join(sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = set(out.stdout.split())
+    heavy = {"torch", "sentence_transformers", "chromadb", "llama_cpp", "pypdf", "numpy"}
+    assert not modules & heavy
+    assert "PySide6.QtPdf" not in modules  # loaded with the first PDF shown
