@@ -14,6 +14,8 @@ test: setup
 	$(VENV_PY) scripts/test.py $(PYTEST_ARGS)
 
 bench: setup
+	$(VENV_PY) -m bench.startup
+	$(VENV_PY) -m bench.responsiveness
 	$(VENV_PY) -m bench.indexing
 	$(VENV_PY) -m bench.retrieval ../shared/eval/qa/xquad-en-dev
 

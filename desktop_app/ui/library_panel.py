@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.models import DiskState, DocumentInfo, FileReport, Outcome
 
 COLUMNS = ("Document", "Status", "Pages", "Passages")
+_STATUS_WIDTH = 110  # long reasons are elided; the tooltip has them in full
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -61,9 +62,14 @@ class LibraryPanel(QWidget):
         self.tree.itemDoubleClicked.connect(
             lambda item, _col: self.open_requested.emit(_path(item))
         )
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.tree.header()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, _STATUS_WIDTH)
+        for column in (2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.summary = QLabel()
         self.summary.setWordWrap(True)

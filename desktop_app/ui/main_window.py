@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.cancel import CancelToken, IndexProgress
-from desktop_app.core.conversation import Message
+from desktop_app.core.conversation import Conversation, Message
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.models import DiskState, DocumentInfo, FileReport, RunSummary
 from desktop_app.ui.chat_view import EMPTY_LIBRARY_TEXT, ChatPanel
@@ -431,10 +431,14 @@ class MainWindow(QMainWindow):
             return
         choices.apply_to(self.library.settings)
         self.library.save_settings()
+        if self.conversation_id is None and choices.conversation_instructions:
+            self.conversation_id = self.library.conversations.create()  # they need a chat
+            self._refresh_conversations(self.conversation_id)
         if self.conversation_id is not None:
             self.library.conversations.set_instructions(
                 self.conversation_id, choices.conversation_instructions
             )
+            self._show_title(self.library.conversations.get(self.conversation_id))
         self.chat_worker.load()
 
     def _model_state(self, state: str, message: str) -> None:
@@ -481,6 +485,10 @@ class MainWindow(QMainWindow):
         self.conversation_id = conversation_id
         self._answers.clear()
         self.chat.transcript.show_messages(conversation.messages)
+        self._show_title(conversation)
+        self.ui_state.setValue("chat/last_conversation", conversation_id)
+
+    def _show_title(self, conversation: Conversation) -> None:
         self.chat.title.setText(
             f"<b>{_escape(conversation.title or UNTITLED)}</b>"
             + (
@@ -489,7 +497,6 @@ class MainWindow(QMainWindow):
                 else ""
             )
         )
-        self.ui_state.setValue("chat/last_conversation", conversation_id)
 
     def new_conversation(self) -> None:
         if self.library is None:

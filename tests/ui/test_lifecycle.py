@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEventLoop, QTimer
 
 from tests.conftest import FIXTURES, REPO
 from tests.ui.conftest import ANSWER_TIMEOUT_MS, INDEX_TIMEOUT_MS
@@ -149,11 +148,8 @@ def test_a_library_in_use_is_a_message_not_a_crash(make_window, tmp_path, qtbot)
 
         window = MainWindow(data, lambda: Library(data), ())
         qtbot.addWidget(window)
-        with qtbot.waitSignal(window.library_worker.open_failed, timeout=OPEN_MS):
-            window.show()
-        loop = QEventLoop()
-        QTimer.singleShot(50, loop.quit)
-        loop.exec()
+        window.show()
+        qtbot.waitUntil(lambda: bool(window.errors), timeout=OPEN_MS)
         assert window.library is None
         assert any("another Librarian" in e for e in window.errors)
         window.close()
@@ -162,3 +158,19 @@ def test_a_library_in_use_is_a_message_not_a_crash(make_window, tmp_path, qtbot)
 
 
 OPEN_MS = 60_000
+
+
+def test_a_damaged_library_database_is_a_message(tmp_path, qtbot, embedder):
+    from desktop_app.application import Library
+    from desktop_app.ui.main_window import MainWindow
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "library.sqlite3").write_bytes(b"this is not a database" * 100)
+    window = MainWindow(data, lambda: Library(data, embedder=embedder), ())
+    qtbot.addWidget(window)
+    window.show()  # (waiting on the worker's own signal would stop a timer across threads)
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=OPEN_MS)
+    assert "cannot open the library database" in window.errors[-1]
+    assert window.library is None
+    window.close()

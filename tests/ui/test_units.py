@@ -51,7 +51,7 @@ def test_only_valid_citations_become_links():
 
 def test_markdown_renders_with_citation_links(qapp):
     rendered = markdown_to_html(link_citations("**Fog** came [1].", 0, 1))
-    assert "<a href=\"cite:0/1\"" in rendered and "font-weight" in rendered
+    assert '<a href="cite:0/1"' in rendered and "font-weight" in rendered
 
 
 def test_document_status_texts():
@@ -73,11 +73,45 @@ def test_a_passage_is_found_in_the_pdf_text_despite_line_breaks_and_hyphens():
 
 def test_opening_the_window_module_imports_nothing_heavy():
     code = (
-        "import sys, desktop_app.ui.app, desktop_app.ui.main_window\n"
-        "print(' '.join(sys.modules))"
+        "import sys, desktop_app.ui.app, desktop_app.ui.main_window\nprint(' '.join(sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     modules = set(out.stdout.split())
     heavy = {"torch", "sentence_transformers", "chromadb", "llama_cpp", "pypdf", "numpy"}
     assert not modules & heavy
     assert "PySide6.QtPdf" not in modules  # loaded with the first PDF shown
+
+
+def test_a_full_disk_is_a_sentence_not_an_errno():
+    import errno
+
+    from desktop_app.ui.errors import describe
+
+    message = describe(OSError(errno.ENOSPC, "No space left on device"))
+    assert message.startswith("The disk is full") and "kept" in message
+
+
+def test_answer_bubbles_follow_a_dark_palette(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    from desktop_app.core.conversation import Message
+    from desktop_app.ui.chat_view import ChatTranscript
+
+    transcript = ChatTranscript()
+    qtbot.addWidget(transcript)
+    transcript.show_messages([Message("user", "Hello?"), Message("assistant", "Hi [1].")])
+    light = transcript.toHtml()
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Base, QColor(30, 30, 30))
+    dark.setColor(QPalette.ColorRole.Text, QColor(230, 230, 230))
+    dark.setColor(QPalette.ColorRole.Highlight, QColor(42, 130, 218))
+    transcript.setPalette(dark)
+    import re
+
+    def bubble_colors(html: str) -> list[tuple[int, int, int]]:
+        found = re.findall(r"bgcolor=[\"']#([0-9a-fA-F]{6})", html)
+        return [(int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)) for c in found]
+
+    assert bubble_colors(light) and all(min(c) > 150 for c in bubble_colors(light))
+    dark_colors = bubble_colors(transcript.toHtml())
+    assert len(dark_colors) == 2 and all(max(c) < 90 for c in dark_colors)
