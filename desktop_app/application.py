@@ -35,7 +35,7 @@ from desktop_app.services.llm import (
     default_llm_path,
 )
 from desktop_app.services.retrieval import Retriever, SearchMode
-from desktop_app.services.vector_store import VectorStore
+from desktop_app.services.vector_store_process import VectorStoreProcess
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Library:
         try:
             self.settings = settings or Settings.load(self.paths.settings)
             self.catalog = Catalog(self.paths.catalog)
-            self.vectors = VectorStore(self.paths.vector_store)
+            self.vectors = VectorStoreProcess(self.paths.vector_store)
             self.embedder = embedder or _make_embedder(self.settings)
             self.ingest = IngestService(self.catalog, self.vectors, self.embedder, self.settings)
             self.retriever = Retriever(self.catalog, self.vectors, self.embedder)
@@ -88,11 +88,14 @@ class Library:
             self.catalog.set_meta(_EMBEDDING_MODEL_KEY, current)
 
     def close(self) -> None:
-        self.llm.close()
-        self.conversations.close()
-        self.ingest.close()
-        self.catalog.close()
-        self._lock.release()
+        try:
+            self.llm.close()
+            self.conversations.close()
+            self.ingest.close()
+            self.vectors.close()
+            self.catalog.close()
+        finally:
+            self._lock.release()  # whatever failed above, the next start must find it free
 
     def __enter__(self) -> Library:
         return self

@@ -36,7 +36,7 @@ from desktop_app.services.catalog import Catalog, chunk_id, document_id
 from desktop_app.services.embeddings import Embedder
 from desktop_app.services.parser_process import ParserProcess
 from desktop_app.services.parsing import ParseOptions, ParseRequest
-from desktop_app.services.vector_store import VectorStore
+from desktop_app.services.vector_store import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class _OpenFile:
 
 class IngestService:
     def __init__(
-        self, catalog: Catalog, vectors: VectorStore, embedder: Embedder, settings: Settings
+        self, catalog: Catalog, vectors: VectorIndex, embedder: Embedder, settings: Settings
     ) -> None:
         self.catalog = catalog
         self.vectors = vectors

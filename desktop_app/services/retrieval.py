@@ -9,7 +9,7 @@ from desktop_app.core.lexical import query_terms
 from desktop_app.core.models import SearchHit
 from desktop_app.services.catalog import Catalog
 from desktop_app.services.embeddings import Embedder
-from desktop_app.services.vector_store import VectorStore
+from desktop_app.services.vector_store import VectorIndex
 
 
 class SearchMode(StrEnum):
@@ -19,7 +19,7 @@ class SearchMode(StrEnum):
 
 
 class Retriever:
-    def __init__(self, catalog: Catalog, vectors: VectorStore, embedder: Embedder) -> None:
+    def __init__(self, catalog: Catalog, vectors: VectorIndex, embedder: Embedder) -> None:
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder

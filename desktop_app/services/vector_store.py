@@ -1,5 +1,8 @@
 """The dense index: a Chroma persistent collection holding our own embeddings.
 
+The app uses it through VectorStoreProcess (its own process: Chroma holds the GIL for the whole
+of every call, which would freeze the window); tests and tools may use it directly.
+
 Chroma stores only vectors and ids here (plus a little metadata for inspection): passage text and
 everything else lives in the catalog (SQLite), which is the source of truth. A chunk id in Chroma
 that the catalog does not know (left by a killed run) is ignored by searches and removed by
@@ -12,19 +15,29 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 COLLECTION = "passages"
 _MAX_BATCH = 5000  # Chroma refuses batches over ~5461 rows
-# Chroma holds the GIL for a whole upsert (~1 ms per vector here): small upserts let the GUI
-# thread run between them (measured: 64 vectors in one call froze the window for 70-150 ms).
-_ADD_BATCH = 16
 
 
 class VectorStoreError(RuntimeError):
     """The vector store on disk cannot be opened or used."""
+
+
+class VectorIndex(Protocol):
+    """What ingest and retrieval need: VectorStore here, or VectorStoreProcess (the app's)."""
+
+    def add(
+        self, ids: Sequence[str], embeddings: Any, metadatas: Sequence[dict[str, Any]]
+    ) -> None: ...
+    def delete(self, ids: Iterable[str]) -> None: ...
+    def query(self, embedding: Sequence[float], n: int) -> list[tuple[str, float]]: ...
+    def ids(self) -> list[str]: ...
+    def clear(self) -> None: ...
+    def count(self) -> int: ...
 
 
 class VectorStore:
@@ -58,11 +71,11 @@ class VectorStore:
 
     def add(self, ids: Sequence[str], embeddings: Any, metadatas: Sequence[dict[str, Any]]) -> None:
         coll = self._coll()
-        for i in range(0, len(ids), _ADD_BATCH):
+        for i in range(0, len(ids), _MAX_BATCH):
             coll.upsert(
-                ids=list(ids[i : i + _ADD_BATCH]),
-                embeddings=embeddings[i : i + _ADD_BATCH],
-                metadatas=list(metadatas[i : i + _ADD_BATCH]),
+                ids=list(ids[i : i + _MAX_BATCH]),
+                embeddings=embeddings[i : i + _MAX_BATCH],
+                metadatas=list(metadatas[i : i + _MAX_BATCH]),
             )
 
     def delete(self, ids: Iterable[str]) -> None:

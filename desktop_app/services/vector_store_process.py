@@ -1,0 +1,129 @@
+"""The vector store in its own process.
+
+Chroma's Rust bindings hold the GIL for the whole of every call: an upsert of 8 vectors took
+10-100 ms on a busy 2-core machine, and in the app's process each one froze the window that long
+(measured with bench.responsiveness). In a child process the same work costs the window nothing,
+and the app's process never imports chromadb (1-2 s of imports that also hold the GIL).
+
+The child is the only process that opens the Chroma files (the data directory's lock keeps out
+other Librarians). It exits when asked, or when its parent dies (its end of the pipe closes).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import signal
+import threading
+from collections.abc import Iterable, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from desktop_app.services.vector_store import VectorStore, VectorStoreError
+
+log = logging.getLogger(__name__)
+
+_METHODS = {"add", "delete", "query", "ids", "clear", "count"}
+
+
+def _child_main(conn: Connection, path: Path) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    store = VectorStore(path)
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return  # the parent is gone
+        if request is None:
+            return
+        method, args = request
+        try:
+            conn.send((True, getattr(store, method)(*args)))
+        except Exception as exc:  # noqa: BLE001 - sent to the parent, raised there
+            message = str(exc) if isinstance(exc, VectorStoreError) else f"{exc}"
+            conn.send((False, message or type(exc).__name__))
+
+
+class VectorStoreProcess:
+    """VectorStore's methods, each one a request to the child (started on the first call).
+    Thread-safe: one request at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ctx = mp.get_context("spawn")
+        self._lock = threading.Lock()
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            self._connection()
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            parent, child = self._ctx.Pipe()
+            process = self._ctx.Process(
+                target=_child_main, args=(child, self.path), name="librarian-vectors", daemon=True
+            )
+            process.start()
+            child.close()
+            self._process, self._conn = process, parent
+        return self._conn
+
+    def _call(self, method: str, *args: Any) -> Any:
+        assert method in _METHODS
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.send((method, args))
+                ok, value = conn.recv()
+            except (EOFError, OSError) as exc:
+                self._stop()
+                raise VectorStoreError(
+                    f"the vector store process stopped unexpectedly ({type(exc).__name__})"
+                ) from exc
+        if not ok:
+            raise VectorStoreError(value)
+        return value
+
+    def add(self, ids: Sequence[str], embeddings: Any, metadatas: Sequence[dict[str, Any]]) -> None:
+        self._call("add", list(ids), embeddings, list(metadatas))
+
+    def delete(self, ids: Iterable[str]) -> None:
+        self._call("delete", list(ids))
+
+    def query(self, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
+        result: list[tuple[str, float]] = self._call("query", list(embedding), n)
+        return result
+
+    def ids(self) -> list[str]:
+        result: list[str] = self._call("ids")
+        return result
+
+    def clear(self) -> None:
+        self._call("clear")
+
+    def count(self) -> int:
+        return int(self._call("count"))
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+            conn.close()
+        if process is not None:
+            process.join(timeout=10)  # a write in progress finishes: Chroma stays consistent
+            if process.is_alive():
+                log.warning("the vector store process did not stop; killing it")
+                process.kill()
+                process.join(timeout=5)
