@@ -6,13 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "Librarian"
 DATA_DIR_ENV = "LIBRARIAN_DATA_DIR"
 
 
 def default_data_dir() -> Path:
+    import platformdirs  # only when no data directory is given: start-up stays light
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 

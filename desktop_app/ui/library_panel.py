@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.models import DiskState, DocumentInfo, FileReport, Outcome
 
 COLUMNS = ("Document", "Status", "Pages", "Passages")
-_STATUS_WIDTH = 110  # long reasons are elided; the tooltip has them in full
+_STATUS_WIDTH = 90  # long reasons are elided; the tooltip has them in full
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -63,7 +63,7 @@ class LibraryPanel(QWidget):
             lambda item, _col: self.open_requested.emit(_path(item))
         )
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

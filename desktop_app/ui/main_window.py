@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from desktop_app.core.cancel import CancelToken, IndexProgress
 from desktop_app.core.conversation import Conversation, Message
 from desktop_app.core.file_selection import file_format
-from desktop_app.core.models import DiskState, DocumentInfo, FileReport, RunSummary
 from desktop_app.ui.chat_view import EMPTY_LIBRARY_TEXT, ChatPanel
 from desktop_app.ui.chat_worker import ChatWorker
 from desktop_app.ui.conversation_list import UNTITLED, ConversationList
@@ -39,6 +38,7 @@ from desktop_app.ui.source_viewer import SourceViewer
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
+    from desktop_app.core.models import DiskState, DocumentInfo, FileReport, RunSummary
     from desktop_app.services.answering import Answer
     from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
 
@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self._connect_workers()
         self.drop_filter = FileDropFilter(self)
         self.drop_filter.dropped.connect(lambda paths: self.add_paths([str(p) for p in paths]))
-        self.drop_filter.install(self)
+        # installed on the window and its views after the first paint (_build_hidden_parts)
         self.installEventFilter(self)
         self._hidden_built = False
 
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
             self.splitter.addWidget(widget)
             widget.setMinimumWidth(220)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 560, 420])
+        self.splitter.setSizes([340, 520, 420])
         self.setCentralWidget(self.splitter)
 
         self.model_label = QLabel("Opening the library…")
@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self._passages_tab.put(self.passages)
         self.progress = IndexProgressWidget()
         self.statusBar().insertWidget(0, self.progress, 1)
-        self.drop_filter.install(self)  # the new lists' viewports take drops too
+        self.drop_filter.install(self)  # the window and every view's viewport take drops
         self.chats.enable_context_menu()
         for act, shortcut in self._shortcuts:
             act.setShortcut(QKeySequence(shortcut))

@@ -56,7 +56,15 @@ class PassagesPanel(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
-        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        for column in range(len(COLUMNS)):
+            mode = (
+                QHeaderView.ResizeMode.Stretch
+                if column == 1
+                else QHeaderView.ResizeMode.ResizeToContents
+            )
+            header.setSectionResizeMode(column, mode)
         self.tree.currentItemChanged.connect(self._show_text)
         self.tree.itemDoubleClicked.connect(self._activate)
         self.text = QTextBrowser()
