@@ -77,6 +77,7 @@ def models_loaded(window: object) -> bool:
     library = getattr(window, "library", None)
     return (
         library is not None
+        and getattr(window, "warmed_up", False)
         and library.embedder.loaded
         and library.llm.state in (ModelState.READY, ModelState.FAILED)
     )

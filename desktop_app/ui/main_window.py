@@ -69,10 +69,10 @@ class MainWindow(QMainWindow):
         self.library: Library | None = None
         self.conversation_id: int | None = None
         self.answering = False
+        self.warmed_up = False  # parser process, vector store and embedding model started
         self.errors: list[str] = []  # every message shown to the user, newest last
         self._open_paths = list(open_paths)
         self._index_tokens: list[CancelToken] = []
-        self._user_cancelled = False
         self._answer_token: CancelToken | None = None
         self._answers: dict[int, Answer] = {}  # transcript message index -> its Answer
         self._painted = False
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         action("&File", "Add f&older…", self.choose_folder)
         action("&File", "&Quit", self.close, "Ctrl+Q")
         action("&Chat", "&New chat", self.new_conversation, "Ctrl+N")
-        self.stop_action = action("&Chat", "&Stop answer", self.stop_answer, "Esc")
+        action("&Chat", "&Stop answer", self.stop_answer, "Esc")
         action("&Chat", "&Export as Markdown…", self.export_conversation)
         action("&Model", "Model &settings…", self.open_settings, "Ctrl+,")
 
@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         lw, cw = self.library_worker, self.chat_worker
         lw.opened.connect(self._library_opened)
         lw.open_failed.connect(self._library_failed)
+        lw.warming_up.connect(self._warming_up)
         lw.documents_listed.connect(self._documents_listed)
         lw.index_started.connect(self._index_started)
         lw.index_progress.connect(self._index_progress)
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and not self._painted and event.type() == QEvent.Type.Paint:
             self._painted = True
+            self.removeEventFilter(self)  # every later event would cost a call into Python
             # The rest of the widgets, then the library (Chroma, SQLite), once the window is on
             # screen.
             QTimer.singleShot(0, self.first_painted.emit)
@@ -217,10 +219,10 @@ class MainWindow(QMainWindow):
         return False
 
     def _after_first_paint(self) -> None:
-        self.ensure_built()
+        self._ensure_built()
         self.library_worker.open()
 
-    def ensure_built(self) -> None:
+    def _ensure_built(self) -> None:
         if not self._hidden_built:
             self._hidden_built = True
             self._build_hidden_parts()
@@ -242,6 +244,9 @@ class MainWindow(QMainWindow):
         if self._open_paths:
             self.open_source(self._open_paths[0], 1, 0, 0, "")
         self.library_opened.emit()
+
+    def _warming_up(self, busy: bool) -> None:
+        self.warmed_up = not busy
 
     def _library_failed(self, message: str) -> None:
         self.model_label.setText("Library unavailable")
@@ -291,7 +296,6 @@ class MainWindow(QMainWindow):
             return
         token = CancelToken()
         self._index_tokens.append(token)
-        self._user_cancelled = False
         self.progress.start()
         self.library_worker.index(list(paths), token)
 
@@ -306,7 +310,6 @@ class MainWindow(QMainWindow):
     def cancel_indexing(self) -> None:
         if not self._index_tokens:
             return
-        self._user_cancelled = True
         for token in self._index_tokens:
             token.cancel()
         self.progress.cancelling()
