@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -24,21 +23,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.cancel import CancelToken, IndexProgress
-from desktop_app.core.conversation import Conversation, Message
-from desktop_app.core.file_selection import file_format
-from desktop_app.ui.chat_view import EMPTY_LIBRARY_TEXT, ChatPanel
+from desktop_app.core.cancel import CancelToken
+from desktop_app.ui.chat_view import ChatPanel
 from desktop_app.ui.chat_worker import ChatWorker
-from desktop_app.ui.conversation_list import UNTITLED, ConversationList
+from desktop_app.ui.conversation_list import ConversationList
 from desktop_app.ui.file_drop import FileDropFilter
 from desktop_app.ui.folder_watcher import FolderWatcher
-from desktop_app.ui.formatting import duration
 from desktop_app.ui.library_worker import LibraryFactory, LibraryWorker
 from desktop_app.ui.source_viewer import SourceViewer
+from desktop_app.ui.window_chat import ChatMixin
+from desktop_app.ui.window_indexing import IndexingMixin
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
-    from desktop_app.core.models import DiskState, DocumentInfo, FileReport, RunSummary
     from desktop_app.services.answering import Answer
     from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
 
@@ -48,7 +45,7 @@ MINIMUM_SIZE = (960, 600)  # the window must stay usable at 1024x640
 DEFAULT_SIZE = (1280, 800)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
     first_painted = Signal()
     library_opened = Signal()  # for tests and the start-up path: the library is usable
     indexing_finished = Signal()  # every requested run is done (or cancelled)
@@ -263,134 +260,6 @@ class MainWindow(QMainWindow):
             self.add_paths(paths)
             self.open_source(paths[0], 1, 0, 0, "")
 
-    # -- indexing --------------------------------------------------------------------------
-
-    def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self,
-            "Add documents",
-            "",
-            "Documents (*.pdf *.txt *.md *.markdown *.html *.htm *.docx);;All files (*)",
-        )
-        if paths:
-            self.add_paths(paths)
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder")
-        if folder:
-            self.add_paths([folder])
-
-    def add_paths(self, paths: Sequence[str]) -> None:
-        """Dropped or chosen: .gguf files are offered as the model, the rest is indexed."""
-        models = [p for p in paths if p.lower().endswith(".gguf")]
-        documents = [p for p in paths if p not in models]
-        for model in models:
-            self.library_worker.inspect_gguf(model)
-        if documents:
-            self._watch([p for p in documents if Path(p).is_dir()])
-            self.index_paths(documents)
-
-    def index_paths(self, paths: Sequence[str]) -> None:
-        if self.library is None:
-            self._open_paths.extend(paths)  # indexed as soon as the library is open
-            return
-        token = CancelToken()
-        self._index_tokens.append(token)
-        self.progress.start()
-        self.library_worker.index(list(paths), token)
-
-    def reindex_documents(self, paths: list[str]) -> None:
-        if self.library is None:
-            return
-        token = CancelToken()
-        self._index_tokens.append(token)
-        self.progress.start()
-        self.library_worker.reindex(paths, token)
-
-    def cancel_indexing(self) -> None:
-        if not self._index_tokens:
-            return
-        for token in self._index_tokens:
-            token.cancel()
-        self.progress.cancelling()
-        self.library_worker.forget_pending()  # cancelled on purpose: not resumed next start
-
-    @property
-    def indexing(self) -> bool:
-        return bool(self._index_tokens)
-
-    def _index_started(self, _paths: list[str]) -> None:
-        self.progress.start()
-        self.library_panel.start_run()
-
-    def _index_progress(self, progress: IndexProgress) -> None:
-        self.progress.update_progress(progress)
-        if progress.current_path:
-            self.library_panel.mark_indexing(progress.current_path)
-
-    def _file_reported(self, report: FileReport) -> None:
-        self.library_panel.apply_report(report)
-
-    def _index_finished(self, summary: RunSummary | None) -> None:
-        if self._index_tokens:
-            self._index_tokens.pop(0)
-        if summary is not None:
-            self.statusBar().showMessage(_summary_text(summary), 15_000)
-        if not self._index_tokens:
-            self.progress.hide()
-            self.indexing_finished.emit()
-
-    def _documents_listed(self, rows: list[tuple[DocumentInfo, DiskState]]) -> None:
-        self.library_panel.set_documents(rows)
-        indexed = sum(1 for doc, _ in rows if doc.chunks)
-        if indexed:
-            self.chat.transcript.set_empty_text(
-                f"Ask a question about your {indexed} documents. Answers cite the file and page; "
-                "click a citation to see the passage. Drop more documents any time."
-            )
-        else:
-            self.chat.transcript.set_empty_text(EMPTY_LIBRARY_TEXT)
-
-    def remove_documents(self, paths: list[str]) -> None:
-        if self.confirm(
-            "Remove from library",
-            f"Remove {len(paths)} document(s) from the library? The files on disk are not touched.",
-        ):
-            self.library_worker.remove(paths)
-
-    # -- watched folders -------------------------------------------------------------------
-
-    def _watch(self, folders: Sequence[str]) -> None:
-        if self.library is None or not folders:
-            return
-        watched = self.library.settings.watched_folders
-        for folder in (str(Path(f).resolve()) for f in folders):
-            inside = any(
-                Path(w) == Path(folder) or Path(w) in Path(folder).parents for w in watched
-            )
-            if not inside:
-                watched.append(folder)
-        self.library.save_settings()
-        self._update_watched()
-
-    def unwatch_folder(self, folder: str) -> None:
-        if self.library is None:
-            return
-        settings = self.library.settings
-        settings.watched_folders = [f for f in settings.watched_folders if f != folder]
-        self.library.save_settings()
-        self._update_watched()
-
-    def _update_watched(self) -> None:
-        folders = self.library.settings.watched_folders if self.library else []
-        self.library_panel.set_watched(folders)
-        self.watcher.set_roots(folders)
-        self.library_worker.scan_folders(folders)
-
-    def _watched_folders_changed(self, roots: list[str]) -> None:
-        self.index_paths(roots)
-        self.library_worker.scan_folders(roots)  # new subfolders get watched too
-
     # -- models ----------------------------------------------------------------------------
 
     def _gguf_inspected(self, path: str, kind: str, error: str) -> None:
@@ -471,169 +340,6 @@ class MainWindow(QMainWindow):
         suffix = f" · {self._backend}" if self._backend else ""
         self.model_label.setText(self._model_text + suffix)
 
-    # -- conversations ---------------------------------------------------------------------
-
-    def _refresh_conversations(self, current: int | None = None) -> None:
-        if self.library is None:
-            return
-        conversations = self.library.conversations.all()
-        ids = {c.id for c in conversations}
-        self.conversation_id = current if current in ids else None
-        self.chats.set_conversations(conversations, self.conversation_id)
-
-    def select_conversation(self, conversation_id: int) -> None:
-        if self.library is None:
-            return
-        conversation = self.library.conversations.get(conversation_id)
-        self.conversation_id = conversation_id
-        self._answers.clear()
-        self.chat.transcript.show_messages(conversation.messages)
-        self._show_title(conversation)
-        self.ui_state.setValue("chat/last_conversation", conversation_id)
-
-    def _show_title(self, conversation: Conversation) -> None:
-        self.chat.title.setText(
-            f"<b>{_escape(conversation.title or UNTITLED)}</b>"
-            + (
-                f" — <i>{_escape(conversation.instructions)}</i>"
-                if conversation.instructions
-                else ""
-            )
-        )
-
-    def new_conversation(self) -> None:
-        if self.library is None:
-            return
-        current = self.conversation_id
-        if current is not None and not self.library.conversations.get(current).messages:
-            self.chat.composer.setFocus()  # the current chat is still empty: use it
-            return
-        conversation_id = self.library.conversations.create()
-        self._refresh_conversations(conversation_id)
-        self.select_conversation(conversation_id)
-        self.left_tabs.setCurrentWidget(self.chats)
-        self.chat.composer.setFocus()
-
-    def _rename_conversation(self, conversation_id: int, title: str) -> None:
-        if self.library is not None and title:
-            self.library.conversations.rename(conversation_id, title)
-            if conversation_id == self.conversation_id:
-                self.chat.title.setText(f"<b>{_escape(title)}</b>")
-
-    def delete_conversation(self, conversation_id: int) -> None:
-        if self.library is None or not self.confirm("Delete chat", "Delete this conversation?"):
-            return
-        self.library.conversations.delete(conversation_id)
-        remaining = [c.id for c in self.library.conversations.all()]
-        current = self.conversation_id if self.conversation_id != conversation_id else None
-        self._refresh_conversations(current or (remaining[0] if remaining else None))
-        if self.conversation_id is not None:
-            self.select_conversation(self.conversation_id)
-        else:
-            self.chat.transcript.show_messages([])
-            self.chat.title.clear()
-
-    def _search_conversations(self, text: str) -> None:
-        if self.library is not None:
-            self.chats.show_only(self.library.conversations.search(text) if text else None)
-
-    def export_conversation(self) -> None:
-        if self.library is None or self.conversation_id is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export chat", "chat.md", "Markdown (*.md)")
-        if path:
-            Path(path).write_text(
-                self.library.export_conversation(self.conversation_id), encoding="utf-8"
-            )
-
-    def _last_conversation(self) -> int | None:
-        value = self.ui_state.value("chat/last_conversation")
-        try:
-            return int(str(value)) if value is not None else None
-        except ValueError:
-            return None
-
-    # -- asking ----------------------------------------------------------------------------
-
-    def send(self) -> None:
-        question = self.chat.composer.toPlainText().strip()
-        if not question or self.answering or self.library is None:
-            return
-        if self.conversation_id is None:
-            self.conversation_id = self.library.conversations.create()
-            self._refresh_conversations(self.conversation_id)
-        self.chat.composer.clear()
-        self.chat.transcript.start_answer(question)
-        self.answering = True
-        self.chat.set_answering(True)
-        self._answer_token = CancelToken()
-        self.chat_worker.ask(question, self.conversation_id, self._answer_token)
-
-    def stop_answer(self) -> None:
-        if self._answer_token is not None:
-            self._answer_token.cancel()
-
-    def _answered(self, answer: Answer, conversation_id: int) -> None:
-        self._end_answer()
-        if conversation_id == self.conversation_id:
-            message = Message(
-                "assistant", answer.text, tuple(answer.source_records()), tuple(answer.cited)
-            )
-            self.chat.transcript.finish_answer(message)
-            self._answers[len(self.chat.transcript.messages) - 1] = answer
-            self.passages.show_answer(answer)
-        timings = answer.timings
-        if "first_token_s" in timings:
-            self.speed_label.setText(
-                f"first token {timings['first_token_s']:.1f} s · "
-                f"{timings.get('tokens_per_s', 0):.0f} tokens/s"
-            )
-        if answer.cancelled:
-            self.statusBar().showMessage("Answer stopped.", 5000)
-        self._refresh_conversations(self.conversation_id)
-        self.answer_finished.emit()
-
-    def _answer_failed(self, message: str) -> None:
-        self._end_answer()
-        self.chat.transcript.finish_answer(Message("assistant", f"**Could not answer:** {message}"))
-        self.show_error(message)
-        self.answer_finished.emit()
-
-    def _end_answer(self) -> None:
-        self.answering = False
-        self._answer_token = None
-        self.chat.set_answering(False)
-
-    # -- sources ---------------------------------------------------------------------------
-
-    def open_citation(self, message_index: int, number: int) -> None:
-        messages = self.chat.transcript.messages
-        if not 0 <= message_index < len(messages):
-            return
-        sources = messages[message_index].sources
-        if not 1 <= number <= len(sources):
-            return
-        source = sources[number - 1]
-        self.open_source(source.path, source.page, source.start, source.end, source.text)
-        answer = self._answers.get(message_index)
-        if answer is not None:
-            self.passages.show_answer(answer)
-
-    def open_source(self, path: str, page: int | None, start: int, end: int, text: str) -> None:
-        self.right_tabs.setCurrentWidget(self.viewer)
-        if not Path(path).is_file():
-            self.viewer.show_message(path, f"{Path(path).name} is no longer on disk.")
-            return
-        if file_format(Path(path)) == "pdf":
-            self.viewer.show_pdf(path, page or 1, text)
-        elif file_format(Path(path)) is not None:
-            self.library_worker.load_source_text(path, start, end)
-        else:
-            self.viewer.show_message(path, f"{Path(path).name} has no preview.")
-
-    def _reveal(self, path: str) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
-
     # -- messages --------------------------------------------------------------------------
 
     def show_error(self, message: str) -> None:
@@ -701,21 +407,3 @@ class _Slot(QWidget):
 
     def put(self, widget: QWidget) -> None:
         self._layout.addWidget(widget)
-
-
-def _summary_text(summary: RunSummary) -> str:
-    from desktop_app.core.models import Outcome
-
-    done = summary.count(Outcome.INDEXED)
-    skipped = summary.count(Outcome.SKIPPED) + summary.count(Outcome.FAILED)
-    text = f"Indexed {done} file(s)"
-    if skipped:
-        text += f", {skipped} skipped"
-    text += f" in {duration(summary.seconds)}"
-    return text + (" (cancelled; finished files are kept)" if summary.cancelled else "")
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
