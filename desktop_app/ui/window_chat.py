@@ -101,7 +101,7 @@ class ChatMixin:
         if self.library is not None and title:
             self.library.conversations.rename(conversation_id, title)
             if conversation_id == self.conversation_id:
-                self.chat.title.setText(f"<b>{html.escape(title)}</b>")
+                self._show_title(self.library.conversations.get(conversation_id))
 
     def delete_conversation(self, conversation_id: int) -> None:
         if self.library is None or not self.confirm("Delete chat", "Delete this conversation?"):
