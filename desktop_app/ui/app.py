@@ -17,7 +17,8 @@ from desktop_app.core.paths import resolve_data_dir
 if TYPE_CHECKING:
     from desktop_app.application import Library
 
-ICON = Path(__file__).resolve().parent.parent.parent / "assets" / "icon.svg"
+ICONS = Path(__file__).resolve().parent.parent.parent / "assets" / "icons"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)  # PNGs: no SVG plugin to load at start-up
 STARTUP_PROBE_ENV = "LIBRARIAN_STARTUP_PROBE"  # bench.startup: print when painted, then quit
 
 
@@ -49,8 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Librarian")
     app.setApplicationDisplayName("Librarian")
     app.setDesktopFileName("librarian")
-    if ICON.exists():
-        app.setWindowIcon(QIcon(str(ICON)))
+    icon = QIcon()
+    for size in ICON_SIZES:
+        png = ICONS / f"librarian-{size}.png"
+        if png.exists():
+            icon.addFile(str(png))
+    app.setWindowIcon(icon)
 
     data_dir = resolve_data_dir(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
