@@ -316,6 +316,15 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
     def _model_state(self, state: str, message: str) -> None:
         self._model_text = f"Model: {self._model_name()} · {state}"
         self._show_model_label()
+        # The reason stays at hand after the dialog is closed.
+        self.model_label.setToolTip(
+            message
+            or (
+                self.library.llm.config.model_path
+                if self.library and self.library.llm.config
+                else ""
+            )
+        )
         if message:
             self.show_error(message)
         self.model_state_changed.emit(state)

@@ -130,6 +130,7 @@ def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtb
     dialog.accept()
     qtbot.waitUntil(lambda: "failed" in states, timeout=ANSWER_TIMEOUT_MS)
     assert "failed" in window.model_label.text()
+    assert "broken.gguf" in window.model_label.toolTip()  # the reason, at hand
     dialog = window.open_settings()
     dialog.model.clear()
     dialog.accept()
