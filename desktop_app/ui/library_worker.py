@@ -25,7 +25,7 @@ _SKIPPED_DIR_NAMES = {"node_modules", "__pycache__"}
 class LibraryWorker(EngineWorker):
     opened = Signal(object, object)  # the Library once open, and the paths to resume indexing
     open_failed = Signal(str)
-    warming_up = Signal(bool)  # the embedding model is being loaded
+    warming_up = Signal(bool)  # parser process, vector store, embedding model being started
     documents_listed = Signal(object)  # list[tuple[DocumentInfo, DiskState]]
     index_started = Signal(object)  # list[str]: the paths of the run
     index_progress = Signal(object)  # IndexProgress

@@ -88,7 +88,6 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         self.drop_filter.dropped.connect(lambda paths: self.add_paths([str(p) for p in paths]))
         # installed on the window and its views after the first paint (_build_hidden_parts)
         self.installEventFilter(self)
-        self._hidden_built = False
 
     # -- construction ----------------------------------------------------------------------
 
@@ -215,14 +214,9 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
             QTimer.singleShot(0, self._after_first_paint)
         return False
 
-    def _after_first_paint(self) -> None:
-        self._ensure_built()
+    def _after_first_paint(self) -> None:  # runs once: the paint filter removes itself
+        self._build_hidden_parts()
         self.library_worker.open()
-
-    def _ensure_built(self) -> None:
-        if not self._hidden_built:
-            self._hidden_built = True
-            self._build_hidden_parts()
 
     def _library_opened(self, library: Library, pending: list[str]) -> None:
         self.library = library

@@ -43,10 +43,6 @@ class EngineWorker(QObject):
         self._submitted.connect(self._run)
         self._thread.start()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     def submit(self, job: Job) -> None:
         if not self._stopping:
             self._submitted.emit(job)
