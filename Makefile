@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV_PY := .venv/bin/python
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench package clean
 
 setup:
 	$(PYTHON) scripts/setup.py
@@ -19,5 +19,9 @@ bench: setup
 	$(VENV_PY) -m bench.indexing
 	$(VENV_PY) -m bench.retrieval ../shared/eval/qa/xquad-en-dev
 
+# The installable app in dist/: bundle, .deb and per-user archive on Linux (see packaging/).
+package: setup
+	$(VENV_PY) packaging/build.py $(ARGS)
+
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache build dist

@@ -44,10 +44,11 @@ app.exec()
 """
 
 
-def _painted_after(command: list[str], env: dict[str, str]) -> float:
+def painted_after(command: list[str], env: dict[str, str], cwd: Path = REPO) -> float:
+    """Seconds from just before starting `command` to the first paint it reports."""
     started = time.time()
     result = subprocess.run(
-        command, env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+        command, env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False
     )
     for line in result.stdout.splitlines():
         if line.startswith("painted "):
@@ -73,11 +74,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="librarian-startup-") as tmp:
         app_command = [sys.executable, "-m", "desktop_app", "--data-dir", str(Path(tmp) / "lib")]
         bare_command = [sys.executable, "-c", BARE_WINDOW]
-        _painted_after(bare_command, env)  # warm the file cache for both: Qt's libraries
-        _painted_after(app_command, env)
+        painted_after(bare_command, env)  # warm the file cache for both: Qt's libraries
+        painted_after(app_command, env)
         for _ in range(args.runs):
-            bare_s.append(_painted_after(bare_command, env))
-            app_s.append(_painted_after(app_command, env))
+            bare_s.append(painted_after(bare_command, env))
+            app_s.append(painted_after(app_command, env))
     app_median, bare_median = statistics.median(app_s), statistics.median(bare_s)
     result = {
         "ratio": round(app_median / bare_median, 3),

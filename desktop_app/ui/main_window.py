@@ -216,6 +216,7 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
 
     def _after_first_paint(self) -> None:  # runs once: the paint filter removes itself
         self._build_hidden_parts()
+        self.chat.composer.setFocus()  # type the first question right away
         self.library_worker.open()
 
     def _library_opened(self, library: Library, pending: list[str]) -> None:

@@ -3,14 +3,11 @@ test. The session's embedding model is shared so that each window opens in a sec
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop_app.application import Library
 from desktop_app.services.embeddings import Embedder
