@@ -44,21 +44,23 @@ def source_launcher(installed: Path, home: Path) -> Path:
     return path
 
 
-def measure(bundle: Path, runs: int) -> dict[str, object]:
-    with tempfile.TemporaryDirectory(prefix="librarian-frozen-") as tmp:
-        home = Path(tmp)
-        launcher = install_for_user(bundle, home)
-        with virtual_screen() as display:
-            env = desktop_env(home, display, LIBRARIAN_STARTUP_PROBE="1")
-            double_click = ["gio", "launch", str(launcher)]
-            from_source = ["gio", "launch", str(source_launcher(launcher, home))]
-            first = painted_after(double_click, env, cwd=home)
-            painted_after(from_source, env, cwd=home)  # warm-up: bytecode and file cache
-            frozen_s: list[float] = []
-            source_s: list[float] = []
-            for _ in range(runs):
-                frozen_s.append(painted_after(double_click, env, cwd=home))
-                source_s.append(painted_after(from_source, env, cwd=home))
+def measure(bundle: Path, runs: int, home: Path | None = None) -> dict[str, object]:
+    """Installs into `home` (a temporary one when None, removed afterwards) and measures."""
+    if home is None:
+        with tempfile.TemporaryDirectory(prefix="librarian-frozen-") as tmp:
+            return measure(bundle, runs, Path(tmp))
+    launcher = install_for_user(bundle, home)
+    with virtual_screen() as display:
+        env = desktop_env(home, display, LIBRARIAN_STARTUP_PROBE="1")
+        double_click = ["gio", "launch", str(launcher)]
+        from_source = ["gio", "launch", str(source_launcher(launcher, home))]
+        first = painted_after(double_click, env, cwd=home)
+        painted_after(from_source, env, cwd=home)  # warm-up: bytecode and file cache
+        frozen_s: list[float] = []
+        source_s: list[float] = []
+        for _ in range(runs):
+            frozen_s.append(painted_after(double_click, env, cwd=home))
+            source_s.append(painted_after(from_source, env, cwd=home))
     frozen, source = statistics.median(frozen_s), statistics.median(source_s)
     return {
         "ratio": round(frozen / source, 3),

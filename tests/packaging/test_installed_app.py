@@ -244,11 +244,26 @@ def find_window(env: dict[str, str]) -> str | None:
     return found.stdout.split()[0] if found.returncode == 0 and found.stdout.strip() else None
 
 
-def test_user_install_launches_without_root(built: Build) -> None:
-    """The per-user install from the same bundle, started as a double-click starts it; the
-    frozen app's double-click-to-painted time beside the app from source."""
+def test_user_install_launch_and_uninstall(built: Build, tmp_path: Path) -> None:
+    """The per-user install from the same bundle, started as a double-click starts it (the
+    frozen app's double-click-to-painted time, beside the app from source), then removed."""
     from bench.frozen_startup import measure
 
-    result = measure(built.bundle, runs=3)
+    home = tmp_path / "home"
+    home.mkdir()
+    result = measure(built.bundle, runs=3, home=home)
     print(f"double-click to painted window: {result}")
     assert result["frozen_s"] and result["source_s"]  # both painted: launcher and app work
+
+    prefix = home / ".local" / "opt" / "librarian"
+    library = home / ".local" / "share" / "Librarian"  # made by the app at its start
+    (library / "notes.md").write_text("the user's own file")
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    subprocess.run([str(prefix / "uninstall-user.sh")], env=env, check=True, timeout=120)
+    left = [
+        p
+        for p in home.rglob("*librarian*")
+        if library not in p.parents and p.name != "librarian-source.desktop"
+    ]
+    assert not left, f"the per-user uninstall left {left}"
+    assert (library / "notes.md").read_text() == "the user's own file"
