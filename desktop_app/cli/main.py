@@ -333,7 +333,9 @@ def _print_json(data: object) -> None:
 
 def _print_doctor(info: dict[str, Any]) -> None:
     for key, value in info.items():
-        if isinstance(value, dict):
+        if isinstance(value, list):
+            print(f"{key}: {'; '.join(map(str, value)) if value else 'none'}")
+        elif isinstance(value, dict):
             print(f"{key}:")
             for k, v in value.items():
                 print(f"  {k}: {v if v is not None else 'not installed'}")

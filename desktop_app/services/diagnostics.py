@@ -1,4 +1,4 @@
-"""What `librarian doctor` reports: versions, paths, models found, compute back-end."""
+"""What `librarian doctor` reports: versions, paths, models found, compute back-end, GPUs."""
 
 from __future__ import annotations
 
@@ -68,4 +68,33 @@ def report(data_dir: Path, embedding_model: Path | None) -> dict[str, Any]:
         "default_embedding_model": str(default_model_path() or "") or None,
         "default_llm": str(llm) if llm else None,
         **compute_backend(),
+        **gpu_report(llm),
+        "embedding_device": _embedding_device(),
     }
+
+
+def _embedding_device() -> str:
+    from desktop_app.services.embeddings import torch_device
+
+    try:
+        return torch_device()
+    except ImportError as exc:
+        return f"unavailable ({exc})"
+
+
+def gpu_report(llm: Path | None) -> dict[str, Any]:
+    """The GPUs llama.cpp sees and where the default model would run (all layers on the GPU,
+    some, or none), with the reason."""
+    from desktop_app.services.gpu import gpu_devices
+    from desktop_app.services.llm import LlmConfig, LlmError, place_model
+
+    try:
+        devices = gpu_devices()
+        gpus = [device.describe() for device in devices]
+        placement = place_model(LlmConfig(model_path=str(llm)), llm) if llm else None
+    except (ImportError, OSError, LlmError) as exc:
+        return {"gpus": [], "llm_placement": f"unknown ({exc})"}
+    if placement is None:
+        return {"gpus": gpus, "llm_placement": None}
+    reason = f" ({placement.plan.reason})" if placement.plan else ""
+    return {"gpus": gpus, "llm_placement": placement.describe() + reason}

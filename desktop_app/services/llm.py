@@ -13,13 +13,17 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.offload import OffloadPlan, fewer_layers, plan_offload
 from desktop_app.core.paths import bundled_model
+
+if TYPE_CHECKING:
+    from desktop_app.services.gpu import GpuDevice
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,7 @@ class LlmConfig:
     model_path: str
     context_size: int = 4096
     threads: int = 0  # 0 = physical cores
-    gpu_layers: int = -1  # -1 = all layers when the build can offload, else 0
+    gpu_layers: int = -1  # -1 = as many as fit in the GPU's free memory (core/offload.py)
     seed: int = 0
     lora_path: str | None = None
     lora_scale: float = 1.0
@@ -122,6 +126,7 @@ class LlmEngine:
         self._lock = threading.RLock()
         self.state = ModelState.EMPTY
         self.error: str | None = None
+        self.placement: Placement | None = None  # where the loaded model runs
 
     @property
     def config(self) -> LlmConfig | None:
@@ -135,7 +140,7 @@ class LlmEngine:
             self.state, self.error = ModelState.LOADING, None
             self._close()
             try:
-                self._llm = _open(config)
+                self._llm, self.placement = _open(config)
             except LlmError as exc:
                 self.state, self.error = ModelState.FAILED, str(exc)
                 raise
@@ -170,6 +175,7 @@ class LlmEngine:
             self._llm.close()
             self._llm = None
             self._config = None
+            self.placement = None
 
     def _ready(self) -> Any:
         if self._llm is None:
@@ -229,28 +235,95 @@ class LlmEngine:
             return Generation("".join(pieces), tokens, first - started, end - first, cancelled)
 
 
-def _open(config: LlmConfig) -> Any:
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a loaded model runs: the GPU it was offloaded to (None: the CPU) and how much of
+    it went there."""
+
+    backend: str  # what llama.cpp was built for: "CUDA", "Metal", "CPU"...
+    gpu: GpuDevice | None
+    plan: OffloadPlan | None
+
+    def describe(self) -> str:
+        if self.gpu is None or self.plan is None or self.plan.gpu_layers == 0:
+            return f"{self.backend}: on the CPU" if self.backend != "CPU" else "CPU"
+        return f"{self.backend} · {self.gpu.description or self.gpu.name} · {self.plan.describe()}"
+
+
+def place_model(config: LlmConfig, path: Path) -> Placement:
+    """How many layers to offload: the configured number, or (gpu_layers < 0, the default) as
+    many as fit in the GPU's free memory, estimated from the model's tensors and KV cache."""
+    import llama_cpp
+
+    from desktop_app.services.diagnostics import compute_backend
+
+    backend = str(compute_backend()["backend"])
+    if not llama_cpp.llama_supports_gpu_offload():
+        return Placement(backend, None, None)
+    from desktop_app.services.gguf_info import model_footprint
+    from desktop_app.services.gpu import gpu_devices
+
+    devices = gpu_devices()
+    gpu = devices[0] if devices else None
+    # llama.cpp spreads the layers over every GPU it has: their free memory adds up.
+    free = (
+        sum(d.free_bytes for d in devices)
+        if devices and all(d.total_bytes for d in devices)
+        else None
+    )
+    try:
+        footprint = model_footprint(path, config.context_size)
+    except LlmError as exc:
+        log.warning("cannot estimate the model's size (%s): offloading every layer", exc)
+        return Placement(backend, gpu, None)
+    if config.gpu_layers >= 0:
+        layers = config.gpu_layers
+        plan = OffloadPlan(
+            layers, footprint.layers, footprint.offloaded_bytes(layers), free, "as set"
+        )
+    else:
+        plan = plan_offload(footprint, free)
+    return Placement(backend, gpu, plan)
+
+
+def _open(config: LlmConfig) -> tuple[Any, Placement]:
     path = Path(config.model_path).expanduser()
     check_gguf(path, "model file")
     import llama_cpp
 
     threads = config.threads or physical_cores()
-    gpu_layers = config.gpu_layers
-    if gpu_layers < 0:
-        gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
-    try:
-        llm = llama_cpp.Llama(
-            model_path=str(path),
-            n_ctx=config.context_size,
-            n_threads=threads,
-            n_threads_batch=threads,  # prompt evaluation; llama-cpp-python defaults it to half
-            n_gpu_layers=gpu_layers,
-            flash_attn=True,  # measured: 14% faster prompt evaluation on CPU, more on GPUs
-            seed=config.seed,
-            verbose=False,
-        )
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise LlmError(f"cannot load the model {path.name}: {exc}") from exc
+    placement = place_model(config, path)
+    plan = placement.plan
+    gpu_layers = plan.gpu_layers if plan is not None else (-1 if placement.gpu else 0)
+    while True:
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=config.context_size,
+                n_threads=threads,
+                n_threads_batch=threads,  # prompt evaluation; llama-cpp-python defaults to half
+                n_gpu_layers=gpu_layers,
+                # CPU, CUDA and Metal all have it: measured 14% faster prompt evaluation on the
+                # CPU, +58% prompt and +17% generation on an H200.
+                flash_attn=True,
+                seed=config.seed,
+                verbose=False,
+            )
+            break
+        except (ValueError, RuntimeError, OSError) as exc:
+            if gpu_layers == 0 or plan is None:
+                raise LlmError(f"cannot load the model {path.name}: {exc}") from exc
+            # Most likely the GPU ran out of memory (the estimate was short, or another program
+            # took memory meanwhile): fewer layers on the GPU, down to none, never a crash.
+            fewer = fewer_layers(gpu_layers, plan.layers)
+            log.warning("loading with %d GPU layers failed (%s): trying %d", gpu_layers, exc, fewer)
+            gpu_layers = fewer
+            plan = replace(
+                plan,
+                gpu_layers=fewer,
+                reason=f"the GPU refused more: {fewer} of {plan.layers} layers on the GPU",
+            )
+    placement = replace(placement, plan=plan)
     if not llm.metadata.get("tokenizer.chat_template"):
         # Without a template llama-cpp-python would assume Llama 2's; ChatML is the most common.
         llm.chat_format = "chatml"
@@ -262,4 +335,4 @@ def _open(config: LlmConfig) -> Any:
         except LlmError:
             llm.close()
             raise
-    return llm
+    return llm, placement

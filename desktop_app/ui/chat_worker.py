@@ -13,12 +13,13 @@ from desktop_app.ui.workers import EngineWorker
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
-    from desktop_app.services.llm import LlmConfig
+    from desktop_app.services.llm import LlmConfig, LlmEngine
 
 
 class ChatWorker(EngineWorker):
     model_state = Signal(str, str)  # ModelState value, message ("" when none)
-    backend_detected = Signal(str)  # "CPU", "CUDA", "Metal", ...
+    # Where the loaded model runs ("CPU", "CUDA · <card> · 30/30 layers on the GPU"), and why.
+    placement_known = Signal(str, str)
     token = Signal(str)
     answered = Signal(object, int)  # Answer, conversation id
     answer_failed = Signal(str)
@@ -26,7 +27,6 @@ class ChatWorker(EngineWorker):
     def __init__(self) -> None:
         super().__init__("librarian-llm")
         self.library: Library | None = None
-        self._backend_known = False
         self._rejected_adapter: LlmConfig | None = None  # its adapter failed: use the base model
 
     def attach(self, library: Library) -> None:
@@ -81,18 +81,17 @@ class ChatWorker(EngineWorker):
                 ModelState.READY.value,
                 f"The LoRA adapter was not applied: {describe(exc)}",
             )
-            self._detect_backend()
+            self._report_placement(engine)
             return base
         self.model_state.emit(ModelState.READY.value, "")
-        self._detect_backend()
+        self._report_placement(engine)
         return config
 
-    def _detect_backend(self) -> None:
-        if not self._backend_known:
-            from desktop_app.services.diagnostics import compute_backend
-
-            self._backend_known = True
-            self.backend_detected.emit(str(compute_backend()["backend"]))
+    def _report_placement(self, engine: LlmEngine) -> None:
+        placement = engine.placement
+        if placement is not None:
+            reason = placement.plan.reason if placement.plan else ""
+            self.placement_known.emit(placement.describe(), reason)
 
     def _ask(self, question: str, conversation_id: int, cancel: CancelToken) -> None:
         library = self.library

@@ -194,12 +194,13 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         lw.gguf_inspected.connect(self._gguf_inspected)
         lw.failed.connect(self.show_error)
         cw.model_state.connect(self._model_state)
-        cw.backend_detected.connect(self._backend_detected)
+        cw.placement_known.connect(self._placement_known)
         cw.token.connect(self.chat.transcript.append_token)
         cw.answered.connect(self._answered)
         cw.answer_failed.connect(self._answer_failed)
         cw.failed.connect(self.show_error)
         self._backend = ""
+        self._model_tooltip = ""
         self._model_text = ""
 
     # -- start-up --------------------------------------------------------------------------
@@ -312,14 +313,10 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         self._model_text = f"Model: {self._model_name()} · {state}"
         self._show_model_label()
         # The reason stays at hand after the dialog is closed.
-        self.model_label.setToolTip(
-            message
-            or (
-                self.library.llm.config.model_path
-                if self.library and self.library.llm.config
-                else ""
-            )
+        self._model_tooltip = message or (
+            self.library.llm.config.model_path if self.library and self.library.llm.config else ""
         )
+        self.model_label.setToolTip(self._model_tooltip)
         if message:
             self.show_error(message)
         self.model_state_changed.emit(state)
@@ -336,8 +333,10 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
 
         return Path(self.library.settings.model_path or str(default_llm_path() or "")).stem
 
-    def _backend_detected(self, backend: str) -> None:
-        self._backend = backend
+    def _placement_known(self, placement: str, reason: str) -> None:
+        """Where the model runs (CPU, or the GPU and how many layers) and why so many."""
+        self._backend = placement
+        self.model_label.setToolTip("\n".join(t for t in (self._model_tooltip, reason) if t))
         self._show_model_label()
 
     def _show_model_label(self) -> None:

@@ -86,6 +86,12 @@ def test_doctor_json(capsys):
     assert isinstance(info["gpu_offload"], bool)
     assert info["default_embedding_model"] and info["default_llm"]
     assert info["packages"]["llama-cpp-python"] == "0.3.36"
+    # Where the default model runs: this machine's CPU build, or a GPU and its layers.
+    assert isinstance(info["gpus"], list)
+    if not info["gpu_offload"]:
+        assert info["gpus"] == [] and info["llm_placement"] == "CPU"
+    else:
+        assert "layers on the GPU" in info["llm_placement"] or "CPU" in info["llm_placement"]
 
 
 @pytest.mark.parametrize(
