@@ -245,9 +245,14 @@ class Placement:
     plan: OffloadPlan | None
 
     def describe(self) -> str:
-        if self.gpu is None or self.plan is None or self.plan.gpu_layers == 0:
-            return f"{self.backend}: on the CPU" if self.backend != "CPU" else "CPU"
-        return f"{self.backend} · {self.gpu.description or self.gpu.name} · {self.plan.describe()}"
+        """For the status bar: "CPU", "CUDA · NVIDIA H100 80GB HBM3 · 30/30 layers on the GPU"."""
+        if self.backend == "CPU":
+            return "CPU"
+        if self.plan is not None and self.plan.gpu_layers == 0:
+            return f"{self.backend} build, on the CPU"
+        layers = self.plan.describe() if self.plan else "all layers on the GPU"
+        card = f"{self.gpu.description or self.gpu.name} · " if self.gpu else ""
+        return f"{self.backend} · {card}{layers}"
 
 
 def place_model(config: LlmConfig, path: Path) -> Placement:
