@@ -90,8 +90,11 @@ class ChatWorker(EngineWorker):
     def _report_placement(self, engine: LlmEngine) -> None:
         placement = engine.placement
         if placement is not None:
-            reason = placement.plan.reason if placement.plan else ""
-            self.placement_known.emit(placement.describe(), reason)
+            details = [
+                placement.gpu.describe() if placement.gpu else "",  # the card and its memory
+                placement.plan.reason if placement.plan else "",
+            ]
+            self.placement_known.emit(placement.describe(), "\n".join(d for d in details if d))
 
     def _ask(self, question: str, conversation_id: int, cancel: CancelToken) -> None:
         library = self.library

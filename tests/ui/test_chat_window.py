@@ -168,3 +168,22 @@ def test_shift_enter_is_a_new_line(make_window, qtbot):
     qtbot.keyClicks(composer, "second")
     assert composer.toPlainText() == "first\nsecond"
     assert not window.answering
+
+
+def test_status_bar_shows_the_gpu_and_the_layers_on_it(make_window, qtbot, monkeypatch):
+    """A GPU build (simulated: this machine has none) puts the model's layers on the card and
+    says so: back-end, card and layers in the status bar, memory and the reason in its tooltip."""
+    import llama_cpp
+
+    from desktop_app.services import gpu as gpu_module
+    from desktop_app.services.gpu import GpuDevice
+
+    card = GpuDevice("CUDA0", "Test card", 6 * 1024**3, 8 * 1024**3, integrated=False)
+    monkeypatch.setattr(llama_cpp, "llama_supports_gpu_offload", lambda: True)
+    monkeypatch.setattr(gpu_module, "gpu_devices", lambda: [card])
+    window = make_window()
+    window.chat_worker.load()
+    qtbot.waitUntil(lambda: "layers on the GPU" in window.model_label.text(), timeout=60_000)
+    assert "Test card · 30/30 layers on the GPU" in window.model_label.text()
+    tooltip = window.model_label.toolTip()
+    assert "6.0 of 8.0 GiB free" in tooltip and "fits in the GPU's free memory" in tooltip
