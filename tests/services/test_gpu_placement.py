@@ -5,6 +5,7 @@ llama_cpp.Llama's constructor are replaced; the model that finally loads is the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -51,15 +52,18 @@ def refuse_more_than(monkeypatch: pytest.MonkeyPatch, most: int) -> list[int]:
     return tried
 
 
-def test_cpu_build_lists_no_gpu_and_runs_on_the_cpu() -> None:
+@pytest.fixture
+def engine() -> Iterator[LlmEngine]:
+    engine = LlmEngine()
+    yield engine
+    engine.close()
+
+
+def test_cpu_build_lists_no_gpu_and_runs_on_the_cpu(engine: LlmEngine) -> None:
     assert not llama_cpp.llama_supports_gpu_offload()  # this machine's portable CPU build
     assert gpu_devices() == []
-    engine = LlmEngine()
     engine.load(config())
-    try:
-        assert engine.placement is not None and engine.placement.describe() == "CPU"
-    finally:
-        engine.close()
+    assert engine.placement is not None and engine.placement.describe() == "CPU"
 
 
 def test_gpu_build_offloads_everything_that_fits(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,31 +85,27 @@ def test_the_setting_overrides_the_plan(monkeypatch: pytest.MonkeyPatch) -> None
     assert placement.plan is not None and placement.plan.gpu_layers == 5
 
 
-def test_refused_layers_are_retried_with_fewer(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_layers_are_retried_with_fewer(
+    monkeypatch: pytest.MonkeyPatch, engine: LlmEngine
+) -> None:
     pretend_gpu(monkeypatch, free_bytes=6 * GIB)
     tried = refuse_more_than(monkeypatch, most=4)
-    engine = LlmEngine()
     engine.load(config())
-    try:
-        assert tried == [31, 15, 7, 3]
-        plan = engine.placement.plan if engine.placement else None
-        assert plan is not None and plan.gpu_layers == 3
-        assert "refused" in plan.reason
-        assert engine.count_tokens("a real model answers") > 0
-    finally:
-        engine.close()
+    assert tried == [31, 15, 7, 3]
+    plan = engine.placement.plan if engine.placement else None
+    assert plan is not None and plan.gpu_layers == 3
+    assert "refused" in plan.reason
+    assert engine.count_tokens("a real model answers") > 0
 
 
-def test_a_gpu_that_refuses_everything_leaves_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_gpu_that_refuses_everything_leaves_the_cpu(
+    monkeypatch: pytest.MonkeyPatch, engine: LlmEngine
+) -> None:
     pretend_gpu(monkeypatch, free_bytes=6 * GIB)
     tried = refuse_more_than(monkeypatch, most=0)
-    engine = LlmEngine()
     engine.load(config())
-    try:
-        assert tried[-1] == 0 and engine.placement is not None
-        assert engine.placement.plan is not None and engine.placement.plan.gpu_layers == 0
-    finally:
-        engine.close()
+    assert tried == [31, 15, 7, 3, 1, 0] and engine.placement is not None
+    assert engine.placement.plan is not None and engine.placement.plan.gpu_layers == 0
 
 
 def test_embeddings_run_where_torch_sees_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
