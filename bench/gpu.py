@@ -358,7 +358,10 @@ def main() -> None:
         import json
 
         (args.out / "gpu_bench.json").write_text(json.dumps(report, indent=2))
-    print_json(report) if args.json else print_table(report)
+    if args.json:
+        print_json(report)
+    else:
+        print_table(report)
 
 
 def print_table(report: dict[str, Any]) -> None:

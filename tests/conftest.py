@@ -15,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from desktop_app.application import Library
 from desktop_app.core.settings import Settings
 from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, Embedder, default_model_path
+from desktop_app.services.llm import LlmEngine
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = Path(os.environ.get("LIBRARIAN_EVAL_DIR", REPO.parent / "shared" / "eval"))
@@ -46,3 +47,11 @@ def embedder() -> Embedder:
 def library(tmp_path: Path, embedder: Embedder) -> Iterator[Library]:
     with Library(tmp_path / "library", Settings(), embedder=embedder) as lib:
         yield lib
+
+
+@pytest.fixture
+def engine() -> Iterator[LlmEngine]:
+    """An LLM engine (nothing loaded yet), closed after the test."""
+    model = LlmEngine()
+    yield model
+    model.close()

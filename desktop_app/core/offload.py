@@ -46,7 +46,6 @@ class OffloadPlan:
     gpu_layers: int  # what llama.cpp gets as n_gpu_layers
     layers: int  # the model's repeating blocks
     gpu_bytes: int  # the estimate for what goes on the GPU
-    free_bytes: int | None  # the GPU's free memory before loading; None when unknown
     reason: str  # one line for the status bar and `librarian doctor`
 
     @property
@@ -76,7 +75,6 @@ def plan_offload(footprint: ModelFootprint, free_bytes: int | None) -> OffloadPl
             everything,
             footprint.layers,
             footprint.offloaded_bytes(everything),
-            None,
             "all layers on the GPU (its free memory is unknown)",
         )
     budget = usable_bytes(free_bytes)
@@ -85,7 +83,6 @@ def plan_offload(footprint: ModelFootprint, free_bytes: int | None) -> OffloadPl
             everything,
             footprint.layers,
             footprint.offloaded_bytes(everything),
-            free_bytes,
             "the whole model fits in the GPU's free memory",
         )
     fitting = 0
@@ -99,7 +96,6 @@ def plan_offload(footprint: ModelFootprint, free_bytes: int | None) -> OffloadPl
             0,
             footprint.layers,
             0,
-            free_bytes,
             f"the model needs {needed_mib} MiB, the GPU has {free_bytes // MIB} MiB free:"
             " running on the CPU",
         )
@@ -107,7 +103,6 @@ def plan_offload(footprint: ModelFootprint, free_bytes: int | None) -> OffloadPl
         fitting,
         footprint.layers,
         footprint.offloaded_bytes(fitting),
-        free_bytes,
         f"the model needs {needed_mib} MiB, the GPU has {free_bytes // MIB} MiB free:"
         f" {fitting} of {footprint.layers} layers on the GPU, the rest on the CPU",
     )

@@ -22,7 +22,6 @@ class GpuDevice:
     description: str  # the card, e.g. "NVIDIA H100 80GB HBM3"
     free_bytes: int
     total_bytes: int
-    integrated: bool
 
     def describe(self) -> str:
         gib = 1024**3
@@ -80,7 +79,6 @@ def gpu_devices() -> list[GpuDevice]:
                     ),
                     free_bytes=int(free.value),
                     total_bytes=int(total.value),
-                    integrated=kind == DEVICE_IGPU,
                 )
             )
         return devices

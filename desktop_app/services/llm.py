@@ -283,9 +283,7 @@ def place_model(config: LlmConfig, path: Path) -> Placement:
         return Placement(backend, gpu, None)
     if config.gpu_layers >= 0:
         layers = config.gpu_layers
-        plan = OffloadPlan(
-            layers, footprint.layers, footprint.offloaded_bytes(layers), free, "as set"
-        )
+        plan = OffloadPlan(layers, footprint.layers, footprint.offloaded_bytes(layers), "as set")
     else:
         plan = plan_offload(footprint, free)
     return Placement(backend, gpu, plan)

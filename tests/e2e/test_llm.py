@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -54,13 +53,6 @@ def write_adapter(
     writer.write_tensors_to_file()
     writer.close()
     return path
-
-
-@pytest.fixture
-def engine() -> Iterator[LlmEngine]:
-    model = LlmEngine()
-    yield model
-    model.close()
 
 
 def reply(engine: LlmEngine, lora: Path | None = None, scale: float = 1.0) -> str:

@@ -3,7 +3,7 @@ Librarian from its launcher as a double-click does (`gio launch` under Xvfb) wit
 ("Open with Librarian"), type a question, get a cited answer, quit, uninstall. Then the
 per-user install, and the frozen app's double-click-to-window time.
 
-Slow (about 10 minutes: most of it PyInstaller) and it installs a system package, so it runs
+Slow (about 8 minutes: most of it PyInstaller) and it installs a system package, so it runs
 only as root on Linux with the desktop tools present. `.ci/run` installs them
 (packaging/linux/install-ci-tools.sh) and sets LIBRARIAN_PACKAGING_TEST=required, which turns a
 missing tool into a failure. Skip it with `-m "not packaging"`; test an earlier build with

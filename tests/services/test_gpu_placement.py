@@ -5,7 +5,6 @@ llama_cpp.Llama's constructor are replaced; the model that finally loads is the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ def config() -> LlmConfig:
 
 
 def pretend_gpu(monkeypatch: pytest.MonkeyPatch, free_bytes: int) -> None:
-    card = GpuDevice("CUDA0", "Test card", free_bytes, 8 * GIB, integrated=False)
+    card = GpuDevice("CUDA0", "Test card", free_bytes, 8 * GIB)
     monkeypatch.setattr(llama_cpp, "llama_supports_gpu_offload", lambda: True)
     monkeypatch.setattr(gpu_module, "gpu_devices", lambda: [card])
 
@@ -50,13 +49,6 @@ def refuse_more_than(monkeypatch: pytest.MonkeyPatch, most: int) -> list[int]:
 
     monkeypatch.setattr(llama_cpp, "Llama", llama)
     return tried
-
-
-@pytest.fixture
-def engine() -> Iterator[LlmEngine]:
-    engine = LlmEngine()
-    yield engine
-    engine.close()
 
 
 def test_cpu_build_lists_no_gpu_and_runs_on_the_cpu(engine: LlmEngine) -> None:
@@ -85,27 +77,23 @@ def test_the_setting_overrides_the_plan(monkeypatch: pytest.MonkeyPatch) -> None
     assert placement.plan is not None and placement.plan.gpu_layers == 5
 
 
+@pytest.mark.parametrize(
+    ("most", "tries"),
+    [(4, [31, 15, 7, 3]), (0, [31, 15, 7, 3, 1, 0])],
+    ids=["some-layers-fit", "none-fit"],
+)
 def test_refused_layers_are_retried_with_fewer(
-    monkeypatch: pytest.MonkeyPatch, engine: LlmEngine
+    monkeypatch: pytest.MonkeyPatch, engine: LlmEngine, most: int, tries: list[int]
 ) -> None:
+    """Never a crash: half as many layers after each refusal, down to the CPU if need be."""
     pretend_gpu(monkeypatch, free_bytes=6 * GIB)
-    tried = refuse_more_than(monkeypatch, most=4)
+    tried = refuse_more_than(monkeypatch, most=most)
     engine.load(config())
-    assert tried == [31, 15, 7, 3]
+    assert tried == tries
     plan = engine.placement.plan if engine.placement else None
-    assert plan is not None and plan.gpu_layers == 3
+    assert plan is not None and plan.gpu_layers == tries[-1]
     assert "refused" in plan.reason
-    assert engine.count_tokens("a real model answers") > 0
-
-
-def test_a_gpu_that_refuses_everything_leaves_the_cpu(
-    monkeypatch: pytest.MonkeyPatch, engine: LlmEngine
-) -> None:
-    pretend_gpu(monkeypatch, free_bytes=6 * GIB)
-    tried = refuse_more_than(monkeypatch, most=0)
-    engine.load(config())
-    assert tried == [31, 15, 7, 3, 1, 0] and engine.placement is not None
-    assert engine.placement.plan is not None and engine.placement.plan.gpu_layers == 0
+    assert engine.count_tokens("a real model answers") > 0  # the real model loaded
 
 
 def test_embeddings_run_where_torch_sees_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
