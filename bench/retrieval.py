@@ -1,6 +1,12 @@
 """Retrieval quality on a BEIR-layout folder, for dense, lexical and hybrid search.
 
-    python -m bench.retrieval DIR [--json] [--limit N]
+    python -m bench.retrieval DIR [--queries QDIR] [--models use-m3,minilm] [--compare]
+                              [--json] [--limit N]
+
+--queries takes the questions and qrels from another folder with the same ids (cross-lingual:
+xquad-ru-dev's questions over xquad-en-dev's paragraphs). --models sets the embedding models
+(default: the app's); --compare runs MiniLM alone, USE-m3 alone and both, side by side, each
+with indexing passages/s, query latency and disk per passage.
 
 DIR holds corpus.jsonl (_id, title, text), queries.jsonl (_id, text, optional answers) and
 qrels.tsv (query-id, corpus-id, score; header line). Each corpus entry becomes a text file that is
@@ -15,6 +21,7 @@ import argparse
 import json
 import math
 import re
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -58,11 +65,22 @@ def ndcg(ranked: list[str], relevant: dict[str, int], k: int) -> float:
     return dcg / idcg if idcg else 0.0
 
 
-def evaluate(folder: Path, limit: int | None) -> dict[str, dict[str, float]]:
+COMPARED = (("minilm",), ("use-m3",), ("use-m3", "minilm"))
+
+
+def evaluate(
+    folder: Path,
+    limit: int | None,
+    queries_folder: Path | None = None,
+    models: tuple[str, ...] = (),
+    embedders: dict | None = None,
+) -> dict[str, dict[str, float]]:
     from desktop_app.application import Library
     from desktop_app.core.settings import Settings
 
     corpus, queries, qrels = load(folder)
+    if queries_folder is not None:
+        _, queries, qrels = load(queries_folder)
     queries = [q for q in queries if q["_id"] in qrels][:limit]
     totals = {
         m: dict.fromkeys(("recall@1", "recall@5", "mrr@10", "ndcg@10", "answer@1", "answer@5"), 0.0)
@@ -70,16 +88,22 @@ def evaluate(folder: Path, limit: int | None) -> dict[str, dict[str, float]]:
     }
     with tempfile.TemporaryDirectory() as tmp:
         by_path = write_corpus(corpus, Path(tmp) / "corpus")
-        with Library(Path(tmp) / "data", Settings()) as library:
+        settings = Settings(embedding_models=list(models))
+        with Library(Path(tmp) / "data", settings, embedders=embedders) as library:
+            library.load_embedding_models()  # loading is not indexing
             started = time.perf_counter()
             library.index([Path(tmp) / "corpus"])
             index_s = time.perf_counter() - started
+            latencies: list[float] = []
             started = time.perf_counter()
             for query in queries:
                 relevant = qrels[query["_id"]]
                 answers = [a.casefold() for a in query.get("answers") or [] if a]
                 for mode in MODES:
+                    asked = time.perf_counter()
                     hits = library.search(query["text"], k=DEPTH, mode=mode)
+                    if mode == "hybrid":
+                        latencies.append(time.perf_counter() - asked)
                     ranked = list(dict.fromkeys(by_path[h.path] for h in hits))
                     t = totals[mode]
                     t["recall@1"] += len(set(ranked[:1]) & set(relevant)) / len(relevant)
@@ -92,6 +116,10 @@ def evaluate(folder: Path, limit: int | None) -> dict[str, dict[str, float]]:
                     t["answer@5"] += any(a in x for a in answers for x in texts[:5])
             search_s = time.perf_counter() - started
             chunks = library.catalog.chunk_count()
+            chosen = list(library.spaces.chosen)
+        vector_bytes = sum(
+            f.stat().st_size for f in (Path(tmp) / "data" / "vectors").rglob("*") if f.is_file()
+        )
     n = len(queries)
     result: dict[str, dict[str, float]] = {
         m: {k: round(v / n, 4) for k, v in t.items()} for m, t in totals.items()
@@ -100,7 +128,11 @@ def evaluate(folder: Path, limit: int | None) -> dict[str, dict[str, float]]:
         "queries": n,
         "corpus": len(corpus),
         "passages": chunks,
+        "models": "+".join(chosen),
         "index_s": round(index_s, 1),
+        "passages_per_s": round(chunks / max(index_s, 1e-9), 1),
+        "hybrid_query_ms_p50": round(1000 * statistics.median(latencies), 1),
+        "vector_bytes_per_passage": round(vector_bytes / max(1, chunks)),
         "search_ms_per_query_and_mode": round(1000 * search_s / max(1, n * len(MODES)), 1),
     }
     return result
@@ -108,23 +140,44 @@ def evaluate(folder: Path, limit: int | None) -> dict[str, dict[str, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path)
+    parser.add_argument("folder", type=Path, help="the corpus (and questions, by default)")
+    parser.add_argument("--queries", type=Path, help="questions and qrels from this folder")
+    parser.add_argument("--models", default="", help="embedding models, e.g. use-m3,minilm")
+    parser.add_argument("--compare", action="store_true", help="MiniLM, USE-m3, both")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--limit", type=int, help="evaluate only the first N queries")
     args = parser.parse_args()
-    result = evaluate(args.folder, args.limit)
+    configs = COMPARED if args.compare else (tuple(m for m in args.models.split(",") if m),)
+    embedders = _shared_embedders({m for c in configs for m in c} or {"use-m3", "minilm"})
+    results = [
+        evaluate(args.folder, args.limit, args.queries, models, embedders) for models in configs
+    ]
     if args.json:
-        print_json(result)
+        print_json(results if args.compare else results[0])
         return
-    info = result["info"]
-    print(
-        f"{args.folder.name}: {info['queries']} queries, {info['corpus']} documents, "
-        f"{info['passages']} passages, indexed in {info['index_s']} s"
-    )
+    questions = f" with the questions of {args.queries.name}" if args.queries else ""
     keys = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "answer@1", "answer@5")
-    print(f"{'':8}" + "".join(f"{k:>10}" for k in keys))
-    for mode in MODES:
-        print(f"{mode:8}" + "".join(f"{result[mode][k]:>10.3f}" for k in keys))
+    for result in results:
+        info = result["info"]
+        print(
+            f"\n{args.folder.name}{questions} [{info['models']}]: {info['queries']} queries, "
+            f"{info['passages']} passages; indexed {info['passages_per_s']} passages/s, hybrid "
+            f"query p50 {info['hybrid_query_ms_p50']} ms, "
+            f"{info['vector_bytes_per_passage']} vector-store bytes per passage"
+        )
+        print(f"{'':8}" + "".join(f"{k:>10}" for k in keys))
+        for mode in MODES:
+            print(f"{mode:8}" + "".join(f"{result[mode][k]:>10.3f}" for k in keys))
+
+
+def _shared_embedders(keys: set[str]) -> dict:
+    """Loaded once for every configuration, as the app loads each once."""
+    from desktop_app.services.embeddings import make_embedder
+
+    models = {key: make_embedder(key) for key in keys}
+    for model in models.values():
+        model.load()
+    return models
 
 
 if __name__ == "__main__":

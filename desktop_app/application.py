@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from desktop_app.core.cancel import CancelToken, ProgressCallback
+from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallback
 from desktop_app.core.conversation import to_markdown
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.models import DiskState, DocumentInfo, RunSummary, SearchHit
@@ -24,7 +24,7 @@ from desktop_app.services import diagnostics
 from desktop_app.services.answering import Answer, AnswerService
 from desktop_app.services.catalog import Catalog
 from desktop_app.services.conversations import ConversationStore
-from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, Embedder, resolve_model_path
+from desktop_app.services.embeddings import Embedder, make_embedder
 from desktop_app.services.ingest import IngestService, ReportCallback
 from desktop_app.services.instance_lock import InstanceLock
 from desktop_app.services.llm import (
@@ -35,23 +35,26 @@ from desktop_app.services.llm import (
     default_llm_path,
 )
 from desktop_app.services.retrieval import Retriever, SearchMode
+from desktop_app.services.vector_spaces import VectorSpaces
 from desktop_app.services.vector_store_process import VectorStoreProcess
 
 log = logging.getLogger(__name__)
 
-_EMBEDDING_MODEL_KEY = "embedding_model"
 # Paths of indexing requests that have not run to the end: a window closed mid-run resumes them.
 _PENDING_INDEX_KEY = "pending_index"
 
 
 class Library:
-    """An open library (data directory). Holds the single-instance lock while open."""
+    """An open library (data directory). Holds the single-instance lock while open.
+
+    `embedders`: embedding models already loaded, by key, to use instead of loading them again
+    (tests and benchmarks share them between libraries)."""
 
     def __init__(
         self,
         data_dir: str | Path | None = None,
         settings: Settings | None = None,
-        embedder: Embedder | None = None,
+        embedders: Mapping[str, Embedder] | None = None,
     ) -> None:
         self.paths = DataPaths(resolve_data_dir(data_dir))
         self.paths.root.mkdir(parents=True, exist_ok=True)
@@ -61,31 +64,46 @@ class Library:
             self.settings = settings or Settings.load(self.paths.settings)
             self.catalog = Catalog(self.paths.catalog)
             self.vectors = VectorStoreProcess(self.paths.vector_store)
-            self.embedder = embedder or _make_embedder(self.settings)
-            self.ingest = IngestService(self.catalog, self.vectors, self.embedder, self.settings)
-            self.retriever = Retriever(self.catalog, self.vectors, self.embedder)
+            self.spaces = VectorSpaces(self.catalog, self.vectors, self._make_embedder, embedders)
+            self.ingest = IngestService(self.catalog, self.spaces, self.settings)
+            self.retriever = Retriever(self.catalog, self.spaces)
             self.llm = LlmEngine()
             self.answers = AnswerService(self.retriever, self.llm)
             self.conversations = ConversationStore(self.paths.conversations)
-            self.notices: list[str] = []  # things the user should be told once, at opening
-            self._check_embedding_model()
+            # Things the user should be told once, at opening.
+            self.notices: list[str] = self.spaces.choose(self.settings.chosen_embedding_models())
         except BaseException:
             self._lock.release()
             raise
 
-    def _check_embedding_model(self) -> None:
-        """Vectors from another embedding model cannot be searched with this one."""
-        current = self.embedder.fingerprint
-        previous = self.catalog.get_meta(_EMBEDDING_MODEL_KEY)
-        if previous is not None and previous != current and self.catalog.chunk_count():
-            self.vectors.clear()
-            self.catalog.clear()
-            self.notices.append(
-                f"The embedding model changed (was {previous}); the index was cleared. "
-                "Index your documents again."
-            )
-        if previous != current:
-            self.catalog.set_meta(_EMBEDDING_MODEL_KEY, current)
+    def _make_embedder(self, key: str) -> Embedder:
+        s = self.settings
+        return make_embedder(key, s.embedding_batch_size, s.custom_embedding_scripts())
+
+    # -- embedding models -------------------------------------------------------------------
+
+    def choose_embedding_models(self, keys: Sequence[str]) -> list[str]:
+        """Search with these models from now on (saved in the settings); returns notices.
+        Their vectors are built by build_vectors(); search keeps the old ones until then."""
+        self.settings.embedding_models = list(keys)
+        self.settings.embedding_model = ""
+        self.save_settings()
+        return self.spaces.choose(self.settings.chosen_embedding_models())
+
+    def vectors_to_build(self) -> int:
+        """How many models' vectors are still to be built (build_vectors)."""
+        return len(self.spaces.building())
+
+    def build_vectors(
+        self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
+    ) -> int:
+        """Embed every stored passage with the newly chosen models (resumable; Cancelled
+        when cancelled); returns passages embedded."""
+        return self.spaces.build(on_progress, cancel)
+
+    def load_embedding_models(self) -> None:
+        """Load the models indexing and search use (seconds; call it off the GUI thread)."""
+        self.spaces.load_models()
 
     def close(self) -> None:
         try:
@@ -198,8 +216,9 @@ class Library:
 
         With a conversation, its recent turns and instructions apply and the exchange is
         stored in it (a cancelled answer is stored as far as it got)."""
-        if not self.embedder.loaded:  # load both models at once: seconds saved on a cold start
-            threading.Thread(target=self.embedder.load, name="librarian-embed-load").start()
+        if not all(s.embedder.loaded for s in self.spaces.searchable()):
+            # Load the embedding and answering models at once: seconds saved on a cold start.
+            threading.Thread(target=self.spaces.load_models, name="librarian-embed-load").start()
         self.llm.load(config or self.llm_config())
         history: list[tuple[str, str]] = []
         if conversation_id is not None:
@@ -256,7 +275,7 @@ class Library:
         return self.ingest.remove(resolved)
 
     def doctor(self) -> dict[str, Any]:
-        info = diagnostics.report(self.paths.root, self.embedder.model_path)
+        info = diagnostics.report(self.paths.root, self.spaces.describe())
         info["documents"] = len(self.catalog.documents())
         info["chunks"] = self.catalog.chunk_count()
         return info
@@ -270,12 +289,3 @@ def _disk_state(doc: DocumentInfo) -> DiskState:
     if stat.st_size != doc.size or stat.st_mtime_ns != doc.mtime_ns:
         return DiskState.CHANGED
     return DiskState.SAME
-
-
-def _make_embedder(settings: Settings) -> Embedder:
-    path = resolve_model_path(settings.embedding_model)
-    if settings.embedding_scripts is not None:
-        scripts: frozenset[str] | None = frozenset(settings.embedding_scripts) or None
-    else:
-        scripts = DEFAULT_MODEL_SCRIPTS if not settings.embedding_model else None
-    return Embedder(path, settings.embedding_batch_size, scripts)

@@ -4,7 +4,7 @@ the real embedding model is loaded once per session because loading costs second
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop_app.application import Library
+from desktop_app.core.embedding_models import MINILM, USE_M3
 from desktop_app.core.settings import Settings
-from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, Embedder, default_model_path
+from desktop_app.services.embeddings import Embedder, make_embedder
 from desktop_app.services.llm import LlmEngine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,19 +35,29 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
+Embedders = Mapping[str, Embedder]
+
+
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    path = default_model_path()
-    assert path is not None, "the default embedding model package is not installed"
-    model = Embedder(path, batch_size=64, scripts=DEFAULT_MODEL_SCRIPTS)
-    model.load()
-    return model
+def embedders() -> Embedders:
+    """The built-in embedding models (the default library uses both), loaded once."""
+    models = {key: make_embedder(key) for key in (USE_M3, MINILM)}
+    for model in models.values():
+        model.load()
+    return models
 
 
 @pytest.fixture
-def library(tmp_path: Path, embedder: Embedder) -> Iterator[Library]:
-    with Library(tmp_path / "library", Settings(), embedder=embedder) as lib:
+def library(tmp_path: Path, embedders: Embedders) -> Iterator[Library]:
+    with Library(tmp_path / "library", Settings(), embedders=embedders) as lib:
         yield lib
+
+
+def vectors_match_catalog(library: Library) -> bool:
+    """Every chosen model's vector space holds exactly one vector per passage."""
+    counts = library.spaces.counts()
+    chunks = library.catalog.chunk_count()
+    return bool(counts) and all(counts[m] == chunks for m in library.spaces.chosen)
 
 
 @pytest.fixture

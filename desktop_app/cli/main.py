@@ -7,7 +7,8 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="remove documents from the library (not from disk)")
     p.add_argument("paths", nargs="+", metavar="PATH")
 
+    p = sub.add_parser(
+        "embeddings",
+        help="the embedding models search uses; --use switches and re-embeds the library",
+    )
+    p.add_argument(
+        "--use",
+        nargs="+",
+        metavar="MODEL",
+        help="use-m3, minilm or a sentence-transformers model folder (one or more; default: "
+        "use-m3 minilm). Search keeps the old vectors until the new ones are complete.",
+    )
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("doctor", help="versions, paths, models and compute back-end")
     p.add_argument("--json", action="store_true")
     return parser
@@ -157,13 +171,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             else:
                 for n, hit in enumerate(hits, start=1):
                     page = f", page {hit.page}" if hit.page else ""
-                    print(f"[{n}] {hit.path}{page}  (score {hit.score:.4f})")
+                    signals = "".join(f", {m.model} #{m.rank} {m.score:.2f}" for m in hit.dense)
+                    if hit.lexical_rank is not None:
+                        signals += f", lexical #{hit.lexical_rank}"
+                    print(f"[{n}] {hit.path}{page}  (score {hit.score:.4f}{signals})")
                     print("    " + " ".join(hit.text.split())[:400])
                 if not hits:
                     print("No passages found.", file=sys.stderr)
             return EXIT_OK
         if args.command == "ask":
             return _ask(library, args)
+        if args.command == "embeddings":
+            return _embeddings(library, args)
         if args.command == "chats":
             chats = library.conversations.all()
             if args.json:
@@ -228,28 +247,18 @@ def _index(library: Library, args: argparse.Namespace) -> int:
 
     printer = ProgressPrinter()
     cancel = CancelToken()
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        cancel.cancel()
-        print(
-            "\nlibrarian: stopping after the current batch (Ctrl+C again to abort)", file=sys.stderr
-        )
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        summary = library.index(
-            args.paths,
-            args.exclude,
-            printer.report,
-            printer.progress,
-            cancel,
-            prune=not args.no_prune,
-        )
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        printer.finish()
+    with _cancel_on_sigint(cancel):
+        try:
+            summary = library.index(
+                args.paths,
+                args.exclude,
+                printer.report,
+                printer.progress,
+                cancel,
+                prune=not args.no_prune,
+            )
+        finally:
+            printer.finish()
     for path in summary.pruned:
         print(f"pruned    {path} (deleted from disk)", file=sys.stderr)
     counts = ", ".join(f"{summary.count(s)} {s.value}" for s in Outcome)
@@ -261,7 +270,76 @@ def _index(library: Library, args: argparse.Namespace) -> int:
     )
     if args.json:
         _print_json([r.as_dict() for r in summary.reports])
-    return EXIT_INTERRUPTED if summary.cancelled else EXIT_OK
+    if summary.cancelled or not _build_vectors(library, cancel):
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+@contextmanager
+def _cancel_on_sigint(cancel: CancelToken) -> Iterator[None]:
+    """Ctrl+C stops after the current batch (what is done is kept); twice aborts."""
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print(
+            "\nlibrarian: stopping after the current batch (Ctrl+C again to abort)", file=sys.stderr
+        )
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _build_vectors(library: Library, cancel: CancelToken) -> bool:
+    """Embed the library with newly chosen models, if any; False when cancelled."""
+    from desktop_app.cli.progress import ProgressPrinter
+    from desktop_app.core.cancel import Cancelled
+
+    if not library.vectors_to_build():
+        return True
+    printer = ProgressPrinter()
+    with _cancel_on_sigint(cancel):
+        try:
+            done = library.build_vectors(printer.reembed_progress, cancel)
+        except Cancelled:
+            print("librarian: stopped; the rest is embedded next time", file=sys.stderr)
+            return False
+        finally:
+            printer.finish()
+    print(f"embedded {done} passages with the new embedding models", file=sys.stderr)
+    return True
+
+
+def _embeddings(library: Library, args: argparse.Namespace) -> int:
+    from desktop_app.core.embedding_models import BUILTIN_MODELS
+
+    if args.use:
+        for notice in library.choose_embedding_models(args.use):
+            raise UserError(notice)
+        if not _build_vectors(library, CancelToken()):
+            return EXIT_INTERRUPTED
+    spaces = library.spaces.describe()
+    if args.json:
+        _print_json(
+            {
+                "chosen": list(library.spaces.chosen),
+                "spaces": spaces,
+                "builtin": {k: {"label": m.label, "languages": m.languages}
+                            for k, m in BUILTIN_MODELS.items()},
+            }
+        )  # fmt: skip
+        return EXIT_OK
+    for space in spaces:
+        mark = "*" if space["chosen"] else " "
+        print(f"{mark} {space['model']:8} {space['state']:9} {space['label']}")
+    print("\nBuilt-in models (librarian embeddings --use MODEL...):")
+    for key, model in BUILTIN_MODELS.items():
+        print(f"  {key:8} {model.label}: {model.languages}")
+    return EXIT_OK
 
 
 def _ask(library: Library, args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TextIO
 
-from desktop_app.core.cancel import IndexProgress
+from desktop_app.core.cancel import IndexProgress, ReembedProgress
 from desktop_app.core.models import FileReport, Outcome
 
 _MARK = {
@@ -25,6 +25,7 @@ class ProgressPrinter:
         self.quiet_unchanged = quiet_unchanged
         self._last_draw = 0.0
         self._bar_shown = False
+        self._reembed_step = 0
 
     def report(self, report: FileReport) -> None:
         if self.quiet_unchanged and report.status is Outcome.UNCHANGED:
@@ -44,17 +45,41 @@ class ProgressPrinter:
         now = time.monotonic()
         if now - self._last_draw < 0.1 and progress.files_done < progress.files_total:
             return
-        self._last_draw = now
-        width = shutil.get_terminal_size((80, 20)).columns
-        bar_width = 24
-        filled = int(bar_width * progress.fraction)
         eta = progress.eta_s
-        eta_text = f" ETA {eta:4.0f}s" if eta is not None else ""
-        line = (
-            f"[{'#' * filled}{'.' * (bar_width - filled)}] "
+        self._draw(
+            progress.fraction,
             f"{progress.files_done}/{progress.files_total} files, "
-            f"{progress.chunks_embedded} passages embedded{eta_text}"
+            f"{progress.chunks_embedded} passages embedded"
+            + (f" ETA {eta:4.0f}s" if eta is not None else ""),
         )
+
+    def reembed_progress(self, progress: ReembedProgress) -> None:
+        now = time.monotonic()
+        finished = progress.done >= progress.total
+        if not self.tty:  # a log: a line at the start, about every 5%, and at the end
+            step = max(1, progress.total // 20)
+            if progress.done == 0 or finished or progress.done // step != self._reembed_step:
+                self._reembed_step = progress.done // step
+                print(
+                    f"embedding {progress.done}/{progress.total} passages with {progress.model}",
+                    file=self.stream,
+                    flush=True,
+                )
+            return
+        if now - self._last_draw < 0.1 and not finished:
+            return
+        eta = progress.eta_s
+        self._draw(
+            progress.fraction,
+            f"{progress.done}/{progress.total} passages embedded with {progress.model}"
+            + (f" ETA {eta:4.0f}s" if eta is not None else ""),
+        )
+
+    def _draw(self, fraction: float, text: str) -> None:
+        self._last_draw = time.monotonic()
+        width = shutil.get_terminal_size((80, 20)).columns
+        filled = int(24 * fraction)
+        line = f"[{'#' * filled}{'.' * (24 - filled)}] {text}"
         self.stream.write("\r" + line[: width - 1].ljust(width - 1))
         self.stream.flush()
         self._bar_shown = True

@@ -52,3 +52,26 @@ class IndexProgress:
 
 
 ProgressCallback = Callable[[IndexProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReembedProgress:
+    """A snapshot of building a new embedding model's vectors from the stored passages."""
+
+    model: str  # the model's label
+    done: int  # passages embedded in this run
+    total: int  # passages this run has to embed
+    elapsed_s: float
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.done == 0 or self.total == 0:
+            return None
+        return (self.total - self.done) * self.elapsed_s / self.done
+
+
+ReembedCallback = Callable[[ReembedProgress], None]

@@ -1,13 +1,16 @@
 """Combining dense and lexical rankings, and merging neighbouring passages.
 
-Fusion is a convex combination of the two sides' scores, each min-max normalised over its own
+Fusion is a weighted sum of each ranking's scores, each min-max normalised over its own
 candidates. On the shared QA sets it beat reciprocal rank fusion (XQuAD-en R@1 0.951 vs 0.918,
 PubMedQA 0.980 vs 0.975) and, unlike RRF, is never below the better single side.
 
-Fusion must also know when a side is blind: with an English-only embedding model, Russian
-queries get near-random dense rankings, and fusing them equally with a good BM25 ranking drops
-Recall@1 from 0.90 to 0.35 (measured on XQuAD-ru). So the dense side's weight is scaled by the
-share of the query written in scripts the embedding model was trained on, and is zero below one
+A library may search with more than one dense model (core.embedding_models): each is a ranking
+of its own with its own weight, and the lexical ranking has what is left.
+
+Fusion must also know when a dense model is blind: with an English-only embedding model,
+Russian queries get near-random dense rankings, and fusing them equally with a good BM25 ranking
+drops Recall@1 from 0.90 to 0.35 (measured on XQuAD-ru). So each dense model's weight is scaled
+by the share of the query written in scripts that model was trained on, and is zero below one
 half.
 """
 
@@ -17,15 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_app.core.lexical import script_share
-from desktop_app.core.models import SearchHit, StoredChunk
-
-DENSE_WEIGHT = 0.5  # tuned on XQuAD-en/ru and PubMedQA: 0.4-0.7 are all within 0.01 R@1
+from desktop_app.core.models import DenseMatch, SearchHit, StoredChunk
 
 
-def dense_weight(query: str, model_scripts: frozenset[str] | None) -> float:
-    """How far the dense ranking can be trusted for this query (0 = blind, 1 = fully).
+def dense_trust(query: str, model_scripts: frozenset[str] | None) -> float:
+    """How far a dense model's ranking can be trusted for this query (0 = blind, 1 = fully).
 
-    `model_scripts` is None for a multilingual embedding model, which sees every script.
+    `model_scripts` is None for a model that reads every script.
     """
     if model_scripts is None:
         return 1.0
@@ -34,12 +35,20 @@ def dense_weight(query: str, model_scripts: frozenset[str] | None) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class DenseRanking:
+    """One dense model's candidates for a query, best first, as (id, cosine similarity)."""
+
+    model: str
+    weight: float  # its share of the fused score: the model's weight times dense_trust
+    ranked: Sequence[tuple[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
 class Fused:
     id: str
     score: float  # 0..1
-    dense_rank: int | None
+    dense: tuple[DenseMatch, ...]
     lexical_rank: int | None
-    dense_score: float | None  # cosine similarity
     lexical_score: float | None  # BM25
 
 
@@ -53,43 +62,61 @@ def _normalised(scored: Sequence[tuple[str, float]]) -> dict[str, float]:
     return {cid: (s - low) / (high - low) for cid, s in scored}
 
 
-def fuse(
-    dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]], trust_dense: float
-) -> list[Fused]:
-    """Rank the union of both candidate lists (each best first, as (id, raw score)).
+def _weights(dense: Sequence[DenseRanking], lexical_found: bool) -> tuple[list[float], float]:
+    """The dense rankings' weights and the lexical one's. When no word matched, the dense
+    rankings are all there is and share the whole score (a blind one still beats nothing)."""
+    weights = [max(0.0, d.weight) for d in dense]
+    if lexical_found:
+        total = sum(weights)
+        if total > 1.0:
+            weights = [w / total for w in weights]
+        return weights, 1.0 - sum(weights)
+    total = sum(weights)
+    if total <= 0.0:
+        return [1.0 / len(dense)] * len(dense) if dense else [], 0.0
+    return [w / total for w in weights], 0.0
 
-    `trust_dense` (0..1, from dense_weight) scales the dense side; when the lexical side found
-    nothing, the dense ranking is all there is and is used alone.
-    """
-    alpha = DENSE_WEIGHT * trust_dense if lexical else 1.0
-    dense_norm, lexical_norm = _normalised(dense), _normalised(lexical)
-    dense_raw, lexical_raw = dict(dense), dict(lexical)
-    dense_ranks = {cid: i + 1 for i, (cid, _) in enumerate(dense)}
+
+def fuse(dense: Sequence[DenseRanking], lexical: Sequence[tuple[str, float]]) -> list[Fused]:
+    """Rank the union of the candidate lists (lexical as (id, BM25 score), best first)."""
+    weights, lexical_weight = _weights(dense, bool(lexical))
+    lexical_norm = _normalised(lexical)
+    lexical_raw = dict(lexical)
     lexical_ranks = {cid: i + 1 for i, (cid, _) in enumerate(lexical)}
-    ids = list(dict.fromkeys([c for c, _ in lexical] + ([c for c, _ in dense] if alpha else [])))
+    dense_norms = [_normalised(d.ranked) for d in dense]
+    matches: dict[str, list[DenseMatch]] = {}
+    ids = [c for c, _ in lexical]
+    for ranking, weight in zip(dense, weights, strict=True):
+        for rank, (cid, score) in enumerate(ranking.ranked, start=1):
+            matches.setdefault(cid, []).append(DenseMatch(ranking.model, rank, score))
+            if weight > 0.0:
+                ids.append(cid)
     fused = [
         Fused(
             id=cid,
-            score=alpha * dense_norm.get(cid, 0.0) + (1 - alpha) * lexical_norm.get(cid, 0.0),
-            dense_rank=dense_ranks.get(cid),
+            score=lexical_weight * lexical_norm.get(cid, 0.0)
+            + sum(w * norm.get(cid, 0.0) for w, norm in zip(weights, dense_norms, strict=True)),
+            dense=tuple(matches.get(cid, ())),
             lexical_rank=lexical_ranks.get(cid),
-            dense_score=dense_raw.get(cid),
             lexical_score=lexical_raw.get(cid),
         )
-        for cid in ids
+        for cid in dict.fromkeys(ids)
     ]
     # Ties keep the better single-side rank first.
-    fused.sort(key=lambda f: (-f.score, min(f.lexical_rank or 10**9, f.dense_rank or 10**9)))
+    fused.sort(key=lambda f: (-f.score, _best_rank(f)))
     return fused
+
+
+def _best_rank(fused: Fused) -> int:
+    return min([fused.lexical_rank or 10**9, *(m.rank for m in fused.dense)])
 
 
 @dataclass(slots=True)
 class _Group:
     chunks: list[StoredChunk]
     score: float
-    dense_rank: int | None
+    dense: dict[str, DenseMatch]  # the best match of each model over the group's chunks
     lexical_rank: int | None
-    dense_score: float | None
     lexical_score: float | None
 
     def accepts(self, chunk: StoredChunk) -> bool:
@@ -119,17 +146,18 @@ def merge_neighbours(
                 _Group(
                     [chunk],
                     fused.score,
-                    fused.dense_rank,
+                    {m.model: m for m in fused.dense},
                     fused.lexical_rank,
-                    fused.dense_score,
                     fused.lexical_score,
                 )
             )
         else:
             target.add(chunk)
-            target.dense_rank = _best(target.dense_rank, fused.dense_rank)
+            for match in fused.dense:
+                known = target.dense.get(match.model)
+                if known is None or match.rank < known.rank:
+                    target.dense[match.model] = match
             target.lexical_rank = _best(target.lexical_rank, fused.lexical_rank)
-            target.dense_score = _top(target.dense_score, fused.dense_score)
             target.lexical_score = _top(target.lexical_score, fused.lexical_score)
     return [_to_hit(g) for g in groups[:limit]]
 
@@ -161,8 +189,7 @@ def _to_hit(group: _Group) -> SearchHit:
         text=text,
         score=group.score,
         chunk_ids=tuple(c.id for c in group.chunks),
-        dense_rank=group.dense_rank,
+        dense=tuple(group.dense.values()),
         lexical_rank=group.lexical_rank,
-        dense_score=group.dense_score,
         lexical_score=group.lexical_score,
     )

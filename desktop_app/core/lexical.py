@@ -369,6 +369,16 @@ def script_share(text: str, scripts: frozenset[str]) -> float:
     return sum(n for s, n in counts.items() if s in scripts) / total
 
 
+def dominant_script(text: str) -> str | None:
+    """The script most of the letters in `text` are written in; None when it has no letters."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            name = letter_script(ch)
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda name: counts[name]) if counts else None
+
+
 def letter_script(ch: str) -> str:
     code = ord(ch)
     if code < 0x0250:

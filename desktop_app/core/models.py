@@ -153,6 +153,18 @@ class StoredChunk:
 
 
 @dataclass(frozen=True, slots=True)
+class DenseMatch:
+    """How one dense (embedding) model ranked a passage for a query."""
+
+    model: str  # the model's key (core.embedding_models)
+    rank: int  # 1-based
+    score: float  # cosine similarity of the query and the passage
+
+    def as_dict(self) -> dict[str, object]:
+        return {"model": self.model, "rank": self.rank, "score": round(self.score, 6)}
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     """A ranked passage: one chunk, or neighbouring chunks merged into one span."""
 
@@ -164,9 +176,9 @@ class SearchHit:
     text: str
     score: float
     chunk_ids: tuple[str, ...]
-    dense_rank: int | None = None  # 1-based rank on each side, for explaining a result
-    lexical_rank: int | None = None
-    dense_score: float | None = None  # cosine similarity of the query and the passage
+    # Each dense model that ranked it (for explaining a result and for the relevance gate).
+    dense: tuple[DenseMatch, ...] = ()
+    lexical_rank: int | None = None  # 1-based rank in the lexical ranking
     lexical_score: float | None = None  # BM25 score (unbounded)
 
     def as_dict(self) -> dict[str, object]:
@@ -178,8 +190,7 @@ class SearchHit:
             "end": self.end,
             "text": self.text,
             "score": round(self.score, 6),
-            "dense_rank": self.dense_rank,
+            "dense": [m.as_dict() for m in self.dense],
             "lexical_rank": self.lexical_rank,
-            "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
             "lexical_score": None if self.lexical_score is None else round(self.lexical_score, 6),
         }

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from desktop_app.core.lexical import script_share
 from desktop_app.core.models import SearchHit
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -21,6 +22,19 @@ GROUNDING_RULES = (
     "passages it comes from as [1], [2]. If the passages do not contain the answer, say that "
     "the documents do not say. Be brief."
 )
+
+
+def answer_language_rule(question: str) -> str:
+    """Passages may be in another language than the question (search is cross-lingual);
+    without this, small models answer in the passages' language. A conversation's own
+    instructions come after it, so "answer in English" still wins."""
+    if script_share(question, frozenset({"cyrillic"})) >= 0.5:
+        return "Write the answer in Russian, even when the passages are in another language."
+    return (
+        "Write the answer in the language of the question, even when the passages are in "
+        "another language."
+    )
+
 
 NOTHING_FOUND = "I found nothing about this in your documents."
 GENERAL_ANSWER_LABEL = "General answer, not from your documents:"
@@ -66,9 +80,8 @@ def build_prompt(
     `history` holds the conversation's recent (question, answer) turns, oldest first; they are
     sent as earlier chat turns so that follow-up questions make sense to the model.
     """
-    system = "\n\n".join(
-        p for p in (system_prompt.strip(), GROUNDING_RULES, instructions.strip()) if p
-    )
+    rules = f"{GROUNDING_RULES} {answer_language_rule(question)}"
+    system = "\n\n".join(p for p in (system_prompt.strip(), rules, instructions.strip()) if p)
     question_part = f"Question: {question.strip()}"
     budget = context_size - answer_tokens - template_overhead
     turns: list[dict[str, str]] = []

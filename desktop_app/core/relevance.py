@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop_app.core.embedding_models import describe
 from desktop_app.core.lexical import index_terms, query_terms
 from desktop_app.core.models import SearchHit
 
@@ -16,7 +17,8 @@ class RelevanceThresholds:
     PubMedQA questions asked of the XQuAD corpus (absent: nothing about them there) and 16% of
     XQuAD questions asked of the PubMedQA corpus pass; 82-89% of XQuAD-ru questions pass."""
 
-    min_cosine: float = 0.4  # MiniLM cosine of the question and the passage
+    # The cosine similarity that makes a passage relevant is each embedding model's own
+    # (EmbeddingModelInfo.min_cosine): models spread their scores differently.
     min_term_coverage: float = 0.5  # share of the question's content words in the passage
     # When the dense side was not consulted (a script the embedding model cannot read), the
     # words are all the evidence there is, and Russian inflection hides some of them.
@@ -31,11 +33,9 @@ def term_coverage(question: str, passage: str) -> float:
 
 
 def is_relevant(question: str, hit: SearchHit, thresholds: RelevanceThresholds) -> bool:
-    if hit.dense_score is not None and hit.dense_score >= thresholds.min_cosine:
+    if any(m.score >= describe(m.model).min_cosine for m in hit.dense):
         return True
     needed = (
-        thresholds.min_term_coverage_lexical_only
-        if hit.dense_score is None
-        else thresholds.min_term_coverage
+        thresholds.min_term_coverage_lexical_only if not hit.dense else thresholds.min_term_coverage
     )
     return term_coverage(question, hit.text) >= needed

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.embedding_models import normalise_choice
+
 log = logging.getLogger(__name__)
 
 DEFAULT_EXCLUDES = (".*/", "node_modules/", "__pycache__/", "~$*", "*.tmp")
@@ -16,10 +18,13 @@ DEFAULT_EXCLUDES = (".*/", "node_modules/", "__pycache__/", "~$*", "*.tmp")
 
 @dataclass(slots=True)
 class Settings:
-    # Embedding model: a sentence-transformers model folder; empty = the bundled MiniLM.
+    # The dense models search uses, each a built-in key ("use-m3", "minilm") or the path of a
+    # sentence-transformers model folder; empty = the default (core.embedding_models).
+    embedding_models: list[str] = field(default_factory=list)
+    # Before embedding_models: one model folder, empty = MiniLM. Still honoured when
+    # embedding_models is empty, so that such a library keeps its model.
     embedding_model: str = ""
-    # Scripts the embedding model understands ("latin", "cyrillic", ...); empty = all of them
-    # (a multilingual model). None = decide from the model (the bundled one is English-only).
+    # Scripts a model folder's model reads ("latin", "cyrillic", ...); None or empty = all.
     embedding_scripts: list[str] | None = None
     embedding_batch_size: int = 64
     chunk_max_tokens: int = 200
@@ -43,6 +48,13 @@ class Settings:
     allow_general_answers: bool = False
     # Folders added to the library: re-indexed incrementally when their files change.
     watched_folders: list[str] = field(default_factory=list)
+
+    def chosen_embedding_models(self) -> tuple[str, ...]:
+        legacy = [self.embedding_model] if self.embedding_model else []
+        return normalise_choice(self.embedding_models or legacy)
+
+    def custom_embedding_scripts(self) -> frozenset[str] | None:
+        return frozenset(self.embedding_scripts) if self.embedding_scripts else None
 
     @classmethod
     def load(cls, path: Path) -> Settings:

@@ -243,6 +243,19 @@ class Catalog:
                     found[row[0]] = StoredChunk(*row)
         return found
 
+    def passages_after(
+        self, rowid: int, limit: int
+    ) -> list[tuple[int, str, str, int | None, int, str]]:
+        """(rowid, id, doc_id, page, ordinal, text) of up to `limit` passages after `rowid`, in
+        storage order: re-embedding a whole library reads it a page at a time."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, id, doc_id, page, ordinal, text FROM chunks"
+                " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (rowid, limit),
+            ).fetchall()
+        return [(int(r[0]), r[1], r[2], r[3], int(r[4]), r[5]) for r in rows]
+
     def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first; higher is better."""
         if not terms:

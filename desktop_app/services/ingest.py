@@ -33,10 +33,10 @@ from desktop_app.core.models import (
 )
 from desktop_app.core.settings import Settings
 from desktop_app.services.catalog import Catalog, chunk_id, document_id
-from desktop_app.services.embeddings import Embedder
+from desktop_app.services.embeddings import MINILM_SCRIPTS, passage_tokenizer_file
 from desktop_app.services.parser_process import ParserProcess
 from desktop_app.services.parsing import ParseOptions, ParseRequest
-from desktop_app.services.vector_store import VectorIndex
+from desktop_app.services.vector_spaces import VectorSpace, VectorSpaces
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ class _OpenFile:
     """A file whose passages are arriving part by part and being embedded."""
 
     parts: list[ParsedPart] = field(default_factory=list)
-    vectors: list[Any] = field(default_factory=list)  # one array per embedded part
+    # Per embedded part, one array for each vector space (the run's spaces, in order).
+    vectors: list[tuple[Any, ...]] = field(default_factory=list)
     final: ParsedDocument | None = None
 
     @property
@@ -61,12 +62,9 @@ class _OpenFile:
 
 
 class IngestService:
-    def __init__(
-        self, catalog: Catalog, vectors: VectorIndex, embedder: Embedder, settings: Settings
-    ) -> None:
+    def __init__(self, catalog: Catalog, spaces: VectorSpaces, settings: Settings) -> None:
         self.catalog = catalog
-        self.vectors = vectors
-        self.embedder = embedder
+        self.spaces = spaces
         self.settings = settings
         self._parser: ParserProcess | None = None
         self._parser_lock = threading.Lock()
@@ -118,7 +116,7 @@ class IngestService:
         # Written down first, so that vectors a crash leaves behind are removed by recover().
         self.catalog.set_meta(_PENDING_KEY, json.dumps([c for ids in doomed.values() for c in ids]))
         removed = self.catalog.remove(list(doomed))
-        self.vectors.delete(cid for p in removed for cid in doomed[p])
+        self.spaces.delete(cid for p in removed for cid in doomed[p])
         self.catalog.set_meta(_PENDING_KEY, "")
         return removed
 
@@ -141,14 +139,16 @@ class IngestService:
         orphans = ids - self.catalog.existing_chunk_ids(ids)
         if orphans:
             log.info("Removing %d vectors left by an interrupted run", len(orphans))
-            self.vectors.delete(orphans)
+            self.spaces.delete(orphans)
         self.catalog.set_meta(_PENDING_KEY, "")
 
     def parse_options(self) -> ParseOptions:
         return ParseOptions(
             max_bytes=self.settings.max_file_mb * 1024 * 1024,
-            tokenizer_file=self.embedder.tokenizer_file,
-            model_scripts=self.embedder.scripts,
+            # Passages are measured the same way whichever models embed them, so that choosing
+            # another model re-embeds them without reading any document again.
+            tokenizer_file=passage_tokenizer_file(),
+            tokenizer_scripts=MINILM_SCRIPTS,
             chunking=ChunkingOptions(
                 max_tokens=self.settings.chunk_max_tokens,
                 overlap_tokens=self.settings.chunk_overlap_tokens,
@@ -157,8 +157,14 @@ class IngestService:
 
     # -- one batch ----------------------------------------------------------------------------
 
-    def commit(self, batch: Sequence[ParsedDocument], embeddings: object) -> None:
-        """Store a batch of parsed, embedded files (see the module docstring for the order)."""
+    def commit(
+        self,
+        batch: Sequence[ParsedDocument],
+        spaces: Sequence[VectorSpace],
+        embeddings: Sequence[object],
+    ) -> None:
+        """Store a batch of parsed files, embedded once per vector space (`embeddings[i]` for
+        `spaces[i]`); see the module docstring for the order."""
         new_ids: list[str] = []
         metadatas: list[dict[str, str | int]] = []
         old_ids: list[str] = []
@@ -176,11 +182,12 @@ class IngestService:
                     }
                 )
         self.catalog.set_meta(_PENDING_KEY, json.dumps(new_ids + old_ids))
-        self.vectors.add(new_ids, embeddings, metadatas)
+        for space, vectors in zip(spaces, embeddings, strict=True):
+            self.spaces.store.add(space.collection, new_ids, vectors, metadatas)
         for doc in batch:
             self.catalog.replace_document(doc, document_id(doc.path, doc.content_hash), doc.terms)
         reused = set(new_ids)
-        self.vectors.delete(cid for cid in old_ids if cid not in reused)
+        self.spaces.delete(cid for cid in old_ids if cid not in reused)
         self.catalog.set_meta(_PENDING_KEY, "")
 
 
@@ -199,6 +206,7 @@ class _Run:
         self.on_progress = on_progress
         self.cancel = cancel
         self.summary = RunSummary()
+        self.spaces = service.spaces.writable()  # every model embeds every passage
         self.started = time.monotonic()
         self.total = 0
         self.chunks_embedded = 0
@@ -225,7 +233,8 @@ class _Run:
         )
         producer.start()
         try:
-            self.service.embedder.load()  # while the first file is being parsed
+            for space in self.spaces:  # while the first file is being parsed
+                space.embedder.load()
             self._consume(parsed)
         except Cancelled:
             self.summary.cancelled = True
@@ -319,20 +328,22 @@ class _Run:
         parts, self.unembedded = self.unembedded, []
         texts = [c.text for p in parts for c in p.chunks]
         step = self.embed_step
-        pieces = []
+        pieces: list[list[Any]] = [[] for _ in self.spaces]
         self.current = parts[0].path
         for i in range(0, len(texts), step):
-            self.cancel.raise_if_cancelled()
-            pieces.append(self.service.embedder.embed_documents(texts[i : i + step]))
-            self.chunks_embedded += len(pieces[-1])
+            for space, done in zip(self.spaces, pieces, strict=True):
+                self.cancel.raise_if_cancelled()
+                done.append(space.embedder.embed_documents(texts[i : i + step]))
+            self.chunks_embedded += len(texts[i : i + step])
             self._progress()
         import numpy as np
 
-        vectors = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        vectors = [np.concatenate(p) if len(p) > 1 else p[0] for p in pieces]
         offset = 0
         for part in parts:
-            self.open_files[part.path].vectors.append(vectors[offset : offset + len(part.chunks)])
-            offset += len(part.chunks)
+            end = offset + len(part.chunks)
+            self.open_files[part.path].vectors.append(tuple(v[offset:end] for v in vectors))
+            offset = end
 
     def _commit_complete(self) -> None:
         ready = [path for path, f in self.open_files.items() if f.complete]
@@ -341,7 +352,7 @@ class _Run:
         import numpy as np
 
         documents = []
-        vectors = []
+        vectors: list[tuple[Any, ...]] = []
         for path in ready:
             open_file = self.open_files.pop(path)
             assert open_file.final is not None
@@ -353,7 +364,8 @@ class _Run:
                 )
             )
             vectors.extend(open_file.vectors)
-        self.service.commit(documents, np.concatenate(vectors))
+        per_space = [np.concatenate([v[i] for v in vectors]) for i in range(len(self.spaces))]
+        self.service.commit(documents, self.spaces, per_space)
         for doc in documents:
             self._report(
                 FileReport(doc.path, Outcome.INDEXED, None, doc.pages, len(doc.chunks), doc.notes)

@@ -41,11 +41,11 @@ Emit = Callable[[ParsedPart], None]
 @dataclass(frozen=True, slots=True)
 class ParseOptions:
     max_bytes: int = 200 * 1024 * 1024
-    tokenizer_file: str | None = None  # the embedding model's tokenizer.json
-    # Scripts the embedding model reads (None: all). Text in other scripts is invisible to it
-    # anyway, and its tokenizer shreds such text into single characters, which would make
-    # passages absurdly short, so their length is estimated from words instead.
-    model_scripts: frozenset[str] | None = None
+    tokenizer_file: str | None = None  # what passages are measured with (a tokenizer.json)
+    # Scripts the tokenizer was made for (None: all). It shreds text in other scripts into
+    # single characters, which would make passages absurdly short, so their length is
+    # estimated from words instead.
+    tokenizer_scripts: frozenset[str] | None = None
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
 
 
@@ -66,7 +66,7 @@ class Parser:
     def count_tokens(self) -> TokenCounter:
         if self._count_tokens is None:
             counter = load_token_counter(self.options.tokenizer_file)
-            scripts = self.options.model_scripts
+            scripts = self.options.tokenizer_scripts
             self._count_tokens = counter if scripts is None else _by_script(counter, scripts)
         return self._count_tokens
 

@@ -1,15 +1,16 @@
-"""Hybrid search: dense (Chroma) and lexical (FTS5 BM25) rankings fused, neighbours merged."""
+"""Hybrid search: every dense model's ranking (Chroma) and the lexical one (FTS5 BM25) fused,
+neighbours merged."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from desktop_app.core.fusion import dense_weight, fuse, merge_neighbours
-from desktop_app.core.lexical import query_terms
-from desktop_app.core.models import SearchHit
+from desktop_app.core.embedding_models import describe
+from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
+from desktop_app.core.lexical import dominant_script, query_terms, script_share
+from desktop_app.core.models import SearchHit, StoredChunk
 from desktop_app.services.catalog import Catalog
-from desktop_app.services.embeddings import Embedder
-from desktop_app.services.vector_store import VectorIndex
+from desktop_app.services.vector_spaces import VectorSpaces
 
 
 class SearchMode(StrEnum):
@@ -19,10 +20,9 @@ class SearchMode(StrEnum):
 
 
 class Retriever:
-    def __init__(self, catalog: Catalog, vectors: VectorIndex, embedder: Embedder) -> None:
+    def __init__(self, catalog: Catalog, spaces: VectorSpaces) -> None:
         self.catalog = catalog
-        self.vectors = vectors
-        self.embedder = embedder
+        self.spaces = spaces
 
     def search(
         self, query: str, k: int = 5, mode: SearchMode = SearchMode.HYBRID
@@ -30,20 +30,71 @@ class Retriever:
         query = query.strip()
         if not query or k <= 0:
             return []
-        depth = max(4 * k, 30)  # candidates per side, before fusion and merging
+        depth = max(4 * k, 30)  # candidates per ranking, before fusion and merging
         lexical: list[tuple[str, float]] = []
         if mode is not SearchMode.DENSE:
             lexical = self.catalog.lexical_search(query_terms(query), depth)
-        if mode is SearchMode.HYBRID:
-            trust = dense_weight(query, self.embedder.scripts)
-        else:
-            trust = 1.0 if mode is SearchMode.DENSE else 0.0
-        dense: list[tuple[str, float]] = []
-        # A blind dense ranking still beats no result at all when no word matched.
-        if mode is not SearchMode.LEXICAL and (trust > 0 or not lexical):
-            dense = self.vectors.query(self.embedder.embed_query(query), depth)
-        fused = fuse(dense, lexical, trust)[:depth]
+        dense: list[DenseRanking] = []
+        if mode is not SearchMode.LEXICAL:
+            spaces = [(s, dense_trust(query, s.info.scripts)) for s in self.spaces.searchable()]
+            sighted = any(trust > 0 for _, trust in spaces)
+            for space, trust in spaces:
+                info = space.info
+                # A blind dense ranking still beats no result at all when no word matched
+                # and no other model can read the query.
+                if trust <= 0 and (lexical or sighted):
+                    continue
+                # Dense mode has no lexical ranking: fuse() shares the whole score among these.
+                weight = info.fusion_weight * trust
+                ranked = self.spaces.store.query(
+                    space.collection, space.embedder.embed_query(query), depth
+                )
+                dense.append(DenseRanking(info.key, weight, ranked))
+        candidates = [cid for cid, _ in lexical] + [cid for d in dense for cid, _ in d.ranked]
         # The catalog is the truth: vectors it does not know (an interrupted run) are ignored.
-        chunks = self.catalog.chunks([f.id for f in fused])
-        ranked = [(chunks[f.id], f) for f in fused if f.id in chunks]
-        return merge_neighbours(ranked, k)
+        chunks = self.catalog.chunks(list(dict.fromkeys(candidates)))
+        dense = [_readable_only(d, chunks, self.spaces) for d in dense]
+        if dense:
+            lexical = _same_script_only(lexical, chunks, query)
+        fused = fuse(dense, lexical)[:depth]
+        ranked_chunks = [(chunks[f.id], f) for f in fused if f.id in chunks]
+        return merge_neighbours(ranked_chunks, k)
+
+
+def _readable_only(
+    ranking: DenseRanking, chunks: dict[str, StoredChunk], spaces: VectorSpaces
+) -> DenseRanking:
+    """A model's similarity to a passage in a script it cannot read is noise (MiniLM puts
+    random Russian passages near an English question): such candidates leave its ranking."""
+    scripts = describe(ranking.model, _scripts_of(ranking.model, spaces)).scripts
+    if scripts is None:
+        return ranking
+    kept = [
+        (cid, score)
+        for cid, score in ranking.ranked
+        if cid in chunks and dense_trust(chunks[cid].text, scripts) > 0
+    ]
+    return DenseRanking(ranking.model, ranking.weight, kept)
+
+
+def _same_script_only(
+    lexical: list[tuple[str, float]], chunks: dict[str, StoredChunk], query: str
+) -> list[tuple[str, float]]:
+    """Words an English question shares with a Russian passage are names and numbers, weak
+    evidence next to a multilingual model's reading of the whole passage: measured on XQuAD,
+    keeping them dropped English questions over Russian paragraphs from R@1 0.75 to 0.63.
+    So when dense models are consulted, lexical matches count in the query's own script."""
+    script = dominant_script(query)
+    if script is None:
+        return lexical
+    wanted = frozenset({script})
+    return [
+        (cid, s)
+        for cid, s in lexical
+        if cid in chunks and script_share(chunks[cid].text, wanted) >= 0.5
+    ]
+
+
+def _scripts_of(model: str, spaces: VectorSpaces) -> frozenset[str] | None:
+    embedder = spaces.embedders().get(model)
+    return None if embedder is None else embedder.scripts

@@ -3,6 +3,7 @@
 The app uses it through VectorStoreProcess (its own process: Chroma holds the GIL for the whole
 of every call, which would freeze the window); tests and tools may use it directly.
 
+Each embedding model's vectors are a collection of their own (see services.vector_spaces).
 Chroma stores only vectors and ids here (plus a little metadata for inspection): passage text and
 everything else lives in the catalog (SQLite), which is the source of truth. A chunk id in Chroma
 that the catalog does not know (left by a killed run) is ignored by searches and removed by
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
-COLLECTION = "passages"
+LEGACY_COLLECTION = "passages"  # the one collection of libraries made before vector spaces
 _MAX_BATCH = 5000  # Chroma refuses batches over ~5461 rows
 
 
@@ -28,49 +29,68 @@ class VectorStoreError(RuntimeError):
 
 
 class VectorIndex(Protocol):
-    """What ingest and retrieval need: VectorStore here, or VectorStoreProcess (the app's)."""
+    """What ingest and retrieval need: VectorStore here, or VectorStoreProcess (the app's).
+    Each embedding model's vectors live in a collection of their own (services.vector_spaces);
+    a collection is created by its first use."""
 
     def add(
-        self, ids: Sequence[str], embeddings: Any, metadatas: Sequence[dict[str, Any]]
+        self,
+        collection: str,
+        ids: Sequence[str],
+        embeddings: Any,
+        metadatas: Sequence[dict[str, Any]],
     ) -> None: ...
-    def delete(self, ids: Iterable[str]) -> None: ...
-    def query(self, embedding: Sequence[float], n: int) -> list[tuple[str, float]]: ...
-    def ids(self) -> list[str]: ...
-    def clear(self) -> None: ...
-    def count(self) -> int: ...
+    def delete(self, collection: str, ids: Iterable[str]) -> None: ...
+    def query(
+        self, collection: str, embedding: Sequence[float], n: int
+    ) -> list[tuple[str, float]]: ...
+    def ids(self, collection: str) -> list[str]: ...
+    def count(self, collection: str) -> int: ...
+    def drop(self, collection: str) -> None: ...
+    def collections(self) -> list[str]: ...
 
 
 class VectorStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._collection: Any = None
+        self._collections: dict[str, Any] = {}
         self._client: Any = None
         self._lock = threading.Lock()
 
-    def _coll(self) -> Any:
+    def _coll(self, name: str) -> Any:
         with self._lock:
-            if self._collection is None:
-                self._collection = self._open()
-            return self._collection
+            if name not in self._collections:
+                self._collections[name] = self._open(name)
+            return self._collections[name]
 
-    def _open(self) -> Any:
-        import chromadb
-        from chromadb.config import Settings
+    def _open_client(self) -> Any:
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings
 
-        self.path.mkdir(parents=True, exist_ok=True)
-        try:
+            self.path.mkdir(parents=True, exist_ok=True)
             self._client = chromadb.PersistentClient(
                 path=str(self.path),
                 settings=Settings(anonymized_telemetry=False, allow_reset=False),
             )
-            return self._client.get_or_create_collection(
-                COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        return self._client
+
+    def _open(self, name: str) -> Any:
+        try:
+            return self._open_client().get_or_create_collection(
+                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
         except Exception as exc:
             raise VectorStoreError(f"cannot open the vector store in {self.path}: {exc}") from exc
 
-    def add(self, ids: Sequence[str], embeddings: Any, metadatas: Sequence[dict[str, Any]]) -> None:
-        coll = self._coll()
+    def add(
+        self,
+        collection: str,
+        ids: Sequence[str],
+        embeddings: Any,
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        coll = self._coll(collection)
         for i in range(0, len(ids), _MAX_BATCH):
             coll.upsert(
                 ids=list(ids[i : i + _MAX_BATCH]),
@@ -78,15 +98,15 @@ class VectorStore:
                 metadatas=list(metadatas[i : i + _MAX_BATCH]),
             )
 
-    def delete(self, ids: Iterable[str]) -> None:
+    def delete(self, collection: str, ids: Iterable[str]) -> None:
         id_list = list(ids)
-        coll = self._coll()
+        coll = self._coll(collection)
         for i in range(0, len(id_list), _MAX_BATCH):
             coll.delete(ids=id_list[i : i + _MAX_BATCH])
 
-    def query(self, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
+    def query(self, collection: str, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
-        coll = self._coll()
+        coll = self._coll(collection)
         count = coll.count()
         if count == 0:
             return []
@@ -97,8 +117,8 @@ class VectorStore:
         distances = result["distances"][0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances, strict=True)]
 
-    def ids(self) -> list[str]:
-        coll = self._coll()
+    def ids(self, collection: str) -> list[str]:
+        coll = self._coll(collection)
         out: list[str] = []
         offset = 0
         while True:
@@ -108,12 +128,21 @@ class VectorStore:
                 return out
             offset += _MAX_BATCH
 
-    def clear(self) -> None:
-        """Drop every vector (the embedding model changed: old vectors are meaningless)."""
-        coll = self._coll()
-        with self._lock:
-            self._client.delete_collection(coll.name)
-            self._collection = None
+    def count(self, collection: str) -> int:
+        return int(self._coll(collection).count())
 
-    def count(self) -> int:
-        return int(self._coll().count())
+    def drop(self, collection: str) -> None:
+        """Delete a collection and its vectors (an embedding model no longer used)."""
+        with self._lock:
+            self._collections.pop(collection, None)
+            client = self._open_client()
+            if collection in self._names(client):
+                client.delete_collection(collection)
+
+    def collections(self) -> list[str]:
+        with self._lock:
+            return sorted(self._names(self._open_client()))
+
+    @staticmethod
+    def _names(client: Any) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in client.list_collections()]

@@ -25,7 +25,7 @@ from desktop_app.services.vector_store import VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
 
-_METHODS = {"add", "delete", "query", "ids", "clear", "count"}
+_METHODS = {"add", "delete", "query", "ids", "count", "drop", "collections"}
 
 
 def _child_main(conn: Connection, path: Path) -> None:
@@ -88,25 +88,35 @@ class VectorStoreProcess:
             raise VectorStoreError(value)
         return value
 
-    def add(self, ids: Sequence[str], embeddings: Any, metadatas: Sequence[dict[str, Any]]) -> None:
-        self._call("add", list(ids), embeddings, list(metadatas))
+    def add(
+        self,
+        collection: str,
+        ids: Sequence[str],
+        embeddings: Any,
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        self._call("add", collection, list(ids), embeddings, list(metadatas))
 
-    def delete(self, ids: Iterable[str]) -> None:
-        self._call("delete", list(ids))
+    def delete(self, collection: str, ids: Iterable[str]) -> None:
+        self._call("delete", collection, list(ids))
 
-    def query(self, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
-        result: list[tuple[str, float]] = self._call("query", list(embedding), n)
+    def query(self, collection: str, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
+        result: list[tuple[str, float]] = self._call("query", collection, list(embedding), n)
         return result
 
-    def ids(self) -> list[str]:
-        result: list[str] = self._call("ids")
+    def ids(self, collection: str) -> list[str]:
+        result: list[str] = self._call("ids", collection)
         return result
 
-    def clear(self) -> None:
-        self._call("clear")
+    def count(self, collection: str) -> int:
+        return int(self._call("count", collection))
 
-    def count(self) -> int:
-        return int(self._call("count"))
+    def drop(self, collection: str) -> None:
+        self._call("drop", collection)
+
+    def collections(self) -> list[str]:
+        result: list[str] = self._call("collections")
+        return result
 
     def close(self) -> None:
         with self._lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.core.cancel import IndexProgress
+from desktop_app.core.cancel import IndexProgress, ReembedProgress
 
 
 def duration(seconds: float) -> str:
@@ -25,6 +25,15 @@ def index_progress(progress: IndexProgress) -> str:
         parts.append(Path(progress.current_path).name)
     if progress.elapsed_s > 1 and progress.chunks_embedded:
         parts.append(f"{progress.chunks_embedded / progress.elapsed_s:.0f} passages/s")
+    eta = progress.eta_s
+    if eta is not None:
+        parts.append(f"{duration(eta)} left")
+    return " · ".join(parts)
+
+
+def reembed_progress(progress: ReembedProgress) -> str:
+    """'Re-embedding for USE-m3: 1,200 of 5,000 passages · 3 min 10 s left'"""
+    parts = [f"Re-embedding for {progress.model}: {progress.done:,} of {progress.total:,} passages"]
     eta = progress.eta_s
     if eta is not None:
         parts.append(f"{duration(eta)} left")

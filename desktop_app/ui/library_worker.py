@@ -34,6 +34,9 @@ class LibraryWorker(EngineWorker):
     folders_scanned = Signal(object)  # list[str]: directories to watch
     source_text_ready = Signal(str, str, int, int)  # path, text, span start, span end
     gguf_inspected = Signal(str, str, str)  # path, "model" | "adapter" | "", error
+    reembed_progress = Signal(object)  # ReembedProgress
+    vectors_built = Signal(bool)  # True: the new embedding models' vectors are complete
+    notices = Signal(object)  # list[str]: things to tell the user (a model that is missing)
 
     def __init__(self, factory: LibraryFactory) -> None:
         super().__init__("librarian-library")
@@ -53,6 +56,14 @@ class LibraryWorker(EngineWorker):
         """Index again even when unchanged (e.g. after changing how passages are cut)."""
         requested = list(paths)
         self.submit(lambda: self._reindex(requested, cancel))
+
+    def choose_embedding_models(self, models: Sequence[str]) -> None:
+        chosen = list(models)
+        self.submit(lambda: self._choose_embedding_models(chosen))
+
+    def build_vectors(self, cancel: CancelToken) -> None:
+        """Embed the library with newly chosen models (resumes where it stopped)."""
+        self.submit(lambda: self._build_vectors(cancel))
 
     def forget_pending(self) -> None:
         self.submit(lambda: self.library.forget_pending() if self.library else None)
@@ -93,8 +104,8 @@ class LibraryWorker(EngineWorker):
         self.warming_up.emit(True)
         try:
             self.library.ingest.parser().start()
-            self.library.vectors.count()
-            self.library.embedder.load()
+            self.library.vectors.collections()
+            self.library.load_embedding_models()
         finally:
             self.warming_up.emit(False)
 
@@ -116,6 +127,25 @@ class LibraryWorker(EngineWorker):
         finally:
             self.index_finished.emit(summary)
         self._list()
+
+    def _choose_embedding_models(self, models: list[str]) -> None:
+        if self.library is not None:
+            self.notices.emit(self.library.choose_embedding_models(models))
+
+    def _build_vectors(self, cancel: CancelToken) -> None:
+        from desktop_app.core.cancel import Cancelled
+
+        complete = False
+        try:
+            if self.library is not None and not cancel.cancelled:
+                self.library.build_vectors(self.reembed_progress.emit, cancel)
+                complete = True
+        except Cancelled:
+            pass
+        except Exception as exc:  # noqa: BLE001 - said; the old vectors keep serving search
+            self.failed.emit(describe(exc))
+        finally:
+            self.vectors_built.emit(complete)
 
     def _reindex(self, paths: list[str], cancel: CancelToken) -> None:
         if self.library is not None and not cancel.cancelled:

@@ -192,6 +192,9 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         lw.folders_scanned.connect(self.watcher.watch_directories)
         lw.source_text_ready.connect(self.viewer.show_text)
         lw.gguf_inspected.connect(self._gguf_inspected)
+        lw.reembed_progress.connect(self.progress.update_reembedding)
+        lw.vectors_built.connect(self._vectors_built)
+        lw.notices.connect(self._show_notices)
         lw.failed.connect(self.show_error)
         cw.model_state.connect(self._model_state)
         cw.placement_known.connect(self._placement_known)
@@ -220,6 +223,10 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         self.chat.composer.setFocus()  # type the first question right away
         self.library_worker.open()
 
+    def _show_notices(self, notices: list[str]) -> None:
+        for notice in notices:
+            self.show_error(notice)
+
     def _library_opened(self, library: Library, pending: list[str]) -> None:
         self.library = library
         self.chat_worker.attach(library)
@@ -234,6 +241,8 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         resume = [*pending, *library.settings.watched_folders, *self._open_paths]
         if resume:
             self.index_paths(list(dict.fromkeys(resume)))
+        if library.vectors_to_build():  # a model switch that a close or a crash interrupted
+            self.build_vectors()
         if self._open_paths:
             self.open_source(self._open_paths[0], 1, 0, 0, "")
         self.library_opened.emit()
@@ -299,6 +308,8 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
             return
         choices.apply_to(self.library.settings)
         self.library.save_settings()
+        if tuple(choices.embedding_models) != self.library.settings.chosen_embedding_models():
+            self.switch_embedding_models(choices.embedding_models)
         if self.conversation_id is None and choices.conversation_instructions:
             self.conversation_id = self.library.conversations.create()  # they need a chat
             self._refresh_conversations(self.conversation_id)

@@ -16,13 +16,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.embedding_models import BUILTIN_MODELS, describe
 from desktop_app.core.models import SearchHit
 from desktop_app.ui.formatting import source_label
 
 if TYPE_CHECKING:
     from desktop_app.services.answering import Answer
 
-COLUMNS = ("#", "Source", "Score", "Dense", "Lexical", "Sent")
+# One "dense" column per embedding model that ranked a passage goes after the score.
+LEADING_COLUMNS = ("#", "Source", "Score")
+TRAILING_COLUMNS = ("Lexical", "Sent")
 
 
 def _rank(rank: int | None, score: float | None, digits: int) -> str:
@@ -54,17 +57,9 @@ class PassagesPanel(QWidget):
         self.budget = QLabel("Ask a question to see the passages its answer could use.")
         self.budget.setWordWrap(True)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        for column in range(len(COLUMNS)):
-            mode = (
-                QHeaderView.ResizeMode.Stretch
-                if column == 1
-                else QHeaderView.ResizeMode.ResizeToContents
-            )
-            header.setSectionResizeMode(column, mode)
+        self.tree.header().setStretchLastSection(False)
+        self._set_columns([])
         self.tree.currentItemChanged.connect(self._show_text)
         self.tree.itemDoubleClicked.connect(self._activate)
         self.text = QTextBrowser()
@@ -83,14 +78,20 @@ class PassagesPanel(QWidget):
         numbers = {(h.path, h.start, h.page): n for n, h in enumerate(answer.sources, start=1)}
         self.tree.clear()
         self.hits = list(answer.retrieved or answer.sources)
+        models = list(dict.fromkeys(m.model for hit in self.hits for m in hit.dense))
+        self._set_columns(models)
         for hit in self.hits:
             key = (hit.path, hit.start, hit.page)
+            dense = {m.model: m for m in hit.dense}
             item = QTreeWidgetItem(
                 [
                     f"[{numbers[key]}]" if key in numbers else "",
                     source_label(hit.path, hit.page),
                     f"{hit.score:.3f}",
-                    _rank(hit.dense_rank, hit.dense_score, 2),
+                    *(
+                        _rank(m.rank, m.score, 2) if (m := dense.get(model)) else "–"
+                        for model in models
+                    ),
                     _rank(hit.lexical_rank, hit.lexical_score, 1),
                     "yes" if key in sent else "no",
                 ]
@@ -100,6 +101,27 @@ class PassagesPanel(QWidget):
         first = self.tree.topLevelItem(0)
         if first is not None:
             self.tree.setCurrentItem(first)
+
+    def _set_columns(self, dense_models: list[str]) -> None:
+        """Headers: each dense model by its key, its full name and languages in the tooltip."""
+        names = [m if m in BUILTIN_MODELS else describe(m).label for m in dense_models]
+        labels = [*LEADING_COLUMNS, *names, *TRAILING_COLUMNS]
+        self.tree.setHeaderLabels(labels)
+        header_item = self.tree.headerItem()
+        for offset, model in enumerate(dense_models):
+            info = describe(model)
+            header_item.setToolTip(
+                len(LEADING_COLUMNS) + offset,
+                f"{info.label} ({info.languages}): rank and cosine similarity",
+            )
+        header = self.tree.header()
+        for column in range(len(labels)):
+            mode = (
+                QHeaderView.ResizeMode.Stretch
+                if column == 1
+                else QHeaderView.ResizeMode.ResizeToContents
+            )
+            header.setSectionResizeMode(column, mode)
 
     def _show_text(self, item: QTreeWidgetItem | None, _previous: object) -> None:
         if item is not None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from desktop_app.core.cancel import IndexProgress
-from desktop_app.ui.formatting import index_progress
+from desktop_app.core.cancel import IndexProgress, ReembedProgress
+from desktop_app.ui.formatting import index_progress, reembed_progress
 
 _STEPS = 1000
 
@@ -37,6 +37,11 @@ class IndexProgressWidget(QWidget):
         self.bar.setRange(0, _STEPS)
         self.bar.setValue(round(progress.fraction * _STEPS))
         self.label.setText(index_progress(progress))
+
+    def update_reembedding(self, progress: ReembedProgress) -> None:
+        self.bar.setRange(0, _STEPS)
+        self.bar.setValue(round(progress.fraction * _STEPS))
+        self.label.setText(reembed_progress(progress))
 
     def cancelling(self) -> None:
         self.cancel_button.setEnabled(False)

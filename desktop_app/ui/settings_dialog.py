@@ -1,11 +1,13 @@
-"""Model settings: GGUF model, LoRA adapter and scale, instructions, context, threads, ..."""
+"""Model settings: GGUF model, LoRA adapter and scale, instructions, context, threads, the
+embedding models search uses, ..."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.embedding_models import DEFAULT_EMBEDDING_MODELS, MINILM, USE_M3, describe
 from desktop_app.core.settings import Settings
 
 _SCALE_STEPS = 100  # slider positions per 1.0 of LoRA scale
@@ -40,6 +43,8 @@ class ModelChoices:
     threads: int
     temperature: float
     search_results: int
+    # Not applied by apply_to: switching embedding models is work for the library worker.
+    embedding_models: list[str] = field(default_factory=lambda: list(DEFAULT_EMBEDDING_MODELS))
 
     @classmethod
     def from_settings(cls, settings: Settings, instructions: str) -> ModelChoices:
@@ -54,6 +59,7 @@ class ModelChoices:
             settings.threads,
             settings.temperature,
             settings.search_results,
+            list(settings.chosen_embedding_models()),
         )
 
     def apply_to(self, settings: Settings) -> None:
@@ -77,6 +83,62 @@ def _file_row(edit: QLineEdit, browse: QPushButton, clear: QPushButton | None = 
     if clear is not None:
         layout.addWidget(clear)
     return row
+
+
+# The built-in choices of embedding models, as the settings' "Embedding model" lists them.
+EMBEDDING_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Multilingual + English: USE-m3 and MiniLM (default)", DEFAULT_EMBEDDING_MODELS),
+    ("Multilingual: USE-m3 only (fastest indexing)", (USE_M3,)),
+    ("English only: MiniLM", (MINILM,)),
+)
+
+
+def embedding_languages(models: list[str]) -> str:
+    return "; ".join(f"{describe(m).label}: {describe(m).languages}" for m in models)
+
+
+class EmbeddingModelPicker(QWidget):
+    """A built-in set of embedding models, or a sentence-transformers model folder."""
+
+    def __init__(self, chosen: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.combo = QComboBox()
+        for label, models in EMBEDDING_CHOICES:
+            self.combo.addItem(label, list(models))
+        if not any(list(models) == chosen for _, models in EMBEDDING_CHOICES):
+            self.combo.addItem(f"Model folder: {', '.join(chosen)}", list(chosen))
+        self.combo.setCurrentIndex(
+            next(i for i in range(self.combo.count()) if self.combo.itemData(i) == chosen)
+        )
+        browse = QPushButton("Model folder…")
+        browse.setToolTip("A sentence-transformers model folder, e.g. multilingual-e5 or bge-m3")
+        browse.clicked.connect(self._pick_folder)
+        self.languages = QLabel()
+        self.languages.setWordWrap(True)
+        self.combo.currentIndexChanged.connect(self._show_languages)
+        self._show_languages()
+        row = QHBoxLayout()
+        row.addWidget(self.combo, 1)
+        row.addWidget(browse)
+        layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addRow(row)
+        layout.addRow(self.languages)
+
+    def models(self) -> list[str]:
+        return list(self.combo.currentData())
+
+    def _show_languages(self) -> None:
+        self.languages.setText(
+            "Reads " + embedding_languages(self.models()) + ". Changing it re-embeds the "
+            "library in the background; search keeps the current vectors until then."
+        )
+
+    def _pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a sentence-transformers model")
+        if folder:
+            self.combo.addItem(f"Model folder: {folder}", [folder])
+            self.combo.setCurrentIndex(self.combo.count() - 1)
 
 
 class ModelSettingsDialog(QDialog):
@@ -130,6 +192,7 @@ class ModelSettingsDialog(QDialog):
         self.passages = QSpinBox()
         self.passages.setRange(1, 20)
         self.passages.setValue(choices.search_results)
+        self.embedding = EmbeddingModelPicker(choices.embedding_models)
 
         form = QFormLayout(self)
         form.addRow("Model (GGUF)", _file_row(self.model, browse_model))
@@ -142,6 +205,7 @@ class ModelSettingsDialog(QDialog):
         form.addRow("Threads", self.threads)
         form.addRow("Temperature", self.temperature)
         form.addRow("Passages per answer", self.passages)
+        form.addRow("Embedding model", self.embedding)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -161,6 +225,7 @@ class ModelSettingsDialog(QDialog):
             threads=self.threads.value(),
             temperature=self.temperature.value(),
             search_results=self.passages.value(),
+            embedding_models=self.embedding.models(),
         )
 
     def _scale_changed(self, value: int) -> None:

@@ -86,6 +86,29 @@ class IndexingMixin:
         self.progress.start()
         self.library_worker.reindex(paths, token)
 
+    def switch_embedding_models(self, models: Sequence[str]) -> None:
+        """Search with other embedding models: the library is re-embedded in the background
+        with the usual progress and Cancel; search keeps the current vectors until then."""
+        self.library_worker.choose_embedding_models(models)
+        self.build_vectors()
+
+    def build_vectors(self) -> None:
+        token = CancelToken()
+        self._index_tokens.append(token)
+        self.progress.start()
+        self.library_worker.build_vectors(token)
+
+    def _vectors_built(self, complete: bool) -> None:
+        if complete:
+            self.statusBar().showMessage("Search now uses the new embedding models", 15_000)
+        elif self.library is not None:
+            self.statusBar().showMessage(
+                "Re-embedding stopped: search keeps the previous vectors; it resumes at the "
+                "next start",
+                15_000,
+            )
+        self._index_finished(None)
+
     def cancel_indexing(self) -> None:
         if not self._index_tokens:
             return

@@ -1,11 +1,12 @@
-from desktop_app.core.models import SearchHit
+from desktop_app.core.models import DenseMatch, SearchHit
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant, term_coverage
 
 T = RelevanceThresholds()
 
 
-def hit(text: str, cosine: float | None) -> SearchHit:
-    return SearchHit("/a.txt", "a", None, 0, len(text), text, 0.5, ("c",), dense_score=cosine)
+def hit(text: str, cosine: float | None, model: str = "minilm") -> SearchHit:
+    dense = () if cosine is None else (DenseMatch(model, 1, cosine),)
+    return SearchHit("/a.txt", "a", None, 0, len(text), text, 0.5, ("c",), dense=dense)
 
 
 def test_close_embedding_is_relevant():
@@ -26,3 +27,11 @@ def test_russian_inflections_count_as_shared_words():
     question = "Когда открывается музей по воскресеньям?"
     passage = "Музей открыт по воскресеньям с десяти часов."
     assert is_relevant(question, hit(passage, None), T)
+
+
+def test_each_model_has_its_own_cosine_threshold():
+    from desktop_app.core.embedding_models import BUILTIN_MODELS
+
+    for key, info in BUILTIN_MODELS.items():
+        assert is_relevant("x", hit("y", info.min_cosine + 0.01, key), T)
+        assert not is_relevant("x", hit("y", info.min_cosine - 0.01, key), T)

@@ -14,21 +14,20 @@ from desktop_app.cli.main import EXIT_OK, main
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.prompts import NOTHING_FOUND
 from desktop_app.core.settings import Settings
-from desktop_app.services.embeddings import Embedder
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Embedders
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Library]:
+def library(tmp_path_factory: pytest.TempPathFactory, embedders: Embedders) -> Iterator[Library]:
     root = tmp_path_factory.mktemp("answering")
     docs = root / "docs"
     docs.mkdir()
     shutil.copy(FIXTURES / "ntsb_report.pdf", docs / "ntsb_report.pdf")
     (docs / "museum.txt").write_text("The city museum opens at ten o'clock on Sundays.\n")
     settings = Settings(context_size=2048, threads=2, max_answer_tokens=64)
-    with Library(root / "data", settings, embedder=embedder) as lib:
+    with Library(root / "data", settings, embedders=embedders) as lib:
         lib.index([docs])
         yield lib
 
@@ -118,18 +117,18 @@ def test_cli_ask_with_a_bad_adapter_is_one_line(capsys, tmp_path: Path):
 
 
 def test_conversations_survive_a_restart_and_export_with_citations(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedders: Embedders
 ):
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(FIXTURES / "ntsb_report.pdf", docs / "ntsb_report.pdf")
     settings = Settings(context_size=2048, threads=2, max_answer_tokens=48)
-    with Library(tmp_path / "data", settings, embedder=embedder) as lib:
+    with Library(tmp_path / "data", settings, embedders=embedders) as lib:
         lib.index([docs])
         chat = lib.conversations.create(instructions="Answer in one sentence.")
         first = lib.ask("Where did the accident happen?", conversation_id=chat)
         lib.ask("And what was the weather?", conversation_id=chat)
-    with Library(tmp_path / "data", settings, embedder=embedder) as lib:
+    with Library(tmp_path / "data", settings, embedders=embedders) as lib:
         conversation = lib.conversations.get(chat)
         assert [m.role for m in conversation.messages] == ["user", "assistant"] * 2
         assert conversation.messages[1].content == first.text

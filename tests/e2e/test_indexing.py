@@ -11,7 +11,7 @@ import pytest
 
 from desktop_app.application import Library
 from desktop_app.core.models import Outcome
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, vectors_match_catalog
 
 pytestmark = pytest.mark.e2e
 
@@ -82,13 +82,13 @@ def test_incremental_reindex(library: Library, tmp_path: Path):
     files = write_corpus(tmp_path / "docs")
     library.index([tmp_path / "docs"])
     chunks_before = library.catalog.chunk_count()
-    embedded = library.embedder.documents_embedded
+    embedded = {k: e.documents_embedded for k, e in library.spaces.embedders().items()}
 
     # Unchanged: nothing is embedded again, also when only the modification time changed.
     os.utime(files["txt"], (time.time() + 5, time.time() + 5))
     summary = library.index([tmp_path / "docs"])
     assert {r.status for r in summary.reports} == {Outcome.UNCHANGED}
-    assert library.embedder.documents_embedded == embedded
+    assert {k: e.documents_embedded for k, e in library.spaces.embedders().items()} == embedded
 
     # Changed: the old passages are replaced, not added to.
     files["txt"].write_text("The lighthouse was automated in 1987 and the keeper retired.\n")
@@ -105,7 +105,7 @@ def test_incremental_reindex(library: Library, tmp_path: Path):
     summary = library.index([tmp_path / "docs"])
     assert summary.pruned == [str(files["md"].resolve())]
     assert all("tomatoes" not in h.text for h in library.search("tomatoes planted", k=5))
-    assert library.vectors.count() == library.catalog.chunk_count()
+    assert vectors_match_catalog(library)
     assert library.catalog.chunk_count() < chunks_before + 2
 
 
@@ -114,7 +114,7 @@ def test_remove_forgets_a_document(library: Library, tmp_path: Path):
     library.index([tmp_path / "docs"])
     assert library.remove([files["pdf"]]) == [str(files["pdf"].resolve())]
     assert all(h.path != str(files["pdf"].resolve()) for h in library.search("Reims F172", k=5))
-    assert library.vectors.count() == library.catalog.chunk_count()
+    assert vectors_match_catalog(library)
     assert files["pdf"].exists()
 
 
@@ -128,12 +128,15 @@ def test_interrupted_commit_leaves_no_trace(library: Library, tmp_path: Path):
 
     ghost_ids = ["ghost:0", "ghost:1"]
     library.catalog.set_meta("pending_vector_ids", json.dumps(ghost_ids))
-    vectors = library.embedder.embed_documents(["ghost passage one", "ghost passage two"])
-    library.vectors.add(ghost_ids, vectors, [{"doc_id": "ghost"}, {"doc_id": "ghost"}])
-    assert library.vectors.count() == library.catalog.chunk_count() + 2
+    for space in library.spaces.writable():
+        vectors = space.embedder.embed_documents(["ghost passage one", "ghost passage two"])
+        library.vectors.add(
+            space.collection, ghost_ids, vectors, [{"doc_id": "ghost"}, {"doc_id": "ghost"}]
+        )
+    assert set(library.spaces.counts().values()) == {library.catalog.chunk_count() + 2}
     assert all(not h.chunk_ids[0].startswith("ghost") for h in library.search("ghost passage"))
     parsed.recover()
-    assert library.vectors.count() == library.catalog.chunk_count()
+    assert vectors_match_catalog(library)
 
 
 def test_cancel_stops_the_run_and_keeps_finished_files(library: Library, tmp_path: Path):
@@ -153,32 +156,7 @@ def test_cancel_stops_the_run_and_keeps_finished_files(library: Library, tmp_pat
     assert 1 <= len(summary.reports) < 12
     indexed = [r.path for r in summary.reports if r.status is Outcome.INDEXED]
     assert {d.path for d in library.documents()} == set(indexed)
-    assert library.vectors.count() == library.catalog.chunk_count()
+    assert vectors_match_catalog(library)
     # The next run picks up the rest.
     rest = library.index([folder])
     assert rest.count(Outcome.INDEXED) == 12 - len(indexed)
-
-
-def test_changing_the_embedding_model_clears_the_index(tmp_path: Path, embedder):
-    from desktop_app.services.embeddings import Embedder
-
-    data = tmp_path / "data"
-    files = write_corpus(tmp_path / "docs")
-    with Library(data, embedder=embedder) as library:
-        library.index([files["txt"]])
-        assert library.catalog.chunk_count() > 0 and not library.notices
-    # The same model installed elsewhere (a new virtual environment) keeps the index.
-    moved = tmp_path / "moved" / embedder.model_path.name
-    shutil.copytree(embedder.model_path, moved)
-    with Library(data, embedder=Embedder(moved)) as library:
-        assert not library.notices and library.catalog.chunk_count() > 0
-    # Another model (here: a changed config) cannot search the old vectors: start afresh.
-    other = tmp_path / "other-model"
-    shutil.copytree(embedder.model_path, other)
-    config = other / "config.json"
-    config.write_text(config.read_text().replace("{", '{"_variant": 2, ', 1))
-    with Library(data, embedder=Embedder(other)) as library:
-        assert library.notices and "embedding model changed" in library.notices[0]
-        assert library.catalog.chunk_count() == 0 and library.vectors.count() == 0
-        summary = library.index([files["txt"]])
-        assert summary.reports[0].status is Outcome.INDEXED

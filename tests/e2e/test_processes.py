@@ -16,8 +16,7 @@ import pytest
 
 from desktop_app.application import Library
 from desktop_app.core.settings import Settings
-from desktop_app.services.embeddings import Embedder
-from tests.conftest import DIVERSE_PDFS, needs_eval
+from tests.conftest import DIVERSE_PDFS, Embedders, needs_eval
 
 pytestmark = pytest.mark.e2e
 
@@ -44,14 +43,17 @@ def librarian(data_dir: Path, *args: str, **kwargs) -> subprocess.Popen[str]:
     )
 
 
-def snapshot(data_dir: Path, embedder: Embedder) -> dict[str, object]:
-    with Library(data_dir, Settings(), embedder=embedder) as library:
+def snapshot(data_dir: Path, embedders: Embedders) -> dict[str, object]:
+    with Library(data_dir, Settings(), embedders=embedders) as library:
         docs = sorted(
             (d.path, d.status.value, d.reason, d.chunks, d.content_hash)
             for d in library.documents()
         )
         chunk_ids = library.catalog.all_chunk_ids()
-        vector_ids = set(library.vectors.ids())
+        vector_ids = {
+            space.record.model: set(library.vectors.ids(space.collection))
+            for space in library.spaces.writable()
+        }
         searches = {
             q: [(h.path, h.page, h.text) for h in library.search(q, k=3)]
             for q in ("copyright circumvention exemption", "siege of Vicksburg", "Chevroux fog")
@@ -61,7 +63,7 @@ def snapshot(data_dir: Path, embedder: Embedder) -> dict[str, object]:
 
 @needs_eval
 def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedders: Embedders
 ):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -85,7 +87,7 @@ def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
 
-    with Library(killed, Settings(), embedder=embedder) as library:
+    with Library(killed, Settings(), embedders=embedders) as library:
         partial = len([d for d in library.documents() if d.status.value == "indexed"])
     assert 0 < partial < 7
 
@@ -95,12 +97,12 @@ def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
     statuses = [r["status"] for r in json.loads(out)]
     assert statuses.count("unchanged") == partial  # finished files are not redone
 
-    assert snapshot(killed, embedder) == snapshot(reference, embedder)
+    assert snapshot(killed, embedders) == snapshot(reference, embedders)
 
 
-def test_second_process_on_the_same_data_dir_is_refused(tmp_path: Path, embedder: Embedder):
+def test_second_process_on_the_same_data_dir_is_refused(tmp_path: Path, embedders: Embedders):
     data = tmp_path / "data"
-    with Library(data, Settings(), embedder=embedder):
+    with Library(data, Settings(), embedders=embedders):
         other = librarian(data, "docs")
         _, err = other.communicate(timeout=120)
     assert other.returncode == 1

@@ -11,8 +11,7 @@ import pytest
 from desktop_app.application import Library
 from desktop_app.core.models import Outcome, RunSummary
 from desktop_app.core.settings import Settings
-from desktop_app.services.embeddings import Embedder
-from tests.conftest import DIVERSE_PDFS, needs_eval
+from tests.conftest import DIVERSE_PDFS, Embedders, needs_eval, vectors_match_catalog
 
 pytestmark = [pytest.mark.e2e, needs_eval]
 
@@ -55,10 +54,10 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def indexed(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+    tmp_path_factory: pytest.TempPathFactory, embedders: Embedders
 ) -> Iterator[tuple[Library, RunSummary]]:
     data = tmp_path_factory.mktemp("diverse-library")
-    with Library(data, Settings(), embedder=embedder) as library:
+    with Library(data, Settings(), embedders=embedders) as library:
         summary = library.index([DIVERSE_PDFS], excludes=["*.txt"])
         yield library, summary
 
@@ -80,7 +79,7 @@ def test_every_pdf_gets_its_expected_outcome(indexed):
 def test_nothing_failed_and_store_is_consistent(indexed):
     library, summary = indexed
     assert summary.count(Outcome.FAILED) == 0
-    assert library.vectors.count() == library.catalog.chunk_count()
+    assert vectors_match_catalog(library)
 
 
 def test_skipped_files_are_listed_with_reasons_and_not_reparsed(indexed):

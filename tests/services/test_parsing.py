@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services.embeddings import DEFAULT_MODEL_SCRIPTS, default_model_path
+from desktop_app.services.embeddings import MINILM_SCRIPTS, default_model_path
 from desktop_app.services.parsing import ParseOptions, Parser, ParseRequest
 
 RUSSIAN = "Установка системы TeX Live выполняется с помощью программы install-tl. "
@@ -17,7 +17,7 @@ RUSSIAN = "Установка системы TeX Live выполняется с 
 def parser() -> Parser:
     model = default_model_path()
     tokenizer = str(model / "tokenizer.json") if model else None
-    return Parser(ParseOptions(tokenizer_file=tokenizer, model_scripts=DEFAULT_MODEL_SCRIPTS))
+    return Parser(ParseOptions(tokenizer_file=tokenizer, tokenizer_scripts=MINILM_SCRIPTS))
 
 
 def parse(parser: Parser, path: Path):

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.application import Library
-from desktop_app.services.embeddings import Embedder
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Embedders
 
 OPEN_TIMEOUT_MS = 60_000
 INDEX_TIMEOUT_MS = 240_000
@@ -22,7 +21,7 @@ WindowFactory = Callable[..., object]
 
 @pytest.fixture
 def make_window(
-    qtbot: object, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    qtbot: object, tmp_path: Path, embedders: Embedders, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[WindowFactory]:
     from desktop_app.ui.main_window import MainWindow
 
@@ -32,7 +31,7 @@ def make_window(
 
     def make(data_dir: Path | None = None, open_paths: Sequence[str] = ()) -> MainWindow:
         directory = data_dir or tmp_path / "library"
-        window = MainWindow(directory, lambda: Library(directory, embedder=embedder), open_paths)
+        window = MainWindow(directory, lambda: Library(directory, embedders=embedders), open_paths)
         windows.append(window)
         with qtbot.waitSignal(window.library_opened, timeout=OPEN_TIMEOUT_MS):  # type: ignore[attr-defined]
             window.show()

@@ -49,7 +49,7 @@ def test_settings_geometry_and_last_chat_persist_across_restart(make_window, tmp
     assert "pirate" in again.chat.title.text()
 
 
-def test_closing_mid_indexing_resumes_at_next_start(make_window, tmp_path, qtbot, embedder):
+def test_closing_mid_indexing_resumes_at_next_start(make_window, tmp_path, qtbot, embedders):
     data, folder = tmp_path / "data", copies(tmp_path / "many", 10)
     window = make_window(data)
     reported: list[str] = []
@@ -60,7 +60,7 @@ def test_closing_mid_indexing_resumes_at_next_start(make_window, tmp_path, qtbot
     assert not window.library_worker._thread.isRunning()
     from desktop_app.application import Library
 
-    with Library(data, embedder=embedder) as between:  # what the closed window left behind
+    with Library(data, embedders=embedders) as between:  # what the closed window left behind
         assert 1 <= len(between.documents()) < 10  # really interrupted, finished files kept
         assert between.pending_index() == [str(folder)]  # written down for the next start
 
@@ -164,14 +164,14 @@ def test_a_library_in_use_is_a_message_not_a_crash(make_window, tmp_path, qtbot)
 OPEN_MS = 60_000
 
 
-def test_a_damaged_library_database_is_a_message(tmp_path, qtbot, embedder):
+def test_a_damaged_library_database_is_a_message(tmp_path, qtbot, embedders):
     from desktop_app.application import Library
     from desktop_app.ui.main_window import MainWindow
 
     data = tmp_path / "data"
     data.mkdir()
     (data / "library.sqlite3").write_bytes(b"this is not a database" * 100)
-    window = MainWindow(data, lambda: Library(data, embedder=embedder), ())
+    window = MainWindow(data, lambda: Library(data, embedders=embedders), ())
     qtbot.addWidget(window)
     window.show()  # (waiting on the worker's own signal would stop a timer across threads)
     qtbot.waitUntil(lambda: bool(window.errors), timeout=OPEN_MS)

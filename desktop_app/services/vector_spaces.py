@@ -1,0 +1,300 @@
+"""Vector spaces: each embedding model a library searches with has its vectors in a Chroma
+collection of its own, recorded in the catalog with whether it is complete.
+
+- A **complete** space has a vector for every passage in the catalog; ingest keeps it so.
+- A **building** space belongs to a newly chosen model: `build()` embeds the catalog's passage
+  text into it (the catalog holds every passage, so no document is read again), resuming where
+  a cancel or a kill left it; new documents are written to it meanwhile like to any other.
+
+Choosing other models never empties the library: until every chosen model's space is
+complete, search keeps using the complete spaces it had (the old models); only then are the
+spaces of models no longer chosen dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from desktop_app.core.cancel import CancelToken, ReembedCallback, ReembedProgress
+from desktop_app.core.embedding_models import EmbeddingModelInfo, describe
+from desktop_app.services.catalog import Catalog
+from desktop_app.services.embeddings import Embedder, EmbeddingModelError
+from desktop_app.services.vector_store import LEGACY_COLLECTION, VectorIndex
+
+log = logging.getLogger(__name__)
+
+_SPACES_KEY = "vector_spaces"
+_LEGACY_MODEL_KEY = "embedding_model"  # the one model's fingerprint, before vector spaces
+_BUILD_BATCH = 128  # passages per embedding call while building: cancel answers within seconds
+
+EmbedderFactory = Callable[[str], Embedder]
+
+
+@dataclass(slots=True)
+class SpaceRecord:
+    model: str  # the model's key (core.embedding_models)
+    fingerprint: str  # the weights the vectors were made with
+    collection: str
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VectorSpace:
+    record: SpaceRecord
+    embedder: Embedder
+
+    @property
+    def info(self) -> EmbeddingModelInfo:
+        return describe(self.record.model, self.embedder.scripts)
+
+    @property
+    def collection(self) -> str:
+        return self.record.collection
+
+
+def collection_name(model: str, fingerprint: str) -> str:
+    """A Chroma collection name ([a-zA-Z0-9._-], 3-512 characters) for a model's vectors."""
+    slug = "".join(c if c.isalnum() else "-" for c in model.lower())[-24:].strip("-") or "model"
+    return f"{slug}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:10]}"
+
+
+class VectorSpaces:
+    """The library's vector spaces. Thread-safe: search reads them while a worker builds."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: VectorIndex,
+        make_embedder: EmbedderFactory,
+        loaded: Mapping[str, Embedder] | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self._make = make_embedder
+        self._embedders: dict[str, Embedder] = dict(loaded or {})  # by key, made once
+        self._records: list[SpaceRecord] = []
+        self._chosen: tuple[str, ...] = ()
+        self._lock = threading.RLock()
+
+    # -- choosing models --------------------------------------------------------------------
+
+    def choose(self, models: Sequence[str]) -> list[str]:
+        """Make `models` the ones search will use; returns notices for the user (a model that
+        cannot be found). New models' spaces start building; nothing is dropped yet."""
+        notices: list[str] = []
+        with self._lock:
+            self._records = self._read_records()
+            chosen: list[str] = []
+            empty = self.catalog.chunk_count() == 0
+            for key in models:
+                embedder = self.embedder(key)
+                if embedder is None:
+                    notices.append(f"The embedding model {key} cannot be used: {self._why(key)}")
+                    continue
+                chosen.append(key)
+                fingerprint = embedder.fingerprint
+                record = next((r for r in self._records if r.fingerprint == fingerprint), None)
+                if record is None:
+                    record = SpaceRecord(key, fingerprint, collection_name(key, fingerprint), empty)
+                    self._records.append(record)
+                record.model = key  # the same weights may have been chosen under another name
+            self._chosen = tuple(chosen)
+            self._retire_if_ready()
+            self._write_records()
+        return notices
+
+    @property
+    def chosen(self) -> tuple[str, ...]:
+        return self._chosen
+
+    def embedder(self, key: str) -> Embedder | None:
+        """The model a key names, made on first use; None when it is not there."""
+        with self._lock:
+            if key not in self._embedders:
+                try:
+                    self._embedders[key] = self._make(key)
+                except EmbeddingModelError as exc:
+                    log.warning("embedding model %s unavailable: %s", key, exc)
+                    return None
+            return self._embedders[key]
+
+    def embedders(self) -> dict[str, Embedder]:
+        """The models made so far, by key."""
+        with self._lock:
+            return dict(self._embedders)
+
+    def _why(self, key: str) -> str:
+        try:
+            self._make(key)
+        except EmbeddingModelError as exc:
+            return str(exc)
+        return "unknown reason"
+
+    # -- which spaces serve what ------------------------------------------------------------
+
+    def _space(self, record: SpaceRecord) -> VectorSpace | None:
+        embedder = self.embedder(record.model)
+        if embedder is None or embedder.fingerprint != record.fingerprint:
+            return None  # its model is gone or changed: these vectors cannot be queried
+        return VectorSpace(record, embedder)
+
+    def searchable(self) -> list[VectorSpace]:
+        """The chosen models' spaces once they are all complete; until then every complete
+        space that can still be queried (the previous models')."""
+        with self._lock:
+            spaces = [s for r in self._records if r.complete and (s := self._space(r))]
+            if not self.building():
+                spaces = [s for s in spaces if s.record.model in self._chosen]
+            return spaces
+
+    def writable(self) -> list[VectorSpace]:
+        """Every space new passages must be written to: complete and building ones."""
+        with self._lock:
+            return [s for r in self._records if (s := self._space(r))]
+
+    def building(self) -> list[VectorSpace]:
+        with self._lock:
+            return [
+                s
+                for r in self._records
+                if not r.complete and r.model in self._chosen and (s := self._space(r))
+            ]
+
+    def collections(self) -> list[str]:
+        """Every recorded collection, usable or not (for removing passages everywhere)."""
+        with self._lock:
+            return [r.collection for r in self._records]
+
+    def describe(self) -> list[dict[str, object]]:
+        """What `doctor` and the settings show: each space's model, state and size."""
+        with self._lock:
+            return [
+                {
+                    "model": r.model,
+                    "label": describe(r.model).label,
+                    "state": "complete" if r.complete else "building",
+                    "chosen": r.model in self._chosen,
+                    "collection": r.collection,
+                }
+                for r in self._records
+            ]
+
+    def counts(self) -> dict[str, int]:
+        """Vectors stored per model (a complete space has one per passage)."""
+        with self._lock:
+            records = list(self._records)
+        return {r.model: self.store.count(r.collection) for r in records}
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove passages' vectors from every space."""
+        doomed = list(ids)
+        if doomed:
+            for collection in self.collections():
+                self.store.delete(collection, doomed)
+
+    def load_models(self) -> None:
+        """Load every model search or ingest will need (seconds; never on the GUI thread)."""
+        for space in self.writable():
+            space.embedder.load()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def build(
+        self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
+    ) -> int:
+        """Fill the building spaces from the catalog's passages; returns passages embedded.
+        Cancelled (Cancelled raised) or killed, it resumes where it stopped."""
+        cancel = cancel or CancelToken()
+        embedded = 0
+        for space in self.building():
+            embedded += self._fill(space, on_progress, cancel)
+            with self._lock:
+                space.record.complete = True
+                self._retire_if_ready()
+                self._write_records()
+        return embedded
+
+    def _fill(
+        self, space: VectorSpace, on_progress: ReembedCallback | None, cancel: CancelToken
+    ) -> int:
+        have = set(self.store.ids(space.collection))
+        total = max(0, self.catalog.chunk_count() - len(have))
+        started = time.monotonic()
+        done = 0
+        label = space.info.label
+
+        def report() -> None:
+            if on_progress is not None:
+                on_progress(ReembedProgress(label, done, total, time.monotonic() - started))
+
+        report()
+        space.embedder.load()
+        after = 0
+        known: set[str] = set()
+        while True:
+            cancel.raise_if_cancelled()
+            rows = self.catalog.passages_after(after, 1000)
+            if not rows:
+                break
+            after = rows[-1][0]
+            known.update(r[1] for r in rows)
+            missing = [r for r in rows if r[1] not in have]
+            for i in range(0, len(missing), _BUILD_BATCH):
+                cancel.raise_if_cancelled()
+                batch = missing[i : i + _BUILD_BATCH]
+                vectors = space.embedder.embed_documents([r[5] for r in batch])
+                self.store.add(
+                    space.collection,
+                    [r[1] for r in batch],
+                    vectors,
+                    [{"doc_id": r[2], "page": r[3] or 0, "ordinal": r[4]} for r in batch],
+                )
+                done += len(batch)
+                report()
+        extra = have - known  # passages removed while this space was incomplete
+        if extra:
+            self.store.delete(space.collection, extra)
+        log.info("%s: %d passages embedded, %d stale vectors removed", label, done, len(extra))
+        return done
+
+    def _retire_if_ready(self) -> None:
+        """Once every chosen model's space is complete, drop the others: models nobody chose
+        any more, and older weights of a chosen model."""
+        current = {k: e.fingerprint for k in self._chosen if (e := self.embedder(k)) is not None}
+        wanted = [r for r in self._records if current.get(r.model) == r.fingerprint]
+        if not current or len(wanted) < len(current) or not all(r.complete for r in wanted):
+            return
+        for record in [r for r in self._records if r not in wanted]:
+            log.info("dropping the vectors of %s (no longer chosen)", record.model)
+            self.store.drop(record.collection)
+            self._records.remove(record)
+
+    # -- the record in the catalog ----------------------------------------------------------
+
+    def _read_records(self) -> list[SpaceRecord]:
+        raw = self.catalog.get_meta(_SPACES_KEY)
+        if raw:
+            try:
+                return [SpaceRecord(**item) for item in json.loads(raw)]
+            except (ValueError, TypeError) as exc:
+                log.warning("unreadable vector space records (%s): rebuilding them", exc)
+                return []
+        legacy = self.catalog.get_meta(_LEGACY_MODEL_KEY)
+        if legacy is None:
+            return []
+        # A library from before vector spaces: one complete collection of one model, whose
+        # key its fingerprint tells ("all-MiniLM-L6-v2:..." is the bundled MiniLM).
+        model = next(
+            (k for k, e in self._embedders.items() if e.fingerprint == legacy),
+            "minilm" if legacy.startswith("all-MiniLM-L6-v2:") else legacy.split(":")[0],
+        )
+        return [SpaceRecord(model, legacy, LEGACY_COLLECTION, True)]
+
+    def _write_records(self) -> None:
+        self.catalog.set_meta(_SPACES_KEY, json.dumps([asdict(r) for r in self._records]))
