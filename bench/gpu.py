@@ -251,7 +251,7 @@ def copy_bandwidth() -> float | None:
 
 
 def measure_embeddings(carried: Path | None, devices: list[str], count: int) -> dict[str, Any]:
-    from desktop_app.services.embeddings import Embedder, default_model_path
+    from desktop_app.services.embeddings import SentenceTransformerEmbedder, default_model_path
 
     folder = default_model_path()
     weights = "real"
@@ -263,7 +263,7 @@ def measure_embeddings(carried: Path | None, devices: list[str], count: int) -> 
     passages = [" ".join(words[(i * 37) % 2000 :][:200]) for i in range(count)]
     result: dict[str, Any] = {"weights": weights, "passages": count}
     for device in devices:
-        embedder = Embedder(folder, device=device)
+        embedder = SentenceTransformerEmbedder(folder, device=device)
         embedder.embed_documents(passages[:64])  # load and warm up
         started = time.perf_counter()
         embedder.embed_documents(passages)

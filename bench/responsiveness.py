@@ -78,7 +78,7 @@ def models_loaded(window: object) -> bool:
     return (
         library is not None
         and getattr(window, "warmed_up", False)
-        and library.embedder.loaded
+        and all(s.embedder.loaded for s in library.spaces.searchable())
         and library.llm.state in (ModelState.READY, ModelState.FAILED)
     )
 

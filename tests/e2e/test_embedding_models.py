@@ -24,6 +24,12 @@ needs_xquad = pytest.mark.skipif(
 )
 
 
+LIGHTHOUSE = (
+    "The lighthouse keeper lit the lamp every evening at dusk. Ships passing the rocky cape "
+    "relied on its beam through the winter storms."
+)
+
+
 def write_concepts(folder: Path) -> dict[str, str]:
     """Each concept document as a file with a neutral name; returns path -> group."""
     folder.mkdir(parents=True)
@@ -122,6 +128,8 @@ def test_switching_models_never_empties_the_library(tmp_path, embedders):
     """English-only library -> multilingual: search keeps the MiniLM vectors while USE-m3's
     are built, then uses both; dropping MiniLM afterwards removes its vectors only."""
     groups = write_concepts(tmp_path / "docs")
+    english = tmp_path / "docs" / "english.txt"
+    english.write_text(LIGHTHOUSE, encoding="utf-8")
     english_only = Settings(embedding_models=[MINILM])
     with Library(tmp_path / "data", english_only, embedders=embedders) as library:
         library.index([tmp_path / "docs"])
@@ -130,8 +138,9 @@ def test_switching_models_never_empties_the_library(tmp_path, embedders):
     with Library(tmp_path / "data", settings, embedders=embedders) as library:
         assert library.vectors_to_build() == 1
         # Meanwhile search answers with what is complete: MiniLM.
-        hits = library.search("dog", k=3)
-        assert hits and {m.model for h in hits for m in h.dense} == {MINILM}
+        hits = library.search("who kept the beacon burning at night", k=1)
+        assert hits[0].path == str(english.resolve())
+        assert [m.model for m in hits[0].dense] == [MINILM]
         chunks = library.catalog.chunk_count()
         progress = []
         assert library.build_vectors(progress.append) == chunks
@@ -178,6 +187,7 @@ def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, 
         group = list(CONCEPTS.values())[n % len(CONCEPTS)]
         body = " ".join(group["documents"].values())
         (docs / f"note{n:02}.txt").write_text(f"Заметка {n}. " + (body + "\n\n") * 4)
+    (docs / "english.txt").write_text(LIGHTHOUSE, encoding="utf-8")
     data = tmp_path / "data"
     with Library(data, Settings(embedding_models=[MINILM]), embedders=embedders) as library:
         library.index([docs])
@@ -197,6 +207,7 @@ def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, 
         assert library.vectors_to_build() == 1
         partial = library.spaces.counts()[USE_M3]
         assert 0 < partial < total
-        assert library.search("lighthouse", k=1) is not None  # the MiniLM vectors serve
+        hit = library.search("who kept the beacon burning at night", k=1)[0]  # MiniLM serves
+        assert hit.path.endswith("english.txt") and hit.dense[0].model == MINILM
         assert library.build_vectors() == total - partial  # only the rest is embedded
         assert vectors_match_catalog(library)

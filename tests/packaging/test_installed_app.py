@@ -27,7 +27,7 @@ from typing import TypeVar
 import pytest
 
 from bench.desktop_session import desktop_env, missing_tools, virtual_screen, xdotool
-from tests.conftest import DIVERSE_PDFS
+from tests.conftest import DIVERSE_PDFS, FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 PDF = DIVERSE_PDFS / "docugami_ntsb_20080102X00002.pdf"
@@ -149,6 +149,7 @@ def test_deb_install_open_pdf_cited_answer_quit_uninstall(built: Build, tmp_path
         assert validated.returncode == 0 and not validated.stdout.strip(), validated.stdout
         assert Path("/usr/bin/librarian").resolve() == INSTALLED / "librarian"
         use_installed_app(tmp_path)
+        search_russian_by_meaning(tmp_path)
     finally:
         for pid in app_processes(INSTALLED / "librarian"):
             os.kill(pid, 9)
@@ -185,6 +186,30 @@ def use_installed_app(tmp_path: Path) -> None:
     except AssertionError as failure:
         output = app_log.read_text()[-4000:]
         raise AssertionError(f"{failure}\n--- app output ---\n{output}") from None
+
+
+def search_russian_by_meaning(tmp_path: Path) -> None:
+    """The installed app's own multilingual model, with no network at all (a namespace with
+    only a loopback that is down): asked about a собака, it finds the dog notes, which share no
+    word with the question."""
+    groups = json.loads((FIXTURES / "concepts.json").read_text(encoding="utf-8"))["groups"]
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for group, content in groups.items():
+        for n, text in enumerate(content["documents"].values()):
+            (notes / f"{group}{n}.txt").write_text(text, encoding="utf-8")
+    data = tmp_path / "ru-library"
+    offline = ["unshare", "-n"] if shutil.which("unshare") else []
+    cli = [*offline, "/usr/bin/librarian", "--data-dir", str(data)]
+    env = {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    subprocess.run([*cli, "index", str(notes)], env=env, check=True, timeout=600)
+    found = subprocess.run(
+        [*cli, "search", "собака", "-k", "3", "--json"],
+        env=env, capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    hits = json.loads(found.stdout)
+    assert [Path(h["path"]).name[:4] for h in hits] == ["dogs"] * 3, found.stdout
+    assert all(m["model"] == "use-m3" for h in hits for m in h["dense"])
 
 
 def ask_and_quit(env: dict[str, str], library: Path, pdf: Path) -> None:

@@ -1,0 +1,81 @@
+"""Tune the fusion weights of the built-in embedding models (core.embedding_models).
+
+    python -m bench.fusion_weights CORPUS[:QUESTIONS] ... [--limit N] [--json]
+
+Each argument is a BEIR-layout folder, optionally with the questions and qrels of another
+folder sharing its ids (cross-lingual, e.g. xquad-en-dev:xquad-ru-dev). Every corpus is indexed
+once through the app with USE-m3 and MiniLM; then each pair of weights in the grid ranks every
+question with the app's own hybrid search, and Recall@1 is printed per set, side by side, with
+the mean over the sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import tempfile
+from pathlib import Path
+
+from bench.common import print_json
+from bench.retrieval import _shared_embedders, load, write_corpus
+
+USE_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
+MINILM_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", help="CORPUS_DIR or CORPUS_DIR:QUESTIONS_DIR")
+    parser.add_argument("--limit", type=int, help="questions per set")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from desktop_app.application import Library
+    from desktop_app.core import embedding_models
+    from desktop_app.core.settings import Settings
+
+    embedders = _shared_embedders({"use-m3", "minilm"})
+    grid = [(u, m) for u, m in itertools.product(USE_WEIGHTS, MINILM_WEIGHTS) if u + m <= 0.9]
+    scores: dict[str, dict[str, float]] = {}
+    original = dict(embedding_models.BUILTIN_MODELS)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, spec in enumerate(args.sets):
+            corpus_dir, _, questions_dir = spec.partition(":")
+            corpus, queries, qrels = load(Path(corpus_dir))
+            if questions_dir:
+                _, queries, qrels = load(Path(questions_dir))
+            queries = [q for q in queries if q["_id"] in qrels][: args.limit]
+            by_path = write_corpus(corpus, Path(tmp) / f"corpus{n}")
+            name = Path(corpus_dir).name + (
+                f" <- {Path(questions_dir).name}" if questions_dir else ""
+            )
+            scores[name] = {}
+            with Library(Path(tmp) / f"data{n}", Settings(), embedders=embedders) as library:
+                library.index([Path(tmp) / f"corpus{n}"])
+                for use, minilm in grid:
+                    for key, weight in (("use-m3", use), ("minilm", minilm)):
+                        embedding_models.BUILTIN_MODELS[key] = dataclasses.replace(
+                            original[key], fusion_weight=weight
+                        )
+                    hits_at_1 = 0.0
+                    for query in queries:
+                        hits = library.search(query["text"], k=1)
+                        if hits and by_path[hits[0].path] in qrels[query["_id"]]:
+                            hits_at_1 += 1
+                    scores[name][f"{use}/{minilm}"] = round(hits_at_1 / len(queries), 4)
+            embedding_models.BUILTIN_MODELS.update(original)
+    if args.json:
+        print_json(scores)
+        return
+    names = list(scores)
+    print("use-m3/minilm " + "".join(f"{n[:22]:>24}" for n in names) + f"{'mean':>8}")
+    for use, minilm in grid:
+        key = f"{use}/{minilm}"
+        values = [scores[n][key] for n in names]
+        mean = sum(values) / len(values)
+        print(f"{key:13} " + "".join(f"{v:>24.3f}" for v in values) + f"{mean:>8.3f}")
+
+
+if __name__ == "__main__":
+    main()
