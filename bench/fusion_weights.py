@@ -28,6 +28,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="CORPUS_DIR or CORPUS_DIR:QUESTIONS_DIR")
     parser.add_argument("--limit", type=int, help="questions per set")
+    parser.add_argument("--use", default=",".join(map(str, USE_WEIGHTS)), help="USE-m3 weights")
+    parser.add_argument(
+        "--minilm", default=",".join(map(str, MINILM_WEIGHTS)), help="MiniLM weights"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -36,7 +40,11 @@ def main() -> None:
     from desktop_app.core.settings import Settings
 
     embedders = _shared_embedders({"use-m3", "minilm"})
-    grid = [(u, m) for u, m in itertools.product(USE_WEIGHTS, MINILM_WEIGHTS) if u + m <= 0.9]
+    grid = [
+        (u, m)
+        for u, m in itertools.product(_floats(args.use), _floats(args.minilm))
+        if u + m <= 0.9
+    ]
     scores: dict[str, dict[str, float]] = {}
     original = dict(embedding_models.BUILTIN_MODELS)
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,6 +72,7 @@ def main() -> None:
                         if hits and by_path[hits[0].path] in qrels[query["_id"]]:
                             hits_at_1 += 1
                     scores[name][f"{use}/{minilm}"] = round(hits_at_1 / len(queries), 4)
+                    print(f"{name} {use}/{minilm}: {hits_at_1 / len(queries):.3f}", flush=True)
             embedding_models.BUILTIN_MODELS.update(original)
     if args.json:
         print_json(scores)
@@ -75,6 +84,10 @@ def main() -> None:
         values = [scores[n][key] for n in names]
         mean = sum(values) / len(values)
         print(f"{key:13} " + "".join(f"{v:>24.3f}" for v in values) + f"{mean:>8.3f}")
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x]
 
 
 if __name__ == "__main__":

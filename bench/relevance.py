@@ -1,19 +1,22 @@
 """Calibrate the relevance gate ("I found nothing about this in your documents").
 
-    python -m bench.relevance [--limit N] [--json]
+    python -m bench.relevance [--limit N] [--models use-m3,minilm] [--dump F | --load F] [--json]
 
-With the app's default embedding models and pipeline, asks each question set of
-../shared/eval of a corpus that answers it (the gate should let them through) and of a corpus
-that does not (it should stop them), and counts the questions for which at least one of the 5
-passages search returns is judged relevant (core.relevance), as the answering service does.
-Then sweeps USE-m3's cosine threshold, MiniLM's staying as calibrated, and prints the rates
-side by side for each threshold.
+With the app's pipeline, asks each question set of ../shared/eval of a corpus that answers it
+(the gate should let them through) and of one that does not (it should stop them), and counts
+the questions for which at least one of the 5 passages search returns is judged relevant
+(core.relevance), as the answering service does. Then sweeps USE-m3's cosine thresholds (same
+script, and across scripts: a Russian question and an English passage), the other thresholds
+staying as calibrated, and prints the rates for each pair side by side. --dump saves what search
+returned so that --load can sweep again in seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
+import json
 import tempfile
 from pathlib import Path
 
@@ -32,68 +35,107 @@ CASES = (
     ("xquad-en-dev", "pubmedqa", False),
     ("xquad-ru-dev", "pubmedqa", False),
 )
-USE_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+SAME_SCRIPT = (0.3, 0.35, 0.4, 0.45, 0.5)
+ACROSS_SCRIPTS = (0.25, 0.3, 0.35, 0.4)
 K = 5  # passages per answer by default (settings.search_results)
+
+
+def retrieve(limit: int, models: list[str]) -> dict[str, list[dict]]:
+    """case -> [{"question", "hits": [SearchHit.as_dict()]}] through the app's search."""
+    from desktop_app.application import Library
+    from desktop_app.core.settings import Settings
+
+    embedders = _shared_embedders(set(models) or {"use-m3", "minilm"})
+    retrieved: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        libraries: dict[str, Library] = {}
+        try:
+            for name in sorted({c for _, c, _ in CASES}):
+                corpus, _, _ = load(QA / name)
+                write_corpus(corpus, Path(tmp) / name)
+                settings = Settings(embedding_models=models)
+                library = Library(Path(tmp) / f"{name}-data", settings, embedders=embedders)
+                libraries[name] = library
+                library.index([Path(tmp) / name])
+            for questions, corpus_name, _ in CASES:
+                _, queries, _ = load(QA / questions)
+                asked = queries[:: max(1, len(queries) // limit)][:limit]
+                retrieved[f"{questions} -> {corpus_name}"] = [
+                    {
+                        "question": q["text"],
+                        "hits": [h.as_dict() for h in libraries[corpus_name].search(q["text"], K)],
+                    }
+                    for q in asked
+                ]
+        finally:
+            for library in libraries.values():
+                library.close()
+    return retrieved
+
+
+def found_rates(retrieved: dict[str, list[dict]]) -> dict[str, float]:
+    from desktop_app.core.models import DenseMatch, SearchHit
+    from desktop_app.core.relevance import RelevanceThresholds, is_relevant
+
+    thresholds = RelevanceThresholds()
+
+    def hit(d: dict) -> SearchHit:
+        dense = tuple(DenseMatch(m["model"], m["rank"], m["score"]) for m in d["dense"])
+        return SearchHit(
+            d["path"], d["title"], d["page"], d["start"], d["end"], d["text"], d["score"], (),
+            dense, d["lexical_rank"], d["lexical_score"],
+        )  # fmt: skip
+
+    return {
+        case: round(
+            sum(
+                any(is_relevant(a["question"], hit(h), thresholds) for h in a["hits"])
+                for a in asked
+            )
+            / len(asked),
+            4,
+        )
+        for case, asked in retrieved.items()
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=300, help="questions per case")
+    parser.add_argument("--models", default="", help="embedding models (default: the app's)")
+    parser.add_argument("--dump", type=Path, help="save what search returned here")
+    parser.add_argument("--load", type=Path, help="sweep what an earlier --dump saved")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from desktop_app.application import Library
     from desktop_app.core import embedding_models
-    from desktop_app.core.relevance import RelevanceThresholds, is_relevant
-    from desktop_app.core.settings import Settings
 
-    embedders = _shared_embedders({"use-m3", "minilm"})
-    retrieved: dict[str, list[tuple[str, list]]] = {}  # case -> (question, top hits)
-    with tempfile.TemporaryDirectory() as tmp:
-        libraries: dict[str, Library] = {}
-        try:
-            for corpus_name in sorted({c for _, c, _ in CASES}):
-                corpus, _, _ = load(QA / corpus_name)
-                write_corpus(corpus, Path(tmp) / corpus_name)
-                library = Library(
-                    Path(tmp) / f"{corpus_name}-data", Settings(), embedders=embedders
-                )
-                libraries[corpus_name] = library
-                library.index([Path(tmp) / corpus_name])
-            for questions_name, corpus_name, _ in CASES:
-                _, queries, _ = load(QA / questions_name)
-                asked = queries[:: max(1, len(queries) // args.limit)][: args.limit]
-                retrieved[f"{questions_name} -> {corpus_name}"] = [
-                    (q["text"], libraries[corpus_name].search(q["text"], k=K)) for q in asked
-                ]
-        finally:
-            for library in libraries.values():
-                library.close()
-
-    thresholds = RelevanceThresholds()
+    if args.load:
+        retrieved = json.loads(args.load.read_text(encoding="utf-8"))
+    else:
+        retrieved = retrieve(args.limit, [m for m in args.models.split(",") if m])
+        if args.dump:
+            args.dump.write_text(json.dumps(retrieved, ensure_ascii=False), encoding="utf-8")
     original = embedding_models.BUILTIN_MODELS["use-m3"]
     rates: dict[str, dict[str, float]] = {}
-    for cosine in USE_THRESHOLDS:
-        embedding_models.BUILTIN_MODELS["use-m3"] = dataclasses.replace(original, min_cosine=cosine)
-        rates[str(cosine)] = {
-            case: round(
-                sum(any(is_relevant(q, h, thresholds) for h in hits) for q, hits in asked)
-                / len(asked),
-                4,
-            )
-            for case, asked in retrieved.items()
-        }
+    for same, across in itertools.product(SAME_SCRIPT, ACROSS_SCRIPTS):
+        embedding_models.BUILTIN_MODELS["use-m3"] = dataclasses.replace(
+            original, min_cosine=same, min_cosine_across_scripts=across
+        )
+        rates[f"{same}/{across}"] = found_rates(retrieved)
     embedding_models.BUILTIN_MODELS["use-m3"] = original
     if args.json:
         print_json({"found_rate": rates, "answerable": {f"{q} -> {c}": a for q, c, a in CASES}})
         return
     cases = list(retrieved)
-    print("Share of questions with a passage judged relevant (top 5):")
-    print(f"{'use-m3 cosine':>14}" + "".join(f"{c:>30}" for c in cases))
-    print(f"{'(answerable)':>14}" + "".join(f"{a!s:>30}" for _, _, a in CASES))
-    for cosine, row in rates.items():
-        mark = " *" if float(cosine) == original.min_cosine else "  "
-        print(f"{cosine:>12}{mark}" + "".join(f"{row[c]:>30.3f}" for c in cases))
+    current = f"{original.min_cosine}/{original.min_cosine_across_scripts}"
+    print("Share of questions with a passage judged relevant among the top 5")
+    print("(rows: USE-m3 cosine threshold, same script / across scripts; * = the app's)")
+    print(f"{'':>12}" + "".join(f"{c.replace('-dev', ''):>26}" for c in cases))
+    print(f"{'answerable':>12}" + "".join(f"{a!s:>26}" for _, _, a in CASES))
+    for key, row in rates.items():
+        mark = "*" if key == current else " "
+        print(f"{key:>11}{mark}" + "".join(f"{row[c]:>26.3f}" for c in cases))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return gui_main(args)
 
 
-COMMANDS = ("index", "search", "ask", "chats", "export", "docs", "remove", "doctor")
+COMMANDS = ("index", "search", "ask", "chats", "export", "docs", "remove", "embeddings", "doctor")
 
 
 def wants_cli(args: Sequence[str]) -> bool:

@@ -411,7 +411,9 @@ def _print_json(data: object) -> None:
 
 def _print_doctor(info: dict[str, Any]) -> None:
     for key, value in info.items():
-        if isinstance(value, list):
+        if key == "embedding_models":
+            print(f"{key}: " + "; ".join(_describe_space(space) for space in value))
+        elif isinstance(value, list):
             print(f"{key}: {'; '.join(map(str, value)) if value else 'none'}")
         elif isinstance(value, dict):
             print(f"{key}:")
@@ -419,3 +421,8 @@ def _print_doctor(info: dict[str, Any]) -> None:
                 print(f"  {k}: {v if v is not None else 'not installed'}")
         else:
             print(f"{key}: {value}")
+
+
+def _describe_space(space: dict[str, object]) -> str:
+    chosen = "in use" if space["chosen"] else "previous, kept until the new ones are complete"
+    return f"{space['model']} ({space['label']}, {space['state']}, {chosen})"

@@ -31,8 +31,10 @@ class EmbeddingModelInfo:
     # bench.retrieval on the shared QA sets.
     fusion_weight: float
     # Cosine similarity above which a passage counts as about the question (core.relevance);
-    # calibrated per model, because each model spreads its scores differently.
+    # calibrated per model, because each model spreads its scores differently. A question and
+    # a passage in different scripts (Russian and English) score lower for the same relevance.
     min_cosine: float
+    min_cosine_across_scripts: float
 
 
 BUILTIN_MODELS: dict[str, EmbeddingModelInfo] = {
@@ -46,6 +48,7 @@ BUILTIN_MODELS: dict[str, EmbeddingModelInfo] = {
         scripts=frozenset({"latin", "cyrillic", "arabic", "cjk", "other"}),
         fusion_weight=0.35,
         min_cosine=0.35,
+        min_cosine_across_scripts=0.3,
     ),
     MINILM: EmbeddingModelInfo(
         key=MINILM,
@@ -55,6 +58,7 @@ BUILTIN_MODELS: dict[str, EmbeddingModelInfo] = {
         scripts=frozenset({"latin"}),
         fusion_weight=0.25,
         min_cosine=0.4,
+        min_cosine_across_scripts=1.1,  # never: it cannot read the other script
     ),
 }
 
@@ -79,6 +83,7 @@ def describe(key: str, scripts: frozenset[str] | None = None) -> EmbeddingModelI
         scripts=scripts,
         fusion_weight=CUSTOM_FUSION_WEIGHT,
         min_cosine=CUSTOM_MIN_COSINE,
+        min_cosine_across_scripts=CUSTOM_MIN_COSINE,
     )
 
 

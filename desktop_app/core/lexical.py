@@ -348,8 +348,27 @@ def query_terms(text: str) -> list[str]:
     return terms or _unique(stem(w) for w in words(text))
 
 
+# Inflected forms of the stop words above, which Snowball stems into content-looking terms
+# ("какую" -> "как"): measured on XQuAD-ru, lexical R@1 0.908 -> 0.912 with no question lost.
+_RUSSIAN_STOP_FORMS = """
+    какие каким какими каких какого какое каком какому какую
+    которого которое которой котором которому которую которым которыми
+    эта этим этими этих этому та те теми тех той тому ту
+    такая такие таким такими таких такого такое таком такому такую
+    весь вся всей всем всеми всему
+    свой своя свое своего своей своем своему свои своим своими своих
+    мое моего моей моем моему мои моим моими моих мою
+    кем кого ком кому чему нем нему ею нею ими ними мной мною нам нами вами тебе тобой собой
+"""
+RUSSIAN_STOP_FORMS = frozenset(_RUSSIAN_STOP_FORMS.split())
+
+
 def _is_stop_word(word: str) -> bool:
-    return word in ENGLISH_STOP_WORDS or word in RUSSIAN_STOP_WORDS
+    return (
+        word in ENGLISH_STOP_WORDS
+        or word in RUSSIAN_STOP_WORDS
+        or word.replace("ё", "е") in RUSSIAN_STOP_FORMS
+    )
 
 
 def _unique(items: Iterable[str]) -> list[str]:

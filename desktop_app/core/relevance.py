@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_app.core.embedding_models import describe
-from desktop_app.core.lexical import index_terms, query_terms
+from desktop_app.core.lexical import dominant_script, index_terms, query_terms
 from desktop_app.core.models import SearchHit
 
 
@@ -20,8 +20,9 @@ class RelevanceThresholds:
     # The cosine similarity that makes a passage relevant is each embedding model's own
     # (EmbeddingModelInfo.min_cosine): models spread their scores differently.
     min_term_coverage: float = 0.5  # share of the question's content words in the passage
-    # When the dense side was not consulted (a script the embedding model cannot read), the
-    # words are all the evidence there is, and Russian inflection hides some of them.
+    # When no dense model was consulted the words are all the evidence there is, and Russian
+    # inflection hides some of them (Snowball stems miss "замок"/"замка"): so for Russian
+    # questions too.
     min_term_coverage_lexical_only: float = 0.4
 
 
@@ -33,9 +34,15 @@ def term_coverage(question: str, passage: str) -> float:
 
 
 def is_relevant(question: str, hit: SearchHit, thresholds: RelevanceThresholds) -> bool:
-    if any(m.score >= describe(m.model).min_cosine for m in hit.dense):
-        return True
+    asked_in, written_in = dominant_script(question), dominant_script(hit.text)
+    across = asked_in is not None and written_in is not None and asked_in != written_in
+    for match in hit.dense:
+        info = describe(match.model)
+        if match.score >= (info.min_cosine_across_scripts if across else info.min_cosine):
+            return True
     needed = (
-        thresholds.min_term_coverage_lexical_only if not hit.dense else thresholds.min_term_coverage
+        thresholds.min_term_coverage_lexical_only
+        if not hit.dense or asked_in == "cyrillic"
+        else thresholds.min_term_coverage
     )
     return term_coverage(question, hit.text) >= needed

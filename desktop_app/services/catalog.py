@@ -197,13 +197,6 @@ class Catalog:
             self._delete_path(db, parsed.path)
             _insert_document(db, doc_id, parsed, status, reason, 0)
 
-    def clear(self) -> None:
-        """Forget every document and passage (their vectors are being dropped)."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM chunk_terms")
-            db.execute("DELETE FROM chunks")
-            db.execute("DELETE FROM documents")
-
     def touch(self, path: str, mtime_ns: int) -> None:
         """The file was saved again with the same content: remember the new mtime."""
         with self._transaction() as db:

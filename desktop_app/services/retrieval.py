@@ -38,6 +38,12 @@ class Retriever:
         if mode is not SearchMode.LEXICAL:
             spaces = [(s, dense_trust(query, s.info.scripts)) for s in self.spaces.searchable()]
             sighted = any(trust > 0 for _, trust in spaces)
+            # The dense models' share of the score stays the same whatever the query's
+            # language: a blind model's share goes to the models that can read the query
+            # (tuned with bench.fusion_weights: Russian questions want USE-m3 at about the
+            # share both models have together for English ones).
+            share = sum(s.info.fusion_weight for s, _ in spaces)
+            seen = sum(s.info.fusion_weight * trust for s, trust in spaces)
             for space, trust in spaces:
                 info = space.info
                 # A blind dense ranking still beats no result at all when no word matched
@@ -45,7 +51,7 @@ class Retriever:
                 if trust <= 0 and (lexical or sighted):
                     continue
                 # Dense mode has no lexical ranking: fuse() shares the whole score among these.
-                weight = info.fusion_weight * trust
+                weight = info.fusion_weight * trust * (share / seen if seen > 0 else 1.0)
                 ranked = self.spaces.store.query(
                     space.collection, space.embedder.embed_query(query), depth
                 )

@@ -58,6 +58,12 @@ class VectorSpace:
         return self.record.collection
 
 
+def same_weights(fingerprint: str, other: str) -> bool:
+    """Fingerprints are "name:digest"; the name is the model folder's and differs between an
+    installed and a packaged copy of the same weights, so only the digest counts."""
+    return fingerprint.rsplit(":", 1)[-1] == other.rsplit(":", 1)[-1]
+
+
 def collection_name(model: str, fingerprint: str) -> str:
     """A Chroma collection name ([a-zA-Z0-9._-], 3-512 characters) for a model's vectors."""
     slug = "".join(c if c.isalnum() else "-" for c in model.lower())[-24:].strip("-") or "model"
@@ -99,7 +105,9 @@ class VectorSpaces:
                     continue
                 chosen.append(key)
                 fingerprint = embedder.fingerprint
-                record = next((r for r in self._records if r.fingerprint == fingerprint), None)
+                record = next(
+                    (r for r in self._records if same_weights(r.fingerprint, fingerprint)), None
+                )
                 if record is None:
                     record = SpaceRecord(key, fingerprint, collection_name(key, fingerprint), empty)
                     self._records.append(record)
@@ -140,16 +148,16 @@ class VectorSpaces:
 
     def _space(self, record: SpaceRecord) -> VectorSpace | None:
         embedder = self.embedder(record.model)
-        if embedder is None or embedder.fingerprint != record.fingerprint:
+        if embedder is None or not same_weights(embedder.fingerprint, record.fingerprint):
             return None  # its model is gone or changed: these vectors cannot be queried
         return VectorSpace(record, embedder)
 
     def searchable(self) -> list[VectorSpace]:
-        """The chosen models' spaces once they are all complete; until then every complete
-        space that can still be queried (the previous models')."""
+        """The chosen models' spaces once they are all complete; until then, or when none of
+        the chosen models can be loaded, every complete space that can still be queried."""
         with self._lock:
             spaces = [s for r in self._records if r.complete and (s := self._space(r))]
-            if not self.building():
+            if self._chosen and not self.building():
                 spaces = [s for s in spaces if s.record.model in self._chosen]
             return spaces
 
@@ -267,7 +275,11 @@ class VectorSpaces:
         """Once every chosen model's space is complete, drop the others: models nobody chose
         any more, and older weights of a chosen model."""
         current = {k: e.fingerprint for k in self._chosen if (e := self.embedder(k)) is not None}
-        wanted = [r for r in self._records if current.get(r.model) == r.fingerprint]
+        wanted = [
+            r
+            for r in self._records
+            if r.model in current and same_weights(current[r.model], r.fingerprint)
+        ]
         if not current or len(wanted) < len(current) or not all(r.complete for r in wanted):
             return
         for record in [r for r in self._records if r not in wanted]:
@@ -288,11 +300,11 @@ class VectorSpaces:
         legacy = self.catalog.get_meta(_LEGACY_MODEL_KEY)
         if legacy is None:
             return []
-        # A library from before vector spaces: one complete collection of one model, whose
-        # key its fingerprint tells ("all-MiniLM-L6-v2:..." is the bundled MiniLM).
+        # A library from before vector spaces: one complete collection of one model.
+        # (choose() renames it to whichever chosen model has the same weights.)
         model = next(
-            (k for k, e in self._embedders.items() if e.fingerprint == legacy),
-            "minilm" if legacy.startswith("all-MiniLM-L6-v2:") else legacy.split(":")[0],
+            (k for k, e in self._embedders.items() if same_weights(e.fingerprint, legacy)),
+            legacy.split(":")[0],
         )
         return [SpaceRecord(model, legacy, LEGACY_COLLECTION, True)]
 

@@ -192,7 +192,7 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         lw.folders_scanned.connect(self.watcher.watch_directories)
         lw.source_text_ready.connect(self.viewer.show_text)
         lw.gguf_inspected.connect(self._gguf_inspected)
-        lw.reembed_progress.connect(self.progress.update_reembedding)
+        lw.reembed_progress.connect(self._reembed_progress)
         lw.vectors_built.connect(self._vectors_built)
         lw.notices.connect(self._show_notices)
         lw.failed.connect(self.show_error)

@@ -27,9 +27,9 @@ class IndexProgressWidget(QWidget):
         layout.addWidget(self.cancel_button)
         self.hide()
 
-    def start(self) -> None:
+    def start(self, text: str = "Looking for documents…") -> None:
         self.bar.setRange(0, 0)  # busy until the files are counted
-        self.label.setText("Looking for documents…")
+        self.label.setText(text)
         self.cancel_button.setEnabled(True)
         self.show()
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFileDialog, QStatusBar, QWidget
 
-from desktop_app.core.cancel import CancelToken, IndexProgress
+from desktop_app.core.cancel import CancelToken, IndexProgress, ReembedProgress
 from desktop_app.ui.chat_view import EMPTY_LIBRARY_TEXT
 from desktop_app.ui.formatting import duration
 
@@ -95,8 +95,11 @@ class IndexingMixin:
     def build_vectors(self) -> None:
         token = CancelToken()
         self._index_tokens.append(token)
-        self.progress.start()
+        self.progress.start("Preparing to re-embed the library…")
         self.library_worker.build_vectors(token)
+
+    def _reembed_progress(self, progress: ReembedProgress) -> None:
+        self.progress.update_reembedding(progress)
 
     def _vectors_built(self, complete: bool) -> None:
         if complete:

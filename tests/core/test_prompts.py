@@ -61,3 +61,17 @@ def test_decimal_points_do_not_end_a_sentence():
     passages = [hit("Wind speed was 1.5 metres per second near the airfield.")]
     answer = "Wind speed was 1.5 metres per second near the airfield."
     assert infer_citations(answer, passages) == answer + " [1]"
+
+
+def test_the_answer_is_asked_for_in_the_language_of_the_question():
+    """Search is cross-lingual: English passages for a Russian question must not make the
+    model answer in English; a chat's own instructions still come last and win."""
+    english = [hit("The accident happened near Chevroux, France.")]
+    russian = build_prompt("Где произошла авария?", english, words, 1000, 100).messages[0]
+    assert "Write the answer in Russian" in russian["content"]
+    plain = build_prompt("Where did it happen?", english, words, 1000, 100).messages[0]
+    assert "language of the question" in plain["content"]
+    steered = build_prompt(
+        "Где произошла авария?", english, words, 1000, 100, instructions="Answer in English."
+    ).messages[0]["content"]
+    assert steered.index("Write the answer in Russian") < steered.index("Answer in English.")

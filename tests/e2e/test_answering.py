@@ -41,6 +41,15 @@ def test_answer_cites_the_file_and_page(library: Library):
     assert answer.timings["prompt_tokens"] <= answer.timings["prompt_budget_tokens"]
 
 
+def test_a_russian_question_is_answered_from_an_english_pdf(library: Library):
+    """Cross-lingual: the Russian question shares no word with the English report, the
+    multilingual model finds its page, the gate lets it through, the answer cites it."""
+    answer = library.ask("Где произошла авария самолёта?")
+    assert answer.grounded, answer.text
+    assert any(h.path.endswith("ntsb_report.pdf") and h.page == 1 for h in answer.sources)
+    assert answer.text and answer.text != NOTHING_FOUND
+
+
 def test_question_about_something_absent_says_so(library: Library):
     answer = library.ask("What is the recipe for chocolate cake?")
     assert not answer.grounded and answer.text == NOTHING_FOUND and not answer.cited

@@ -31,14 +31,23 @@ def test_switching_the_embedding_model_in_the_settings(make_window, tmp_path, qt
     dialog.embedding.combo.setCurrentIndex(0)  # the default: USE-m3 and MiniLM
     assert "Russian" in dialog.embedding.languages.text()
     seen = []
-    window.library_worker.reembed_progress.connect(seen.append)
-    with qtbot.waitSignal(window.library_worker.vectors_built, timeout=INDEX_TIMEOUT_MS) as done:
-        dialog.accept()
-        qtbot.waitUntil(lambda: window.progress.isVisible(), timeout=10_000)
-    assert done.args == [True]
-    qtbot.waitUntil(lambda: not window.indexing, timeout=10_000)
+    labels = []
+    # Waited for on the GUI thread (a worker thread's signal would make Qt warn).
+    original = window.progress.update_reembedding
+
+    def update(progress):
+        seen.append(progress)
+        original(progress)
+        labels.append(window.progress.label.text())
+
+    window.progress.update_reembedding = update
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.progress.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
     assert not window.progress.isVisible()
+    assert "new embedding models" in window.statusBar().currentMessage()
     assert seen and seen[-1].done == seen[-1].total == library.catalog.chunk_count()
+    assert any("Re-embedding for" in label and "passages" in label for label in labels)
     assert library.settings.embedding_models == [USE_M3, MINILM]
     assert vectors_match_catalog(library)
     hits = library.search("собака", k=3)

@@ -32,6 +32,14 @@ def test_the_launcher_opens_the_window_unless_a_command_is_named(args, cli):
     assert wants_cli(args) is cli
 
 
+def test_the_launcher_knows_every_command_of_the_command_line():
+    from desktop_app.cli.main import build_parser
+    from desktop_app.launcher import COMMANDS
+
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(COMMANDS) == set(subparsers.choices)  # type: ignore[attr-defined]
+
+
 def test_durations_and_progress_read_naturally():
     assert duration(5.4) == "5 s"
     assert duration(65) == "1 min 05 s"
