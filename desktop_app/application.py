@@ -83,8 +83,12 @@ class Library:
     # -- embedding models -------------------------------------------------------------------
 
     def choose_embedding_models(self, keys: Sequence[str]) -> list[str]:
-        """Search with these models from now on (saved in the settings); returns notices.
-        Their vectors are built by build_vectors(); search keeps the old ones until then."""
+        """Search with these models from now on (saved in the settings); returns notices,
+        and changes nothing, when one of them cannot be used. Their vectors are built by
+        build_vectors(); search keeps the old ones until then."""
+        notices = self.spaces.unavailable(keys)
+        if notices:
+            return notices
         self.settings.embedding_models = list(keys)
         self.settings.embedding_model = ""
         self.save_settings()

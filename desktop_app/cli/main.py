@@ -318,8 +318,9 @@ def _embeddings(library: Library, args: argparse.Namespace) -> int:
     from desktop_app.core.embedding_models import BUILTIN_MODELS
 
     if args.use:
-        for notice in library.choose_embedding_models(args.use):
-            raise UserError(notice)
+        notices = library.choose_embedding_models(args.use)
+        if notices:
+            raise UserError(notices[0])
         if not _build_vectors(library, CancelToken()):
             return EXIT_INTERRUPTED
     spaces = library.spaces.describe()

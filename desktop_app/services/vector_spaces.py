@@ -84,6 +84,7 @@ class VectorSpaces:
         self.store = store
         self._make = make_embedder
         self._embedders: dict[str, Embedder] = dict(loaded or {})  # by key, made once
+        self._failures: dict[str, str] = {}  # why a key's model could not be made, last time
         self._records: list[SpaceRecord] = []
         self._chosen: tuple[str, ...] = ()
         self._lock = threading.RLock()
@@ -93,7 +94,7 @@ class VectorSpaces:
     def choose(self, models: Sequence[str]) -> list[str]:
         """Make `models` the ones search will use; returns notices for the user (a model that
         cannot be found). New models' spaces start building; nothing is dropped yet."""
-        notices: list[str] = []
+        notices = self.unavailable(models)
         with self._lock:
             self._records = self._read_records()
             chosen: list[str] = []
@@ -101,7 +102,6 @@ class VectorSpaces:
             for key in models:
                 embedder = self.embedder(key)
                 if embedder is None:
-                    notices.append(f"The embedding model {key} cannot be used: {self._why(key)}")
                     continue
                 chosen.append(key)
                 fingerprint = embedder.fingerprint
@@ -129,20 +129,22 @@ class VectorSpaces:
                     self._embedders[key] = self._make(key)
                 except EmbeddingModelError as exc:
                     log.warning("embedding model %s unavailable: %s", key, exc)
+                    self._failures[key] = str(exc)
                     return None
             return self._embedders[key]
+
+    def unavailable(self, models: Sequence[str]) -> list[str]:
+        """A message for each of `models` that cannot be made (a folder that is gone)."""
+        return [
+            f"The embedding model {key} cannot be used: {self._failures.get(key, 'not found')}"
+            for key in models
+            if self.embedder(key) is None
+        ]
 
     def embedders(self) -> dict[str, Embedder]:
         """The models made so far, by key."""
         with self._lock:
             return dict(self._embedders)
-
-    def _why(self, key: str) -> str:
-        try:
-            self._make(key)
-        except EmbeddingModelError as exc:
-            return str(exc)
-        return "unknown reason"
 
     # -- which spaces serve what ------------------------------------------------------------
 
@@ -180,7 +182,7 @@ class VectorSpaces:
             return [r.collection for r in self._records]
 
     def describe(self) -> list[dict[str, object]]:
-        """What `doctor` and the settings show: each space's model, state and size."""
+        """What `doctor` and `librarian embeddings` show: each space's model and state."""
         with self._lock:
             return [
                 {
@@ -232,7 +234,8 @@ class VectorSpaces:
         self, space: VectorSpace, on_progress: ReembedCallback | None, cancel: CancelToken
     ) -> int:
         have = set(self.store.ids(space.collection))
-        total = max(0, self.catalog.chunk_count() - len(have))
+        stored = self.catalog.all_chunk_ids()
+        total = len(stored - have)
         started = time.monotonic()
         done = 0
         label = space.info.label
@@ -244,14 +247,12 @@ class VectorSpaces:
         report()
         space.embedder.load()
         after = 0
-        known: set[str] = set()
         while True:
             cancel.raise_if_cancelled()
             rows = self.catalog.passages_after(after, 1000)
             if not rows:
                 break
             after = rows[-1][0]
-            known.update(r[1] for r in rows)
             missing = [r for r in rows if r[1] not in have]
             for i in range(0, len(missing), _BUILD_BATCH):
                 cancel.raise_if_cancelled()
@@ -265,7 +266,7 @@ class VectorSpaces:
                 )
                 done += len(batch)
                 report()
-        extra = have - known  # passages removed while this space was incomplete
+        extra = have - stored  # passages removed while this space was incomplete
         if extra:
             self.store.delete(space.collection, extra)
         log.info("%s: %d passages embedded, %d stale vectors removed", label, done, len(extra))

@@ -222,6 +222,11 @@ def test_a_missing_model_folder_is_a_notice_and_search_goes_on(tmp_path, embedde
     with Library(tmp_path / "data", chosen, embedders=embedders) as library:
         assert "cannot be used" in library.notices[0]
         assert library.search("собака", k=3)  # the old vectors still serve
+    with Library(tmp_path / "data", Settings(), embedders=embedders) as library:
+        # Choosing it from the settings is refused before anything changes.
+        notices = library.choose_embedding_models([str(tmp_path / "no-such-model")])
+        assert notices and "cannot be used" in notices[0]
+        assert library.settings.embedding_models == [] and not library.vectors_to_build()
 
 
 def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, embedders):
