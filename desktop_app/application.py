@@ -16,6 +16,7 @@ from typing import Any
 
 from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallback
 from desktop_app.core.conversation import to_markdown
+from desktop_app.core.errors import LibrarianError
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.models import DiskState, DocumentInfo, RunSummary, SearchHit
 from desktop_app.core.paths import DataPaths, resolve_data_dir
@@ -32,6 +33,7 @@ from desktop_app.services.llm import (
     LlmEngine,
     LlmError,
     ModelState,
+    check_files,
     default_llm_path,
 )
 from desktop_app.services.retrieval import Retriever, SearchMode
@@ -60,6 +62,7 @@ class Library:
         self.paths.root.mkdir(parents=True, exist_ok=True)
         self._lock = InstanceLock(self.paths.lock)
         self._lock.acquire()
+        self._threads: list[threading.Thread] = []
         try:
             self.settings = settings or Settings.load(self.paths.settings)
             self.catalog = Catalog(self.paths.catalog)
@@ -109,7 +112,24 @@ class Library:
         """Load the models indexing and search use (seconds; call it off the GUI thread)."""
         self.spaces.load_models()
 
+    def _in_background(self, job: Callable[[], None], name: str) -> None:
+        """Run `job` on a thread that close() waits for. A thread still importing a library
+        when the interpreter shuts down fails inside that import ("can't register atexit after
+        shutdown"): every early exit (a bad LoRA given to `ask`) would print a traceback."""
+
+        def run() -> None:
+            try:
+                job()
+            except LibrarianError as exc:  # the next use raises it again, where it is shown
+                log.warning("%s: %s", name, exc)
+
+        thread = threading.Thread(target=run, name=name)
+        self._threads.append(thread)
+        thread.start()
+
     def close(self) -> None:
+        for thread in self._threads:
+            thread.join()
         try:
             self.llm.close()
             self.conversations.close()
@@ -220,10 +240,13 @@ class Library:
 
         With a conversation, its recent turns and instructions apply and the exchange is
         stored in it (a cancelled answer is stored as far as it got)."""
+        config = config or self.llm_config()
         if not all(s.embedder.loaded for s in self.spaces.searchable()):
+            if self.llm.config != config:
+                check_files(config)  # a bad file is said now, not after the embedders load
             # Load the embedding and answering models at once: seconds saved on a cold start.
-            threading.Thread(target=self.spaces.load_models, name="librarian-embed-load").start()
-        self.llm.load(config or self.llm_config())
+            self._in_background(self.spaces.load_models, "librarian-embed-load")
+        self.llm.load(config)
         history: list[tuple[str, str]] = []
         if conversation_id is not None:
             conversation = self.conversations.get(conversation_id)

@@ -14,20 +14,21 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import __version__
+from desktop_app.core import log_files
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.errors import UsageError, describe, is_bug
 from desktop_app.core.models import Outcome
+from desktop_app.core.paths import DataPaths, resolve_data_dir
 
 if TYPE_CHECKING:  # imported lazily at run time: `librarian --help` stays instant
     from desktop_app.application import Library
+
+log = logging.getLogger("desktop_app.cli")
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # the command could not do its job (store unreadable, data dir in use, ...)
 EXIT_USAGE = 2  # the user asked for something impossible (missing path, bad option)
 EXIT_INTERRUPTED = 130
-
-
-class UserError(Exception):
-    """A mistake in what the user asked: one line on stderr, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,31 +118,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
     if args.command is None:
         parser.print_help()
         return EXIT_OK
+    data_dir = resolve_data_dir(args.data_dir)
+    log_path = log_files.setup(DataPaths(data_dir).logs, args.verbose, hooks=True)
     try:
         return _dispatch(args)
-    except UserError as exc:
+    except UsageError as exc:
         print(f"librarian: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("librarian: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        if args.verbose:
-            logging.exception("command failed")
-        print(f"librarian: error: {_describe(exc)}", file=sys.stderr)
+        if is_bug(exc):
+            log.error("librarian %s failed", args.command, exc_info=exc, extra=log_files.SHOWN)
+        print(f"librarian: error: {describe(exc, log_path)}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0]
+    finally:
+        log_files.shutdown()
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -151,13 +147,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("index", "remove"):
         missing = [p for p in args.paths if not Path(p).expanduser().exists()]
         if missing and args.command == "index":
-            raise UserError(f"no such file or folder: {missing[0]}")
+            raise UsageError(f"no such file or folder: {missing[0]}")
     if args.command in ("search", "ask") and args.k is not None and args.k < 1:
-        raise UserError("-k must be at least 1")
+        raise UsageError("-k must be at least 1")
     if args.command == "ask":
         for flag, value in (("--model", args.model), ("--lora", args.lora)):
             if value and not Path(value).expanduser().is_file():
-                raise UserError(f"{flag}: no such file: {value}")
+                raise UsageError(f"{flag}: no such file: {value}")
 
     with Library(args.data_dir) as library:
         for notice in library.notices:
@@ -208,7 +204,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             try:
                 markdown = library.export_conversation(args.id)
             except ConversationNotFound as exc:
-                raise UserError(str(exc)) from None
+                raise UsageError(str(exc)) from None
             if args.output:
                 Path(args.output).expanduser().write_text(markdown, encoding="utf-8")
             else:
@@ -230,7 +226,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(f"removed {path}", file=sys.stderr)
             not_found = len(args.paths) - len(removed)
             if not_found:
-                raise UserError(f"{not_found} of the paths were not in the library")
+                raise UsageError(f"{not_found} of the paths were not in the library")
             return EXIT_OK
         if args.command == "doctor":
             info = library.doctor()
@@ -239,7 +235,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             else:
                 _print_doctor(info)
             return EXIT_OK
-    raise UserError(f"unknown command {args.command}")  # pragma: no cover - argparse checks
+    raise UsageError(f"unknown command {args.command}")  # pragma: no cover - argparse checks
 
 
 def _index(library: Library, args: argparse.Namespace) -> int:
@@ -320,7 +316,7 @@ def _embeddings(library: Library, args: argparse.Namespace) -> int:
     if args.use:
         notices = library.choose_embedding_models(args.use)
         if notices:
-            raise UserError(notices[0])
+            raise UsageError(notices[0])
         if not _build_vectors(library, CancelToken()):
             return EXIT_INTERRUPTED
     spaces = library.spaces.describe()
@@ -354,7 +350,7 @@ def _ask(library: Library, args: argparse.Namespace) -> int:
         try:
             library.conversations.get(conversation)
         except ConversationNotFound as exc:
-            raise UserError(str(exc)) from None
+            raise UsageError(str(exc)) from None
         if args.instructions is not None:
             library.conversations.set_instructions(conversation, args.instructions)
     cancel = CancelToken()

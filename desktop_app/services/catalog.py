@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from desktop_app.core.errors import LibrarianError
 from desktop_app.core.models import DocumentInfo, Outcome, ParsedDocument, StoredChunk
 
 SCHEMA_VERSION = 1
@@ -51,7 +52,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5 (
 """
 
 
-class CatalogError(RuntimeError):
+class CatalogError(LibrarianError):
     """The catalog database cannot be opened (damaged file, wrong version, disk problem)."""
 
 

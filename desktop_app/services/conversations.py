@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from desktop_app.core.conversation import Conversation, Message, Source
+from desktop_app.core.errors import LibrarianError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -32,7 +33,7 @@ CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id
 """
 
 
-class ConversationNotFound(LookupError):
+class ConversationNotFound(LibrarianError, LookupError):
     pass
 
 

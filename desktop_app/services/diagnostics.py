@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app import __version__
+from desktop_app.core.log_files import MAIN_LOG
+from desktop_app.core.paths import DataPaths
 from desktop_app.services.embeddings import default_model_path
 from desktop_app.services.llm import default_llm_path
 
@@ -65,6 +67,7 @@ def report(data_dir: Path, embedding_models: list[dict[str, object]]) -> dict[st
         "python": platform.python_version(),
         "platform": platform.platform(),
         "data_dir": str(data_dir),
+        "log": str(DataPaths(data_dir).logs / MAIN_LOG),
         "packages": {name: _version(name) for name in _PACKAGES},
         "embedding_models": embedding_models,
         "default_embedding_model": str(default_model_path() or "") or None,

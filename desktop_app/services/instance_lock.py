@@ -8,8 +8,10 @@ from types import TracebackType
 
 from filelock import FileLock, Timeout
 
+from desktop_app.core.errors import LibrarianError
 
-class DataDirInUse(RuntimeError):
+
+class DataDirInUse(LibrarianError):
     """Another Librarian process holds the data directory."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.errors import LibrarianError
 from desktop_app.core.offload import OffloadPlan, fewer_layers, plan_offload
 from desktop_app.core.paths import bundled_model
 
@@ -54,7 +55,7 @@ class ModelState(StrEnum):
     FAILED = "failed"
 
 
-class LlmError(RuntimeError):
+class LlmError(LibrarianError):
     """The model (or its adapter) cannot be loaded or run; the message says why, for a user."""
 
 
@@ -115,6 +116,17 @@ def check_gguf(path: Path, what: str) -> None:
         raise LlmError(f"cannot read the {what} {path}: {exc.strerror}") from exc
     if magic != GGUF_MAGIC:
         raise LlmError(f"{path.name} is not a GGUF file (the {what} must be a .gguf file)")
+
+
+def check_files(config: LlmConfig) -> None:
+    """The model's and the adapter's files, checked without loading them (milliseconds):
+    raises LlmError with the reason a load would fail with."""
+    model = Path(config.model_path).expanduser()
+    check_gguf(model, "model file")
+    if config.lora_path:
+        from desktop_app.services.lora import validate_adapter
+
+        validate_adapter(Path(config.lora_path).expanduser(), model)
 
 
 class LlmEngine:

@@ -18,8 +18,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from desktop_app.core import log_files
 from desktop_app.core.cancel import Cancelled
 from desktop_app.core.file_selection import file_format
+from desktop_app.core.log_files import LogConfig
 from desktop_app.core.models import ParsedDocument, ParsedPart
 from desktop_app.services.parsing import ParseOptions, Parser, ParseRequest
 
@@ -30,7 +32,8 @@ _READY = "ready"  # the child's first message: libraries imported, tokenizer loa
 _NICENESS = 10
 
 
-def _child_main(conn: Connection, options: ParseOptions) -> None:
+def _child_main(conn: Connection, options: ParseOptions, logs: LogConfig | None) -> None:
+    log_files.setup_child(logs, "parser")
     # Ctrl+C in a terminal reaches the whole process group; the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Parsing is a few times faster than embedding, so it keeps ahead even at a lower priority;
@@ -52,7 +55,8 @@ def _child_main(conn: Connection, options: ParseOptions) -> None:
             return
         try:
             result = parser.parse_streaming(request, conn.send)
-        except Exception as exc:  # noqa: BLE001 - report it, never kill the worker
+        except Exception as exc:
+            log.exception("parsing %s failed", Path(request.path).name)
             result = _failed(request.path, f"parser error: {type(exc).__name__}: {exc}")
         conn.send(result)
 
@@ -87,7 +91,10 @@ class ParserProcess:
     def _start(self) -> Connection:
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=_child_main, args=(child, self._options), name="librarian-parser", daemon=True
+            target=_child_main,
+            args=(child, self._options, log_files.child_config()),
+            name="librarian-parser",
+            daemon=True,
         )
         process.start()
         child.close()

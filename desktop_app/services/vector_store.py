@@ -18,13 +18,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from desktop_app.core.errors import LibrarianError
+
 log = logging.getLogger(__name__)
 
 LEGACY_COLLECTION = "passages"  # the one collection of libraries made before vector spaces
 _MAX_BATCH = 5000  # Chroma refuses batches over ~5461 rows
 
 
-class VectorStoreError(RuntimeError):
+class VectorStoreError(LibrarianError):
     """The vector store on disk cannot be opened or used."""
 
 

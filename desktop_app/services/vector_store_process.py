@@ -21,6 +21,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core import log_files
+from desktop_app.core.log_files import LogConfig
 from desktop_app.services.vector_store import VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
@@ -28,7 +30,8 @@ log = logging.getLogger(__name__)
 _METHODS = {"add", "delete", "query", "ids", "count", "drop", "collections"}
 
 
-def _child_main(conn: Connection, path: Path) -> None:
+def _child_main(conn: Connection, path: Path, logs: LogConfig | None) -> None:
+    log_files.setup_child(logs, "vector-store")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     store = VectorStore(path)
     while True:
@@ -41,9 +44,10 @@ def _child_main(conn: Connection, path: Path) -> None:
         method, args = request
         try:
             conn.send((True, getattr(store, method)(*args)))
-        except Exception as exc:  # noqa: BLE001 - sent to the parent, raised there
-            message = str(exc) if isinstance(exc, VectorStoreError) else f"{exc}"
-            conn.send((False, message or type(exc).__name__))
+        except Exception as exc:
+            if not isinstance(exc, VectorStoreError):
+                log.exception("vector store: %s failed", method)
+            conn.send((False, str(exc) or type(exc).__name__))
 
 
 class VectorStoreProcess:
@@ -65,7 +69,10 @@ class VectorStoreProcess:
         if self._conn is None:
             parent, child = self._ctx.Pipe()
             process = self._ctx.Process(
-                target=_child_main, args=(child, self.path), name="librarian-vectors", daemon=True
+                target=_child_main,
+                args=(child, self.path, log_files.child_config()),
+                name="librarian-vectors",
+                daemon=True,
             )
             process.start()
             child.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -12,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app import __version__
-from desktop_app.core.paths import resolve_data_dir
+from desktop_app.core import log_files
+from desktop_app.core.paths import DataPaths, resolve_data_dir
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
@@ -49,10 +49,15 @@ def _icon() -> QIcon:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    data_dir = resolve_data_dir(args.data_dir)
+    log_files.setup(DataPaths(data_dir).logs, args.verbose, hooks=True)
+    try:
+        return _run(args, data_dir)
+    finally:
+        log_files.shutdown()
+
+
+def _run(args: argparse.Namespace, data_dir: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.ui.single_instance import InstanceServer, forward_to_running, server_name
@@ -63,8 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationDisplayName("Librarian")
     app.setDesktopFileName("librarian")
 
-    data_dir = resolve_data_dir(args.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
     paths = [str(Path(p).expanduser().resolve()) for p in args.paths]
     name = server_name(data_dir)
     if forward_to_running(name, paths):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 
 from desktop_app.core.cancel import CancelToken
-from desktop_app.ui.errors import describe
+from desktop_app.ui.errors import user_message
 from desktop_app.ui.workers import EngineWorker
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class ChatWorker(EngineWorker):
         try:
             config = library.llm_config()
         except LlmError as exc:
-            self.model_state.emit(ModelState.FAILED.value, describe(exc))
+            self.model_state.emit(ModelState.FAILED.value, user_message(exc, "loading the model"))
             return None
         if config == self._rejected_adapter:
             config = replace(config, lora_path=None)
@@ -67,7 +67,9 @@ class ChatWorker(EngineWorker):
             engine.load(config)
         except LlmError as exc:
             if not config.lora_path:
-                self.model_state.emit(ModelState.FAILED.value, describe(exc))
+                self.model_state.emit(
+                    ModelState.FAILED.value, user_message(exc, "loading the model")
+                )
                 return None
             # A bad adapter must not cost the user the model: answer without it, and say so.
             self._rejected_adapter = config
@@ -75,11 +77,13 @@ class ChatWorker(EngineWorker):
             try:
                 engine.load(base)
             except LlmError as base_exc:
-                self.model_state.emit(ModelState.FAILED.value, describe(base_exc))
+                self.model_state.emit(
+                    ModelState.FAILED.value, user_message(base_exc, "loading the model")
+                )
                 return None
             self.model_state.emit(
                 ModelState.READY.value,
-                f"The LoRA adapter was not applied: {describe(exc)}",
+                "The LoRA adapter was not applied: " + user_message(exc, "loading the adapter"),
             )
             self._report_placement(engine)
             return base
@@ -114,6 +118,6 @@ class ChatWorker(EngineWorker):
                 conversation_id=conversation_id,
             )
         except Exception as exc:  # noqa: BLE001 - the window shows it and stays usable
-            self.answer_failed.emit(describe(exc))
+            self.answer_failed.emit(user_message(exc, "answering"))
             return
         self.answered.emit(answer, conversation_id)

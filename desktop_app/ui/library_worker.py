@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 
 from desktop_app.core.cancel import CancelToken
-from desktop_app.ui.errors import describe
+from desktop_app.ui.errors import user_message
 from desktop_app.ui.workers import EngineWorker
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class LibraryWorker(EngineWorker):
         try:
             self.library = self._factory()
         except Exception as exc:  # noqa: BLE001 - shown in the window; the app stays up
-            self.open_failed.emit(describe(exc))
+            self.open_failed.emit(user_message(exc, "opening the library"))
             return
         self.opened.emit(self.library, self.library.pending_index())
         self._list()
@@ -123,7 +123,7 @@ class LibraryWorker(EngineWorker):
                 cancel=cancel,
             )
         except Exception as exc:  # noqa: BLE001 - e.g. a full disk: said, and the app goes on
-            self.failed.emit(describe(exc))
+            self.failed.emit(user_message(exc, "indexing"))
         finally:
             self.index_finished.emit(summary)
         self._list()
@@ -143,7 +143,7 @@ class LibraryWorker(EngineWorker):
         except Cancelled:
             pass
         except Exception as exc:  # noqa: BLE001 - said; the old vectors keep serving search
-            self.failed.emit(describe(exc))
+            self.failed.emit(user_message(exc, "re-embedding"))
         finally:
             self.vectors_built.emit(complete)
 
@@ -171,7 +171,7 @@ class LibraryWorker(EngineWorker):
         try:
             self.gguf_inspected.emit(path, self.library.gguf_kind(path), "")
         except Exception as exc:  # noqa: BLE001 - a damaged file is a message, not a crash
-            self.gguf_inspected.emit(path, "", describe(exc))
+            self.gguf_inspected.emit(path, "", user_message(exc, "reading a GGUF file"))
 
     def _close(self) -> None:
         if self.library is not None:

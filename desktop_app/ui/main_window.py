@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.paths import DataPaths
 from desktop_app.ui.chat_view import ChatPanel
 from desktop_app.ui.chat_worker import ChatWorker
 from desktop_app.ui.conversation_list import ConversationList
+from desktop_app.ui.errors import is_bug_message
 from desktop_app.ui.file_drop import FileDropFilter
 from desktop_app.ui.folder_watcher import FolderWatcher
 from desktop_app.ui.library_worker import LibraryFactory, LibraryWorker
@@ -63,6 +65,7 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         self.setMinimumSize(*MINIMUM_SIZE)
         self.resize(*DEFAULT_SIZE)
         self.ui_state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
+        self.log_folder = DataPaths(data_dir).logs
         self.library: Library | None = None
         self.conversation_id: int | None = None
         self.answering = False
@@ -178,6 +181,7 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         action("&Chat", "&Stop answer", self.stop_answer, "Esc")
         action("&Chat", "&Export as Markdown…", self.export_conversation)
         action("&Model", "Model &settings…", self.open_settings, "Ctrl+,")
+        action("&Help", "Open &log folder", self.open_log_folder)
 
     def _connect_workers(self) -> None:
         lw, cw = self.library_worker, self.chat_worker
@@ -362,7 +366,15 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         self.statusBar().showMessage(message, 20_000)
         box = QMessageBox(QMessageBox.Icon.Warning, "Librarian", message, parent=self)
         box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        if is_bug_message(message):
+            box.setStandardButtons(QMessageBox.StandardButton.Close)
+            button = box.addButton("Open log folder", QMessageBox.ButtonRole.ActionRole)
+            button.clicked.connect(self.open_log_folder)
         box.open()
+
+    def open_log_folder(self) -> None:
+        self.log_folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_folder)))
 
     def confirm(self, title: str, question: str) -> bool:
         answer = QMessageBox.question(self, title, question)

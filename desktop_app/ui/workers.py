@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop_app.ui.errors import describe
+from desktop_app.ui.errors import user_message
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,8 @@ class EngineWorker(QObject):
             return  # queued before the window closed: dropped (indexing is resumed next start)
         try:
             job()
-        except Exception as exc:
-            log.exception("worker %s: job failed", self._thread.objectName())
-            self.failed.emit(describe(exc))
+        except Exception as exc:  # noqa: BLE001 - logged when a bug; the window stays up
+            self.failed.emit(user_message(exc, f"a job of {self._thread.objectName()}"))
 
     def stop(self, last_job: Job | None = None, timeout_ms: int = 30_000) -> bool:
         """Drop the queued jobs, run `last_job` after the current one, end the thread and wait.

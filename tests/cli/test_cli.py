@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from desktop_app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 
 pytestmark = pytest.mark.e2e
 
@@ -128,3 +130,70 @@ def test_damaged_store_is_reported_not_emptied(capsys, tmp_path: Path):
 def test_no_command_prints_help(capsys):
     code, out, _ = run(capsys)
     assert code == EXIT_OK and "index" in out and "search" in out
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("garbage", "not a GGUF file"),
+        ("truncated", "truncated"),
+        ("wrong architecture", "made for a 'qwen2' model"),
+        ("a model, not an adapter", "is not a LoRA adapter"),
+        ("an adapter as the model", "cannot load the model"),
+    ],
+)
+def test_a_bad_adapter_or_model_ends_the_real_cli_with_its_message_and_no_traceback(
+    tmp_path: Path, kind: str, reason: str
+):
+    """The real command in its own process, so that what happens at interpreter exit shows:
+    the embedding models start loading in the background when `ask` begins."""
+    from tests.e2e.test_llm import MODEL, write_adapter
+
+    assert MODEL is not None
+    path = tmp_path / "bad.gguf"
+    flag = "--lora"
+    if kind == "garbage":
+        path.write_bytes(b"\x89PNG not an adapter at all" * 100)
+    elif kind == "truncated":
+        good = write_adapter(tmp_path / "good.gguf", zero_b=False)
+        path.write_bytes(good.read_bytes()[: good.stat().st_size * 2 // 3])
+    elif kind == "wrong architecture":
+        write_adapter(path, arch="qwen2")
+    elif kind == "a model, not an adapter":
+        shutil.copy(MODEL, path)
+    else:
+        write_adapter(path)
+        flag = "--model"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "desktop_app", "--data-dir", str(tmp_path / "data")),
+            *("ask", "What does the report conclude?", flag, str(path)),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == EXIT_ERROR, done.stderr
+    assert reason in done.stderr
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_bug_is_one_line_pointing_to_the_log_which_has_the_traceback(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from desktop_app.application import Library
+
+    def broken(self: Library) -> list[object]:
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr(Library, "documents", broken)
+    data = tmp_path / "data"
+    code, _, err = run(capsys, "--data-dir", str(data), "docs")
+    log = data / "logs" / "librarian.log"
+    assert code == EXIT_ERROR
+    assert err.startswith("librarian: error: Something went wrong") and str(log) in err
+    assert len(err.strip().splitlines()) == 1 and "NoneType" not in err
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text and "TypeError: 'NoneType' object is not subscriptable" in text

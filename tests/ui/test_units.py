@@ -93,7 +93,7 @@ def test_opening_the_window_module_imports_nothing_heavy():
 def test_a_full_disk_is_a_sentence_not_an_errno():
     import errno
 
-    from desktop_app.ui.errors import describe
+    from desktop_app.core.errors import describe
 
     message = describe(OSError(errno.ENOSPC, "No space left on device"))
     assert message.startswith("The disk is full") and "kept" in message

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from desktop_app.core.errors import LibrarianError
 
-class EmbeddingModelError(RuntimeError):
+
+class EmbeddingModelError(LibrarianError):
     """The configured embedding model cannot be found or loaded."""
 
 

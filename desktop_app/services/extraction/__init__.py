@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from desktop_app.core.errors import LibrarianError
 from desktop_app.core.models import PageText
 
 
-class SkipFile(Exception):
+class SkipFile(LibrarianError):
     """The file cannot be indexed, for the reason given (shown to the user as it is)."""
 
 
