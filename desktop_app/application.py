@@ -98,15 +98,28 @@ class Library:
         return self.spaces.choose(self.settings.chosen_embedding_models())
 
     def vectors_to_build(self) -> int:
-        """How many models' vectors are still to be built (build_vectors)."""
-        return len(self.spaces.building())
+        """How many models' vectors are still to be built or repaired (build_vectors)."""
+        return len(self.spaces.building()) + len(self.spaces.damaged())
 
     def build_vectors(
         self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
     ) -> int:
-        """Embed every stored passage with the newly chosen models (resumable; Cancelled
-        when cancelled); returns passages embedded."""
+        """Repair what check_index() found, and embed every stored passage with the newly
+        chosen models (resumable; Cancelled when cancelled); returns passages embedded."""
         return self.spaces.build(on_progress, cancel)
+
+    def repair_index(
+        self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
+    ) -> int:
+        """Repair only what check_index() found (build_vectors also builds new models')."""
+        return self.spaces.repair(on_progress, cancel)
+
+    def check_index(self) -> list[str]:
+        """Compare the vector store with the catalog (seconds on a big library: never on the
+        GUI thread); returns what is wrong, for the user. build_vectors() repairs it from the
+        catalog's text: the vector store's file truncated or deleted, its index files lost,
+        or a kill mid-write never costs the library."""
+        return [damage.describe() for damage in self.spaces.check()]
 
     def load_embedding_models(self) -> None:
         """Load the models indexing and search use (seconds; call it off the GUI thread)."""

@@ -158,6 +158,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     with Library(args.data_dir) as library:
         for notice in library.notices:
             print(f"librarian: {notice}", file=sys.stderr)
+        # Commands that use the vectors first make sure every passage has its vectors.
+        if args.command in ("index", "search", "ask") and not _repair_index(library):
+            return EXIT_INTERRUPTED
         if args.command == "index":
             return _index(library, args)
         if args.command == "search":
@@ -290,24 +293,35 @@ def _cancel_on_sigint(cancel: CancelToken) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _build_vectors(library: Library, cancel: CancelToken) -> bool:
-    """Embed the library with newly chosen models, if any; False when cancelled."""
+def _build_vectors(library: Library, cancel: CancelToken, repair_only: bool = False) -> bool:
+    """Repair the index and embed the library with newly chosen models, if any (only repair
+    with `repair_only`); False when cancelled."""
     from desktop_app.cli.progress import ProgressPrinter
     from desktop_app.core.cancel import Cancelled
 
     if not library.vectors_to_build():
         return True
+    build = library.repair_index if repair_only else library.build_vectors
     printer = ProgressPrinter()
     with _cancel_on_sigint(cancel):
         try:
-            done = library.build_vectors(printer.reembed_progress, cancel)
+            done = build(printer.reembed_progress, cancel)
         except Cancelled:
             print("librarian: stopped; the rest is embedded next time", file=sys.stderr)
             return False
         finally:
             printer.finish()
-    print(f"embedded {done} passages with the new embedding models", file=sys.stderr)
+    print(f"embedded {done} passages", file=sys.stderr)
     return True
+
+
+def _repair_index(library: Library) -> bool:
+    """Check the vector store against the catalog and repair it now (before a search, which
+    would otherwise quietly miss passages); False when the repair was cancelled."""
+    notices = library.check_index()
+    for notice in notices:
+        print(f"librarian: {notice}", file=sys.stderr)
+    return not notices or _build_vectors(library, CancelToken(), repair_only=True)
 
 
 def _embeddings(library: Library, args: argparse.Namespace) -> int:

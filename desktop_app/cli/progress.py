@@ -60,8 +60,9 @@ class ProgressPrinter:
             step = max(1, progress.total // 20)
             if progress.done == 0 or finished or progress.done // step != self._reembed_step:
                 self._reembed_step = progress.done // step
+                doing = "repairing the index: embedding" if progress.repair else "embedding"
                 print(
-                    f"embedding {progress.done}/{progress.total} passages with {progress.model}",
+                    f"{doing} {progress.done}/{progress.total} passages with {progress.model}",
                     file=self.stream,
                     flush=True,
                 )
@@ -71,7 +72,8 @@ class ProgressPrinter:
         eta = progress.eta_s
         self._draw(
             progress.fraction,
-            f"{progress.done}/{progress.total} passages embedded with {progress.model}"
+            ("repairing the index: " if progress.repair else "")
+            + f"{progress.done}/{progress.total} passages embedded with {progress.model}"
             + (f" ETA {eta:4.0f}s" if eta is not None else ""),
         )
 

@@ -56,12 +56,14 @@ ProgressCallback = Callable[[IndexProgress], None]
 
 @dataclass(frozen=True, slots=True)
 class ReembedProgress:
-    """A snapshot of building a new embedding model's vectors from the stored passages."""
+    """A snapshot of embedding stored passages: for a newly chosen model, or to repair the
+    vectors of a model in use (some lost or unreadable)."""
 
     model: str  # the model's label
     done: int  # passages embedded in this run
     total: int  # passages this run has to embed
     elapsed_s: float
+    repair: bool = False
 
     @property
     def fraction(self) -> float:

@@ -70,6 +70,14 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        if path.is_file() and path.stat().st_size == 0:
+            # SQLite would take an empty file for a new database and the library would look
+            # empty: every indexed passage gone without a word.
+            raise CatalogError(
+                f"the library database {path} is empty (0 bytes): a crash or a sync tool "
+                "truncated it. Restore it from a backup, or move it away to start an empty "
+                "library (your documents will be indexed again)"
+            )
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")

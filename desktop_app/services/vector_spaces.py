@@ -5,6 +5,9 @@ collection of its own, recorded in the catalog with whether it is complete.
 - A **building** space belongs to a newly chosen model: `build()` embeds the catalog's passage
   text into it (the catalog holds every passage, so no document is read again), resuming where
   a cancel or a kill left it; new documents are written to it meanwhile like to any other.
+- A **damaged** space is a complete one that `check()` found out of step with the catalog (the
+  vector store's file truncated or deleted, its index files lost, a kill mid-write): `build()`
+  repairs it the same way, embedding what is missing and removing what the catalog lacks.
 
 Choosing other models never empties the library: until every chosen model's space is
 complete, search keeps using the complete spaces it had (the old models); only then are the
@@ -34,6 +37,25 @@ _LEGACY_MODEL_KEY = "embedding_model"  # the one model's fingerprint, before vec
 _BUILD_BATCH = 128  # passages per embedding call while building: cancel answers within seconds
 
 EmbedderFactory = Callable[[str], Embedder]
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """How a complete space differs from the catalog."""
+
+    model: str
+    missing: int  # passages without a vector
+    extra: int  # vectors of passages the catalog does not have
+    unreachable: bool  # vectors counted but not found by a search (index files lost)
+
+    def describe(self) -> str:
+        if self.unreachable:
+            what = "its search index files are missing or damaged"
+        else:
+            parts = [f"{self.missing:,} passages have no vector"] if self.missing else []
+            parts += [f"{self.extra:,} vectors belong to no passage"] if self.extra else []
+            what = " and ".join(parts)
+        return f"The index of {describe(self.model).label} needs repair: {what}"
 
 
 @dataclass(slots=True)
@@ -87,6 +109,7 @@ class VectorSpaces:
         self._failures: dict[str, str] = {}  # why a key's model could not be made, last time
         self._records: list[SpaceRecord] = []
         self._chosen: tuple[str, ...] = ()
+        self._damaged: dict[str, Damage] = {}  # by collection, found by check()
         self._lock = threading.RLock()
 
     # -- choosing models --------------------------------------------------------------------
@@ -176,6 +199,33 @@ class VectorSpaces:
                 if not r.complete and r.model in self._chosen and (s := self._space(r))
             ]
 
+    def damaged(self) -> list[VectorSpace]:
+        """Complete spaces check() found out of step with the catalog, not yet repaired."""
+        with self._lock:
+            return [
+                s for r in self._records if r.collection in self._damaged and (s := self._space(r))
+            ]
+
+    def check(self) -> list[Damage]:
+        """Compare every complete space with the catalog (the source of truth): which
+        passages lack a vector, which vectors belong to no passage, whether a search reaches
+        them. Reads only; build() repairs what it found."""
+        stored = self.catalog.all_chunk_ids()
+        with self._lock:
+            records = [r for r in self._records if r.complete]
+        found: dict[str, Damage] = {}
+        for record in records:
+            have = set(self.store.ids(record.collection))
+            reachable = self.store.reachable(record.collection)
+            missing, extra = len(stored - have), len(have - stored)
+            if missing or extra or not reachable:
+                damage = Damage(record.model, missing, extra, not reachable)
+                log.warning("%s", damage.describe())
+                found[record.collection] = damage
+        with self._lock:
+            self._damaged = found
+        return list(found.values())
+
     def collections(self) -> list[str]:
         """Every recorded collection, usable or not (for removing passages everywhere)."""
         with self._lock:
@@ -218,10 +268,11 @@ class VectorSpaces:
     def build(
         self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
     ) -> int:
-        """Fill the building spaces from the catalog's passages; returns passages embedded.
-        Cancelled (Cancelled raised) or killed, it resumes where it stopped."""
+        """Repair the damaged spaces and fill the building ones from the catalog's passages;
+        returns passages embedded. Cancelled (Cancelled raised) or killed, it resumes where it
+        stopped (a repair is found again by the next check())."""
         cancel = cancel or CancelToken()
-        embedded = 0
+        embedded = self.repair(on_progress, cancel)
         for space in self.building():
             embedded += self._fill(space, on_progress, cancel)
             with self._lock:
@@ -230,8 +281,28 @@ class VectorSpaces:
                 self._write_records()
         return embedded
 
+    def repair(
+        self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
+    ) -> int:
+        """Bring the damaged spaces back in step with the catalog; returns passages embedded."""
+        cancel = cancel or CancelToken()
+        embedded = 0
+        for space in self.damaged():
+            if self._damaged[space.collection].unreachable:
+                # Chroma cannot give back vectors whose index files are gone: start afresh.
+                log.info("dropping the unreachable vectors of %s", space.record.model)
+                self.store.drop(space.collection)
+            embedded += self._fill(space, on_progress, cancel, repair=True)
+            with self._lock:
+                self._damaged.pop(space.collection, None)
+        return embedded
+
     def _fill(
-        self, space: VectorSpace, on_progress: ReembedCallback | None, cancel: CancelToken
+        self,
+        space: VectorSpace,
+        on_progress: ReembedCallback | None,
+        cancel: CancelToken,
+        repair: bool = False,
     ) -> int:
         have = set(self.store.ids(space.collection))
         stored = self.catalog.all_chunk_ids()
@@ -242,7 +313,8 @@ class VectorSpaces:
 
         def report() -> None:
             if on_progress is not None:
-                on_progress(ReembedProgress(label, done, total, time.monotonic() - started))
+                elapsed = time.monotonic() - started
+                on_progress(ReembedProgress(label, done, total, elapsed, repair))
 
         report()
         space.embedder.load()

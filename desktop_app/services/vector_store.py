@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 LEGACY_COLLECTION = "passages"  # the one collection of libraries made before vector spaces
 _MAX_BATCH = 5000  # Chroma refuses batches over ~5461 rows
+_PROBE_RESULTS = 10
 
 
 class VectorStoreError(LibrarianError):
@@ -48,6 +49,7 @@ class VectorIndex(Protocol):
     ) -> list[tuple[str, float]]: ...
     def ids(self, collection: str) -> list[str]: ...
     def count(self, collection: str) -> int: ...
+    def reachable(self, collection: str) -> bool: ...
     def drop(self, collection: str) -> None: ...
     def collections(self) -> list[str]: ...
 
@@ -132,6 +134,23 @@ class VectorStore:
 
     def count(self, collection: str) -> int:
         return int(self._coll(collection).count())
+
+    def reachable(self, collection: str) -> bool:
+        """Whether a search reaches the stored vectors. Chroma keeps ids in SQLite and vectors
+        in HNSW segment files: with those files lost it still counts every vector, but a query
+        finds only the few written since the last flush (measured: 1 of 3,000)."""
+        coll = self._coll(collection)
+        count = coll.count()
+        dimension = getattr(getattr(coll, "_model", None), "dimension", None)
+        if count == 0 or not dimension:
+            return True
+        wanted = min(count, _PROBE_RESULTS)
+        try:
+            result = coll.query(query_embeddings=[[1.0] * dimension], n_results=wanted, include=[])
+        except Exception as exc:  # noqa: BLE001 - any failure to search is what we look for
+            log.warning("probe query on %s failed: %s", collection, exc)
+            return False
+        return bool(len(result["ids"][0]) >= wanted)
 
     def drop(self, collection: str) -> None:
         """Delete a collection and its vectors (an embedding model no longer used)."""

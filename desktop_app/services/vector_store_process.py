@@ -27,7 +27,7 @@ from desktop_app.services.vector_store import VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
 
-_METHODS = {"add", "delete", "query", "ids", "count", "drop", "collections"}
+_METHODS = {"add", "delete", "query", "ids", "count", "reachable", "drop", "collections"}
 
 
 def _child_main(conn: Connection, path: Path, logs: LogConfig | None) -> None:
@@ -117,6 +117,9 @@ class VectorStoreProcess:
 
     def count(self, collection: str) -> int:
         return int(self._call("count", collection))
+
+    def reachable(self, collection: str) -> bool:
+        return bool(self._call("reachable", collection))
 
     def drop(self, collection: str) -> None:
         self._call("drop", collection)

@@ -32,8 +32,14 @@ def index_progress(progress: IndexProgress) -> str:
 
 
 def reembed_progress(progress: ReembedProgress) -> str:
-    """'Re-embedding for USE-m3: 1,200 of 5,000 passages · 3 min 10 s left'"""
-    parts = [f"Re-embedding for {progress.model}: {progress.done:,} of {progress.total:,} passages"]
+    """'Re-embedding for USE-m3: 1,200 of 5,000 passages · 3 min 10 s left', or for a
+    repair 'Repairing the index (USE-m3): 1,234 of 1,234 passages · …'"""
+    doing = (
+        f"Repairing the index ({progress.model})"
+        if progress.repair
+        else f"Re-embedding for {progress.model}"
+    )
+    parts = [f"{doing}: {progress.done:,} of {progress.total:,} passages"]
     eta = progress.eta_s
     if eta is not None:
         parts.append(f"{duration(eta)} left")

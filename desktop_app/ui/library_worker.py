@@ -36,6 +36,7 @@ class LibraryWorker(EngineWorker):
     gguf_inspected = Signal(str, str, str)  # path, "model" | "adapter" | "", error
     reembed_progress = Signal(object)  # ReembedProgress
     vectors_built = Signal(bool)  # True: the new embedding models' vectors are complete
+    repair_needed = Signal(list)  # what check_index() found wrong: build_vectors() repairs it
     notices = Signal(object)  # list[str]: things to tell the user (a model that is missing)
 
     def __init__(self, factory: LibraryFactory) -> None:
@@ -108,6 +109,9 @@ class LibraryWorker(EngineWorker):
             self.library.load_embedding_models()
         finally:
             self.warming_up.emit(False)
+        problems = self.library.check_index()
+        if problems:
+            self.repair_needed.emit(problems)
 
     def _index(self, paths: list[str], cancel: CancelToken) -> None:
         if self.library is None or cancel.cancelled:

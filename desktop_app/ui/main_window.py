@@ -70,6 +70,7 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         self.conversation_id: int | None = None
         self.answering = False
         self.warmed_up = False  # parser process, vector store and embedding model started
+        self.repairing = False
         self.errors: list[str] = []  # every message shown to the user, newest last
         self._open_paths = list(open_paths)
         self._index_tokens: list[CancelToken] = []
@@ -198,6 +199,7 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         lw.gguf_inspected.connect(self._gguf_inspected)
         lw.reembed_progress.connect(self._reembed_progress)
         lw.vectors_built.connect(self._vectors_built)
+        lw.repair_needed.connect(self._repair_needed)
         lw.notices.connect(self._show_notices)
         lw.failed.connect(self.show_error)
         cw.model_state.connect(self._model_state)

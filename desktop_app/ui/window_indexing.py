@@ -35,6 +35,7 @@ class IndexingMixin:
     indexing_finished: Any  # a Signal
     _index_tokens: list[CancelToken]
     _open_paths: list[str]
+    repairing: bool  # a repair of the index is under way (check_index found damage)
 
     if TYPE_CHECKING:
         # QMainWindow's and MainWindow's methods, as the mixin sees them
@@ -101,8 +102,20 @@ class IndexingMixin:
     def _reembed_progress(self, progress: ReembedProgress) -> None:
         self.progress.update_reembedding(progress)
 
+    def _repair_needed(self, problems: list[str]) -> None:
+        """The vector store lost vectors (a crash, a sync tool): they are embedded again from
+        the catalog's text, with the usual progress; search works meanwhile."""
+        self.repairing = True
+        self.statusBar().showMessage("; ".join(problems), 15_000)
+        self.build_vectors()
+
     def _vectors_built(self, complete: bool) -> None:
-        if complete:
+        if complete and self.repairing:
+            self.repairing = False
+            self.statusBar().showMessage(
+                "The index is repaired: every passage is found again", 15_000
+            )
+        elif complete:
             self.statusBar().showMessage("Search now uses the new embedding models", 15_000)
         elif self.library is not None:
             self.statusBar().showMessage(

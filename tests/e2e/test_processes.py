@@ -9,14 +9,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from desktop_app.application import Library
 from desktop_app.core.settings import Settings
-from tests.conftest import DIVERSE_PDFS, Embedders, needs_eval
+from tests.conftest import DIVERSE_PDFS, Embedders, needs_eval, vectors_match_catalog
 
 pytestmark = pytest.mark.e2e
 
@@ -82,7 +81,6 @@ def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
         seen.append(line)
         if line.startswith("indexed"):
             break
-    time.sleep(1.0)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
@@ -98,6 +96,39 @@ def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
     assert statuses.count("unchanged") == partial  # finished files are not redone
 
     assert snapshot(killed, embedders) == snapshot(reference, embedders)
+
+
+@needs_eval
+def test_both_processes_killed_mid_write_leave_a_library_that_repairs_itself(
+    tmp_path: Path, embedders: Embedders
+):
+    """The command and its vector store process die together (a power cut, a desktop crash):
+    at the next open the index is checked against the catalog and repaired, and the
+    interrupted run resumes."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in KILL_CORPUS:
+        shutil.copy(DIVERSE_PDFS / name, corpus / name)
+    data = tmp_path / "data"
+    proc = librarian(data, "index", str(corpus), start_new_session=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("indexed"):
+            break
+    os.killpg(proc.pid, signal.SIGKILL)  # the command, its vector store and its parser
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+
+    with Library(data, Settings(), embedders=embedders) as library:
+        assert library.documents()
+        library.check_index()
+        library.build_vectors()
+        assert vectors_match_catalog(library) and library.check_index() == []
+        assert library.pending_index() == [str(corpus.resolve())]
+        library.index(library.pending_index())
+        assert vectors_match_catalog(library) and library.check_index() == []
+        assert len(library.documents()) == len(KILL_CORPUS)
+        assert library.search("siege of Vicksburg", k=1, mode="dense")
 
 
 def test_second_process_on_the_same_data_dir_is_refused(tmp_path: Path, embedders: Embedders):

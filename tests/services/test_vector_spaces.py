@@ -170,3 +170,40 @@ def test_a_library_from_before_vector_spaces_is_taken_over(parts):
     assert [s.record.model for s in spaces.searchable()] == ["a"]
     spaces.build()
     assert spaces.counts() == {"a": 1, "b": 1}
+
+
+def test_vectors_a_search_cannot_reach_are_found_and_rebuilt(parts, tmp_path: Path):
+    """Chroma's HNSW segment files lost: it still counts every vector, but a query finds almost
+    none. check() probes with a query; the repair drops the collection and re-embeds."""
+    import glob
+    import os
+
+    catalog, store, _, make = parts
+    spaces = VectorSpaces(catalog, store, make)
+    spaces.choose(["a"])
+    words = [f"w{i}" for i in range(200)]
+    texts = [
+        f"{words[i % 200]} {words[(7 * i) % 200]} {words[(13 * i) % 200]}" for i in range(3000)
+    ]
+    add_document(catalog, spaces, "/many.txt", *texts)
+    assert spaces.check() == []
+    del store, spaces  # the store closes with its client, as at the end of a session
+    import chromadb
+
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    segments = glob.glob(str(tmp_path / "vectors" / "*" / "*"))
+    assert segments
+    for path in segments:
+        os.remove(path)
+    store = VectorStore(tmp_path / "vectors")
+    spaces = VectorSpaces(catalog, store, make)
+    spaces.choose(["a"])
+    assert store.count(spaces.searchable()[0].collection) == 3000  # looks whole...
+    damage = spaces.check()
+    assert [(d.missing, d.extra, d.unreachable) for d in damage] == [(0, 0, True)]
+    assert "search index files are missing" in damage[0].describe()
+    assert spaces.repair() == 3000
+    assert spaces.check() == [] and spaces.counts() == {"a": 3000}
+    query = spaces.searchable()[0].embedder.embed_query(texts[42])
+    best = store.query(spaces.searchable()[0].collection, query, 5)[0][0]
+    assert texts[int(best.rsplit(":", 1)[1])] == texts[42]  # (texts repeat every 200)
