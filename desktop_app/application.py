@@ -318,6 +318,7 @@ class Library:
         info = diagnostics.report(self.paths.root, self.spaces.describe())
         info["documents"] = len(self.catalog.documents())
         info["chunks"] = self.catalog.chunk_count()
+        info["index_problems"] = self.check_index()  # repaired by index, search and ask
         return info
 
 

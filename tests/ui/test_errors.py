@@ -65,35 +65,3 @@ def test_an_error_meant_for_the_user_is_shown_as_written(
     qtbot.waitUntil(lambda: bool(window.errors), timeout=OPEN_TIMEOUT_MS)
     assert window.errors[-1] == "cannot write to the library database: disk I/O error"
     assert "Traceback" not in (log_folder / "librarian.log").read_text(encoding="utf-8")
-
-
-def test_a_library_whose_vectors_were_lost_is_repaired_in_the_background(
-    make_window, qtbot, tmp_path: Path, embedders
-):
-    import shutil
-
-    from desktop_app.application import Library
-    from desktop_app.core.settings import Settings
-    from tests.conftest import vectors_match_catalog
-    from tests.ui.conftest import INDEX_TIMEOUT_MS
-
-    data, docs = tmp_path / "data", tmp_path / "docs"
-    docs.mkdir()
-    (docs / "notes.txt").write_text("The ferry leaves the harbour twice a day.", encoding="utf-8")
-    with Library(data, Settings(), embedders=embedders) as library:
-        library.index([docs])
-    shutil.rmtree(data / "vectors")  # a sync tool or a crash took the vector store
-    window = make_window(data)
-    labels: list[str] = []  # what the progress bar said, read on the GUI thread
-    update = window.progress.update_reembedding
-
-    def recorded(progress: object) -> None:
-        update(progress)
-        labels.append(window.progress.label.text())
-
-    window.progress.update_reembedding = recorded
-    qtbot.waitUntil(lambda: bool(labels) and not window.repairing, timeout=INDEX_TIMEOUT_MS)
-    assert window.statusBar().currentMessage().startswith("The index is repaired")
-    assert any(label.startswith("Repairing the index") for label in labels)
-    assert window.errors == []  # a repair is not an error dialog
-    assert vectors_match_catalog(window.library) and window.library.check_index() == []

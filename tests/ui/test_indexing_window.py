@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,32 @@ def test_a_dropped_gguf_is_offered_as_model_not_indexed(make_window, tmp_path, q
     qtbot.waitUntil(lambda: any("broken-model.gguf" in e for e in window.errors))
     assert window.library.settings.model_path == ""
     assert not window.indexing
+
+
+def test_a_library_whose_vectors_were_lost_is_repaired_in_the_background(
+    make_window, qtbot, tmp_path: Path, embedders
+):
+    from desktop_app.application import Library
+    from desktop_app.core.settings import Settings
+    from tests.conftest import vectors_match_catalog
+
+    data, docs = tmp_path / "data", tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text("The ferry leaves the harbour twice a day.", encoding="utf-8")
+    with Library(data, Settings(), embedders=embedders) as library:
+        library.index([docs])
+    shutil.rmtree(data / "vectors")  # a sync tool or a crash took the vector store
+    window = make_window(data)
+    labels: list[str] = []  # what the progress bar said, read on the GUI thread
+    update = window.progress.update_reembedding
+
+    def recorded(progress: object) -> None:
+        update(progress)
+        labels.append(window.progress.label.text())
+
+    window.progress.update_reembedding = recorded
+    qtbot.waitUntil(lambda: bool(labels) and not window.repairing, timeout=INDEX_TIMEOUT_MS)
+    assert window.statusBar().currentMessage().startswith("The index is repaired")
+    assert any(label.startswith("Repairing the index") for label in labels)
+    assert window.errors == []  # a repair is not an error dialog
+    assert vectors_match_catalog(window.library) and window.library.check_index() == []
