@@ -10,12 +10,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallback
-from desktop_app.core.conversation import to_markdown
+from desktop_app.core.conversation import Conversation, to_markdown
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.models import DiskState, DocumentInfo, RunSummary, SearchHit
@@ -24,7 +25,7 @@ from desktop_app.core.settings import Settings
 from desktop_app.services import diagnostics
 from desktop_app.services.answering import Answer, AnswerService
 from desktop_app.services.catalog import Catalog
-from desktop_app.services.conversations import ConversationStore
+from desktop_app.services.conversations import ConversationNotFound, ConversationStore
 from desktop_app.services.embeddings import Embedder, make_embedder
 from desktop_app.services.ingest import IngestService, ReportCallback
 from desktop_app.services.instance_lock import InstanceLock
@@ -33,6 +34,7 @@ from desktop_app.services.llm import (
     LlmEngine,
     LlmError,
     ModelState,
+    Placement,
     check_files,
     default_llm_path,
 )
@@ -41,6 +43,32 @@ from desktop_app.services.vector_spaces import VectorSpaces
 from desktop_app.services.vector_store_process import VectorStoreProcess
 
 log = logging.getLogger(__name__)
+
+# What the front ends may name besides Library: they import nothing from the services
+# (an import-linter contract), so the types that cross this door are re-exported here.
+__all__ = [
+    "Answer",
+    "Conversation",
+    "ConversationNotFound",
+    "Library",
+    "LlmConfig",
+    "LlmError",
+    "ModelState",
+    "ModelStatus",
+    "Placement",
+    "default_llm_path",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStatus:
+    """The answering model as it stands: loading, ready or failed (and why), which file."""
+
+    state: ModelState
+    error: str | None
+    config: LlmConfig | None  # the loaded model's, None until one is loaded
+    placement: Placement | None  # where it runs (CPU, or which GPU and how many layers)
+
 
 # Paths of indexing requests that have not run to the end: a window closed mid-run resumes them.
 _PENDING_INDEX_KEY = "pending_index"
@@ -72,7 +100,7 @@ class Library:
             self.retriever = Retriever(self.catalog, self.spaces)
             self.llm = LlmEngine()
             self.answers = AnswerService(self.retriever, self.llm)
-            self.conversations = ConversationStore(self.paths.conversations)
+            self._conversations = ConversationStore(self.paths.conversations)
             # Things the user should be told once, at opening.
             self.notices: list[str] = self.spaces.choose(self.settings.chosen_embedding_models())
         except BaseException:
@@ -125,6 +153,21 @@ class Library:
         """Load the models indexing and search use (seconds; call it off the GUI thread)."""
         self.spaces.load_models()
 
+    def warm_up(self) -> None:
+        """Start the parser and vector store processes and load the embedding models now
+        (seconds, off the GUI thread), rather than when the first document arrives."""
+        self.ingest.parser().start()
+        self.vectors.collections()
+        self.load_embedding_models()
+
+    def embedding_spaces(self) -> list[dict[str, object]]:
+        """Each vector space's model and state (what `librarian embeddings` shows)."""
+        return self.spaces.describe()
+
+    @property
+    def chosen_embedding_models(self) -> tuple[str, ...]:
+        return self.spaces.chosen
+
     def _in_background(self, job: Callable[[], None], name: str) -> None:
         """Run `job` on a thread that close() waits for. A thread still importing a library
         when the interpreter shuts down fails inside that import ("can't register atexit after
@@ -145,7 +188,7 @@ class Library:
             thread.join()
         try:
             self.llm.close()
-            self.conversations.close()
+            self._conversations.close()
             self.ingest.close()
             self.vectors.close()
             self.catalog.close()
@@ -238,9 +281,18 @@ class Library:
         A later ask() waits for the load to finish instead of loading again."""
         return self.llm.load_in_background(config or self.llm_config(), on_done)
 
+    def model_status(self) -> ModelStatus:
+        llm = self.llm
+        return ModelStatus(llm.state, llm.error, llm.config, llm.placement)
+
+    def load_model(self, config: LlmConfig) -> None:
+        """Load (or switch to) the answering model now; LlmError says why it cannot be."""
+        self.llm.load(config)
+
     def ask(
         self,
         question: str,
+        *,
         k: int | None = None,
         config: LlmConfig | None = None,
         max_tokens: int | None = None,
@@ -262,29 +314,55 @@ class Library:
         self.llm.load(config)
         history: list[tuple[str, str]] = []
         if conversation_id is not None:
-            conversation = self.conversations.get(conversation_id)
+            conversation = self._conversations.get(conversation_id)
             history = conversation.recent_turns()
             instructions = instructions or conversation.instructions
+        s = self.settings
         answer = self.answers.ask(
             question,
-            k or self.settings.search_results,
-            max_tokens or self.settings.max_answer_tokens,
-            self.settings.temperature,
-            self.settings.system_prompt,
-            instructions,
-            on_token,
-            cancel,
-            history,
-            self.settings.allow_general_answers,
+            k=k or s.search_results,
+            max_tokens=max_tokens or s.max_answer_tokens,
+            temperature=s.temperature,
+            system_prompt=s.system_prompt,
+            instructions=instructions,
+            on_token=on_token,
+            cancel=cancel,
+            history=history,
+            allow_general=s.allow_general_answers,
         )
         if conversation_id is not None:
-            self.conversations.add_exchange(
+            self._conversations.add_exchange(
                 conversation_id, question, answer.text, answer.source_records(), answer.cited
             )
         return answer
 
+    # -- conversations (ConversationNotFound for an unknown id) ----------------------------
+
+    def conversations(self) -> list[Conversation]:
+        """Every conversation, most recently used first (without their messages)."""
+        return self._conversations.all()
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        return self._conversations.get(conversation_id)
+
+    def new_conversation(self, instructions: str = "") -> int:
+        return self._conversations.create(instructions=instructions)
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self._conversations.rename(conversation_id, title)
+
+    def set_instructions(self, conversation_id: int, instructions: str) -> None:
+        self._conversations.set_instructions(conversation_id, instructions)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        self._conversations.delete(conversation_id)
+
+    def search_conversations(self, text: str) -> set[int]:
+        """Ids of the conversations whose title or messages contain `text`."""
+        return self._conversations.search(text)
+
     def export_conversation(self, conversation_id: int) -> str:
-        return to_markdown(self.conversations.get(conversation_id))
+        return to_markdown(self._conversations.get(conversation_id))
 
     def documents(self) -> list[DocumentInfo]:
         return self.catalog.documents()

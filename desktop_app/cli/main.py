@@ -183,7 +183,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "embeddings":
             return _embeddings(library, args)
         if args.command == "chats":
-            chats = library.conversations.all()
+            chats = library.conversations()
             if args.json:
                 _print_json(
                     [
@@ -202,7 +202,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                     print(f"{c.id:5}  {c.title}")
             return EXIT_OK
         if args.command == "export":
-            from desktop_app.services.conversations import ConversationNotFound
+            from desktop_app.application import ConversationNotFound
 
             try:
                 markdown = library.export_conversation(args.id)
@@ -333,11 +333,11 @@ def _embeddings(library: Library, args: argparse.Namespace) -> int:
             raise UsageError(notices[0])
         if not _build_vectors(library, CancelToken()):
             return EXIT_INTERRUPTED
-    spaces = library.spaces.describe()
+    spaces = library.embedding_spaces()
     if args.json:
         _print_json(
             {
-                "chosen": list(library.spaces.chosen),
+                "chosen": list(library.chosen_embedding_models),
                 "spaces": spaces,
                 "builtin": {k: {"label": m.label, "languages": m.languages}
                             for k, m in BUILTIN_MODELS.items()},
@@ -354,19 +354,19 @@ def _embeddings(library: Library, args: argparse.Namespace) -> int:
 
 
 def _ask(library: Library, args: argparse.Namespace) -> int:
-    from desktop_app.services.conversations import ConversationNotFound
+    from desktop_app.application import ConversationNotFound
 
     config = library.llm_config(args.model, args.lora, args.lora_scale)
     conversation = args.conversation
     if conversation is None:
-        conversation = library.conversations.create(instructions=args.instructions or "")
+        conversation = library.new_conversation(args.instructions or "")
     else:
         try:
-            library.conversations.get(conversation)
+            library.conversation(conversation)
         except ConversationNotFound as exc:
             raise UsageError(str(exc)) from None
         if args.instructions is not None:
-            library.conversations.set_instructions(conversation, args.instructions)
+            library.set_instructions(conversation, args.instructions)
     cancel = CancelToken()
 
     def on_sigint(signum: int, frame: FrameType | None) -> None:
@@ -380,9 +380,9 @@ def _ask(library: Library, args: argparse.Namespace) -> int:
     try:
         answer = library.ask(
             args.question,
-            args.k,
-            config,
-            args.max_tokens,
+            k=args.k,
+            config=config,
+            max_tokens=args.max_tokens,
             on_token=None if args.json else stream,
             cancel=cancel,
             conversation_id=conversation,

@@ -79,6 +79,7 @@ class AnswerService:
     def ask(
         self,
         question: str,
+        *,
         k: int = 5,
         max_tokens: int = 384,
         temperature: float = 0.0,

@@ -12,12 +12,11 @@ from desktop_app.ui.errors import user_message
 from desktop_app.ui.workers import EngineWorker
 
 if TYPE_CHECKING:
-    from desktop_app.application import Library
-    from desktop_app.services.llm import LlmConfig, LlmEngine
+    from desktop_app.application import Library, LlmConfig, Placement
 
 
 class ChatWorker(EngineWorker):
-    model_state = Signal(str, str)  # ModelState value, message ("" when none)
+    model_state = Signal(object, str)  # ModelState, message ("" when none)
     # Where the loaded model runs ("CPU", "CUDA · <card> · 30/30 layers on the GPU"), and why.
     placement_known = Signal(str, str)
     token = Signal(str)
@@ -47,7 +46,7 @@ class ChatWorker(EngineWorker):
 
     def _load(self) -> LlmConfig | None:
         """The loaded model's config, or None when no model could be loaded (state says why)."""
-        from desktop_app.services.llm import LlmError, ModelState
+        from desktop_app.application import LlmError, ModelState
 
         library = self.library
         if library is None:
@@ -55,44 +54,41 @@ class ChatWorker(EngineWorker):
         try:
             config = library.llm_config()
         except LlmError as exc:
-            self.model_state.emit(ModelState.FAILED.value, user_message(exc, "loading the model"))
+            self.model_state.emit(ModelState.FAILED, user_message(exc, "loading the model"))
             return None
         if config == self._rejected_adapter:
             config = replace(config, lora_path=None)
-        engine = library.llm
-        if engine.config == config and engine.state is ModelState.READY:
+        status = library.model_status()
+        if status.config == config and status.state is ModelState.READY:
             return config
-        self.model_state.emit(ModelState.LOADING.value, "")
+        self.model_state.emit(ModelState.LOADING, "")
         try:
-            engine.load(config)
+            library.load_model(config)
         except LlmError as exc:
             if not config.lora_path:
-                self.model_state.emit(
-                    ModelState.FAILED.value, user_message(exc, "loading the model")
-                )
+                self.model_state.emit(ModelState.FAILED, user_message(exc, "loading the model"))
                 return None
             # A bad adapter must not cost the user the model: answer without it, and say so.
             self._rejected_adapter = config
             base = replace(config, lora_path=None)
             try:
-                engine.load(base)
+                library.load_model(base)
             except LlmError as base_exc:
                 self.model_state.emit(
-                    ModelState.FAILED.value, user_message(base_exc, "loading the model")
+                    ModelState.FAILED, user_message(base_exc, "loading the model")
                 )
                 return None
             self.model_state.emit(
-                ModelState.READY.value,
+                ModelState.READY,
                 "The LoRA adapter was not applied: " + user_message(exc, "loading the adapter"),
             )
-            self._report_placement(engine)
+            self._report_placement(library.model_status().placement)
             return base
-        self.model_state.emit(ModelState.READY.value, "")
-        self._report_placement(engine)
+        self.model_state.emit(ModelState.READY, "")
+        self._report_placement(library.model_status().placement)
         return config
 
-    def _report_placement(self, engine: LlmEngine) -> None:
-        placement = engine.placement
+    def _report_placement(self, placement: Placement | None) -> None:
         if placement is not None:
             details = [
                 placement.gpu.describe() if placement.gpu else "",  # the card and its memory
@@ -107,7 +103,8 @@ class ChatWorker(EngineWorker):
             return
         config = self._load()
         if config is None:
-            self.answer_failed.emit(library.llm.error or "No answering model is loaded.")
+            error = library.model_status().error
+            self.answer_failed.emit(error or "No answering model is loaded.")
             return
         try:
             answer = library.ask(

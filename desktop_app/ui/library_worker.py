@@ -104,9 +104,7 @@ class LibraryWorker(EngineWorker):
         # each holds the GIL for a while (imports, process start), which the GUI would feel.
         self.warming_up.emit(True)
         try:
-            self.library.ingest.parser().start()
-            self.library.vectors.collections()
-            self.library.load_embedding_models()
+            self.library.warm_up()
         finally:
             self.warming_up.emit(False)
         problems = self.library.check_index()

@@ -37,8 +37,7 @@ from desktop_app.ui.window_chat import ChatMixin
 from desktop_app.ui.window_indexing import IndexingMixin
 
 if TYPE_CHECKING:
-    from desktop_app.application import Library
-    from desktop_app.services.answering import Answer
+    from desktop_app.application import Answer, Library, ModelState
     from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
     library_opened = Signal()  # for tests and the start-up path: the library is usable
     indexing_finished = Signal()  # every requested run is done (or cancelled)
     answer_finished = Signal()  # an answer ended: complete, stopped or failed
-    model_state_changed = Signal(str)
+    model_state_changed = Signal(object)  # ModelState
 
     def __init__(
         self,
@@ -295,12 +294,12 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
     def open_settings(self) -> ModelSettingsDialog | None:
         if self.library is None:
             return None
-        from desktop_app.services.llm import default_llm_path
+        from desktop_app.application import default_llm_path
         from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
 
         instructions = ""
         if self.conversation_id is not None:
-            instructions = self.library.conversations.get(self.conversation_id).instructions
+            instructions = self.library.conversation(self.conversation_id).instructions
         choices = ModelChoices.from_settings(self.library.settings, instructions)
         dialog = ModelSettingsDialog(choices, str(default_llm_path() or ""), self)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -317,36 +316,35 @@ class MainWindow(IndexingMixin, ChatMixin, QMainWindow):
         if tuple(choices.embedding_models) != self.library.settings.chosen_embedding_models():
             self.switch_embedding_models(choices.embedding_models)
         if self.conversation_id is None and choices.conversation_instructions:
-            self.conversation_id = self.library.conversations.create()  # they need a chat
+            self.conversation_id = self.library.new_conversation()  # they need a chat
             self._refresh_conversations(self.conversation_id)
         if self.conversation_id is not None:
-            self.library.conversations.set_instructions(
-                self.conversation_id, choices.conversation_instructions
-            )
-            self._show_title(self.library.conversations.get(self.conversation_id))
+            self.library.set_instructions(self.conversation_id, choices.conversation_instructions)
+            self._show_title(self.library.conversation(self.conversation_id))
         self.chat_worker.load()
 
-    def _model_state(self, state: str, message: str) -> None:
-        self._model_text = f"Model: {self._model_name()} · {state}"
+    def _model_state(self, state: ModelState, message: str) -> None:
+        from desktop_app.application import ModelState
+
+        self._model_text = f"Model: {self._model_name()} · {state.value}"
         self._show_model_label()
         # The reason stays at hand after the dialog is closed.
-        self._model_tooltip = message or (
-            self.library.llm.config.model_path if self.library and self.library.llm.config else ""
-        )
+        config = self.library.model_status().config if self.library else None
+        self._model_tooltip = message or (config.model_path if config else "")
         self.model_label.setToolTip(self._model_tooltip)
         if message:
             self.show_error(message)
         self.model_state_changed.emit(state)
-        if state == "loading" and self.answering:
+        if state is ModelState.LOADING and self.answering:
             self.chat.transcript.set_status_line("Loading the model…")
 
     def _model_name(self) -> str:
         if self.library is None:
             return ""
-        config = self.library.llm.config
+        config = self.library.model_status().config
         if config is not None:
             return Path(config.model_path).stem
-        from desktop_app.services.llm import default_llm_path
+        from desktop_app.application import default_llm_path
 
         return Path(self.library.settings.model_path or str(default_llm_path() or "")).stem
 

@@ -21,7 +21,7 @@ from desktop_app.core.models import SearchHit
 from desktop_app.ui.formatting import source_label
 
 if TYPE_CHECKING:
-    from desktop_app.services.answering import Answer
+    from desktop_app.application import Answer
 
 # One "dense" column per embedding model that ranked a passage goes after the score.
 LEADING_COLUMNS = ("#", "Source", "Score")

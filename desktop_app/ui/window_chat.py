@@ -18,8 +18,7 @@ from desktop_app.core.file_selection import file_format
 from desktop_app.ui.conversation_list import UNTITLED
 
 if TYPE_CHECKING:
-    from desktop_app.application import Library
-    from desktop_app.services.answering import Answer
+    from desktop_app.application import Answer, Library
     from desktop_app.ui.chat_view import ChatPanel
     from desktop_app.ui.chat_worker import ChatWorker
     from desktop_app.ui.conversation_list import ConversationList
@@ -59,7 +58,7 @@ class ChatMixin:
     def _refresh_conversations(self, current: int | None = None) -> None:
         if self.library is None:
             return
-        conversations = self.library.conversations.all()
+        conversations = self.library.conversations()
         ids = {c.id for c in conversations}
         self.conversation_id = current if current in ids else None
         self.chats.set_conversations(conversations, self.conversation_id)
@@ -67,7 +66,7 @@ class ChatMixin:
     def select_conversation(self, conversation_id: int) -> None:
         if self.library is None:
             return
-        conversation = self.library.conversations.get(conversation_id)
+        conversation = self.library.conversation(conversation_id)
         self.conversation_id = conversation_id
         self._answers.clear()
         self.chat.transcript.show_messages(conversation.messages)
@@ -88,10 +87,10 @@ class ChatMixin:
         if self.library is None:
             return
         current = self.conversation_id
-        if current is not None and not self.library.conversations.get(current).messages:
+        if current is not None and not self.library.conversation(current).messages:
             self.chat.composer.setFocus()  # the current chat is still empty: use it
             return
-        conversation_id = self.library.conversations.create()
+        conversation_id = self.library.new_conversation()
         self._refresh_conversations(conversation_id)
         self.select_conversation(conversation_id)
         self.left_tabs.setCurrentWidget(self.chats)
@@ -99,15 +98,15 @@ class ChatMixin:
 
     def _rename_conversation(self, conversation_id: int, title: str) -> None:
         if self.library is not None and title:
-            self.library.conversations.rename(conversation_id, title)
+            self.library.rename_conversation(conversation_id, title)
             if conversation_id == self.conversation_id:
-                self._show_title(self.library.conversations.get(conversation_id))
+                self._show_title(self.library.conversation(conversation_id))
 
     def delete_conversation(self, conversation_id: int) -> None:
         if self.library is None or not self.confirm("Delete chat", "Delete this conversation?"):
             return
-        self.library.conversations.delete(conversation_id)
-        remaining = [c.id for c in self.library.conversations.all()]
+        self.library.delete_conversation(conversation_id)
+        remaining = [c.id for c in self.library.conversations()]
         current = self.conversation_id if self.conversation_id != conversation_id else None
         self._refresh_conversations(current or (remaining[0] if remaining else None))
         if self.conversation_id is not None:
@@ -118,7 +117,7 @@ class ChatMixin:
 
     def _search_conversations(self, text: str) -> None:
         if self.library is not None:
-            self.chats.show_only(self.library.conversations.search(text) if text else None)
+            self.chats.show_only(self.library.search_conversations(text) if text else None)
 
     def export_conversation(self) -> None:
         if self.library is None or self.conversation_id is None:
@@ -145,7 +144,7 @@ class ChatMixin:
         if not question or self.answering or self.library is None:
             return
         if self.conversation_id is None:
-            self.conversation_id = self.library.conversations.create()
+            self.conversation_id = self.library.new_conversation()
             self._refresh_conversations(self.conversation_id)
         self.chat.composer.clear()
         self.chat.transcript.start_answer(question)

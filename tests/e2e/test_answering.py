@@ -134,11 +134,11 @@ def test_conversations_survive_a_restart_and_export_with_citations(
     settings = Settings(context_size=2048, threads=2, max_answer_tokens=48)
     with Library(tmp_path / "data", settings, embedders=embedders) as lib:
         lib.index([docs])
-        chat = lib.conversations.create(instructions="Answer in one sentence.")
+        chat = lib.new_conversation("Answer in one sentence.")
         first = lib.ask("Where did the accident happen?", conversation_id=chat)
         lib.ask("And what was the weather?", conversation_id=chat)
     with Library(tmp_path / "data", settings, embedders=embedders) as lib:
-        conversation = lib.conversations.get(chat)
+        conversation = lib.conversation(chat)
         assert [m.role for m in conversation.messages] == ["user", "assistant"] * 2
         assert conversation.messages[1].content == first.text
         assert conversation.instructions == "Answer in one sentence."

@@ -85,7 +85,7 @@ def test_stop_ends_the_answer_and_keeps_what_was_said(make_window, documents, qt
     assert not window.chat.stop_button.isEnabled()
     assert window.chat.send_button.isEnabled()
     assert "stopped" in window.statusBar().currentMessage().lower()
-    stored = window.library.conversations.get(window.conversation_id)
+    stored = window.library.conversation(window.conversation_id)
     assert [m.role for m in stored.messages] == ["user", "assistant"]
 
 
@@ -147,7 +147,7 @@ def test_conversations_new_rename_search_delete(make_window, documents, qtbot):
     assert window.conversation_id != first
     assert window.chat.transcript.messages == []
     window.chats.list.item(window.chats.ids().index(first)).setText("Aviation")
-    assert window.library.conversations.get(first).title == "Aviation"
+    assert window.library.conversation(first).title == "Aviation"
     window.chats.search.setText("chevroux")  # found in the messages, not the title
     visible = [
         window.chats.ids()[r]

@@ -45,7 +45,7 @@ def test_settings_geometry_and_last_chat_persist_across_restart(make_window, tmp
     assert settings.search_results == 3
     assert (again.width(), again.height()) == (960, 720)
     assert again.conversation_id == chat
-    assert again.library.conversations.get(chat).instructions == "Answer like a pirate."
+    assert again.library.conversation(chat).instructions == "Answer like a pirate."
     assert "pirate" in again.chat.title.text()
 
 
