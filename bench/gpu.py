@@ -282,7 +282,7 @@ def random_minilm(folder: Path) -> Path:
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     import llama_cpp
 
-    from desktop_app.services.gpu import gpu_devices
+    from desktop_app.services.llm.gpu import gpu_devices
 
     gpu = llama_cpp.llama_supports_gpu_offload() and not args.cpu_only
     if not gpu and not args.cpu_only:

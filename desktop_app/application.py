@@ -384,7 +384,7 @@ class Library:
 
     def gguf_kind(self, path: str | Path) -> str:
         """ "adapter" or "model" (LlmError when it is no readable GGUF): what a dropped .gguf is."""
-        from desktop_app.services.lora import gguf_kind
+        from desktop_app.services.llm.lora import gguf_kind
 
         return gguf_kind(Path(path))
 

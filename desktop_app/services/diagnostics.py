@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import platform
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from desktop_app import __version__
 from desktop_app.core.log_files import MAIN_LOG
 from desktop_app.core.paths import DataPaths
 from desktop_app.services.embeddings import default_model_path
-from desktop_app.services.llm import default_llm_path
+from desktop_app.services.llm import compute_backend, default_llm_path
 
 _PACKAGES = (
     "llama-cpp-python",
@@ -33,30 +32,6 @@ def _version(name: str) -> str | None:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return None
-
-
-def compute_backend() -> dict[str, Any]:
-    """llama.cpp's back-end: CUDA, Metal or CPU, and whether it can offload layers to a GPU."""
-    try:
-        import llama_cpp
-    except Exception as exc:  # noqa: BLE001 - a broken native library must not break doctor
-        return {"backend": "unavailable", "gpu_offload": False, "error": str(exc)}
-    offload = bool(llama_cpp.llama_supports_gpu_offload())
-    backend = "CPU"
-    if offload:
-        lib_dir = Path(llama_cpp.__file__).parent / "lib"
-        names = " ".join(p.name.lower() for p in lib_dir.glob("*")) if lib_dir.exists() else ""
-        if sys.platform == "darwin":
-            backend = "Metal"
-        elif "cuda" in names:
-            backend = "CUDA"
-        elif "vulkan" in names:
-            backend = "Vulkan"
-        elif "hip" in names or "rocm" in names:
-            backend = "ROCm"
-        else:
-            backend = "GPU"
-    return {"backend": backend, "gpu_offload": offload}
 
 
 def report(data_dir: Path, embedding_models: list[dict[str, object]]) -> dict[str, Any]:
@@ -90,8 +65,8 @@ def _embedding_device() -> str:
 def gpu_report(llm: Path | None) -> dict[str, Any]:
     """The GPUs llama.cpp sees and where the default model would run (all layers on the GPU,
     some, or none), with the reason."""
-    from desktop_app.services.gpu import gpu_devices
     from desktop_app.services.llm import LlmConfig, LlmError, place_model
+    from desktop_app.services.llm.gpu import gpu_devices
 
     try:
         devices = gpu_devices()

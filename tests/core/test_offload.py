@@ -13,8 +13,8 @@ from desktop_app.core.offload import (
     plan_offload,
     usable_bytes,
 )
-from desktop_app.services.gguf_info import model_footprint
 from desktop_app.services.llm import LlmError, default_llm_path
+from desktop_app.services.llm.gguf_info import model_footprint
 
 GIB = 1024 * MIB
 

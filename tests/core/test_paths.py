@@ -9,7 +9,7 @@ import pytest
 
 from desktop_app.core import paths
 from desktop_app.services.embeddings import DEFAULT_MODEL_DIR, default_model_path
-from desktop_app.services.llm import DEFAULT_LLM_FILE, default_llm_path
+from desktop_app.services.llm.files import DEFAULT_LLM_FILE, default_llm_path
 
 
 def test_data_dir_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services.gguf_info import model_footprint, read_header
 from desktop_app.services.llm import LlmError, default_llm_path
+from desktop_app.services.llm.gguf_info import model_footprint, read_header
 
 
 def test_tensor_sizes_match_the_gguf_package() -> None:

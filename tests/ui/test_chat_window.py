@@ -176,7 +176,7 @@ def test_status_bar_shows_the_gpu_and_the_layers_on_it(make_window, qtbot, monke
     import llama_cpp
 
     from desktop_app.services import gpu as gpu_module
-    from desktop_app.services.gpu import GpuDevice
+    from desktop_app.services.llm.gpu import GpuDevice
 
     card = GpuDevice("CUDA0", "Test card", 6 * 1024**3, 8 * 1024**3)
     monkeypatch.setattr(llama_cpp, "llama_supports_gpu_offload", lambda: True)

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from desktop_app.services.llm import LlmError, check_gguf
+from desktop_app.services.llm.files import LlmError, check_gguf
 
 _LORA_TENSOR = re.compile(r"^(blk\.\d+\.\w+\.weight)\.lora_([ab])$")
 

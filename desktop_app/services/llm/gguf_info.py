@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.offload import ModelFootprint
-from desktop_app.services.llm import LlmError, check_gguf
+from desktop_app.services.llm.files import LlmError, check_gguf
 
 _BLOCK = re.compile(r"^blk\.(\d+)\.")
 KV_BYTES = 2  # llama.cpp's default KV cache type is f16
