@@ -24,7 +24,7 @@ class EmbeddingModelInfo:
     key: str
     label: str  # shown in the settings and the Passages panel
     languages: str  # shown to people: what the model reads
-    # Scripts the model reads ("latin", "cyrillic", ... as core.lexical.letter_script names
+    # Scripts the model reads ("latin", "cyrillic", ... as core.scripts.letter_script names
     # them); None: every script. The fusion trusts the model only for queries in these.
     scripts: frozenset[str] | None
     # Its share of the fused score (the lexical ranking has the rest); a model that cannot

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from desktop_app.core.lexical import script_share
 from desktop_app.core.models import DenseMatch, SearchHit, StoredChunk
+from desktop_app.core.scripts import script_share
 
 
 def dense_trust(query: str, model_scripts: frozenset[str] | None) -> float:

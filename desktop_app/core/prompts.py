@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from desktop_app.core.lexical import script_share
 from desktop_app.core.models import SearchHit
+from desktop_app.core.scripts import script_share
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are Librarian, a careful assistant that answers from the user's documents."

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_app.core.embedding_models import describe
-from desktop_app.core.lexical import dominant_script, index_terms, query_terms
+from desktop_app.core.lexical import index_terms, query_terms
 from desktop_app.core.models import SearchHit
+from desktop_app.core.scripts import dominant_script
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,9 @@ from desktop_app.core.chunking import (
     chunk_pages,
 )
 from desktop_app.core.file_selection import file_format
-from desktop_app.core.lexical import index_terms, script_share
+from desktop_app.core.lexical import index_terms
 from desktop_app.core.models import ChunkDraft, PageText, ParsedDocument, ParsedPart
+from desktop_app.core.scripts import script_share
 from desktop_app.core.text_quality import garbage_reason, letter_count, normalize_text
 from desktop_app.services.extraction import SkipFile, extract
 

@@ -1,4 +1,5 @@
-from desktop_app.core.lexical import index_terms, query_terms, script_share, stem
+from desktop_app.core.lexical import index_terms, query_terms, stem
+from desktop_app.core.scripts import script_share
 
 
 def test_russian_inflections_share_a_stem():

@@ -13,8 +13,8 @@ import llama_cpp
 import pytest
 
 from desktop_app.core.offload import MIB
-from desktop_app.services.llm import gpu as gpu_module
 from desktop_app.services.llm import LlmConfig, LlmEngine, default_llm_path, place_model
+from desktop_app.services.llm import gpu as gpu_module
 from desktop_app.services.llm.gpu import GpuDevice, gpu_devices
 
 GIB = 1024 * MIB
