@@ -26,8 +26,10 @@ from desktop_app.services import diagnostics
 from desktop_app.services.answering import Answer, AnswerService
 from desktop_app.services.catalog import Catalog
 from desktop_app.services.conversations import ConversationNotFound, ConversationStore
+from desktop_app.services.disk_state import disk_state
 from desktop_app.services.embeddings import Embedder, make_embedder
-from desktop_app.services.ingest import IngestService, ReportCallback
+from desktop_app.services.index_run import ReportCallback
+from desktop_app.services.ingest import IngestService
 from desktop_app.services.instance_lock import InstanceLock
 from desktop_app.services.llm import (
     LlmConfig,
@@ -369,7 +371,7 @@ class Library:
 
     def documents_on_disk(self) -> list[tuple[DocumentInfo, DiskState]]:
         """Every document with how its file compares with what was indexed (one stat each)."""
-        return [(doc, _disk_state(doc)) for doc in self.catalog.documents()]
+        return [(doc, disk_state(doc)) for doc in self.catalog.documents()]
 
     def source_text(self, path: str | Path) -> str:
         """The text of a non-PDF document as it was indexed: passages' spans index into it."""
@@ -398,13 +400,3 @@ class Library:
         info["chunks"] = self.catalog.chunk_count()
         info["index_problems"] = self.check_index()  # repaired by index, search and ask
         return info
-
-
-def _disk_state(doc: DocumentInfo) -> DiskState:
-    try:
-        stat = Path(doc.path).stat()
-    except OSError:
-        return DiskState.MISSING
-    if stat.st_size != doc.size or stat.st_mtime_ns != doc.mtime_ns:
-        return DiskState.CHANGED
-    return DiskState.SAME
