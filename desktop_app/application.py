@@ -273,16 +273,6 @@ class Library:
             lora_scale=s.lora_scale if lora_scale is None else lora_scale,
         )
 
-    def load_model_in_background(
-        self,
-        config: LlmConfig | None = None,
-        on_done: Callable[[ModelState, str | None], None] | None = None,
-    ) -> threading.Thread:
-        """Start loading (or switching) the answering model without blocking the caller;
-        `on_done(state, error)` is called from the loading thread. `llm.state` tells meanwhile.
-        A later ask() waits for the load to finish instead of loading again."""
-        return self.llm.load_in_background(config or self.llm_config(), on_done)
-
     def model_status(self) -> ModelStatus:
         llm = self.llm
         return ModelStatus(llm.state, llm.error, llm.config, llm.placement)

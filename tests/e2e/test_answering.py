@@ -170,7 +170,7 @@ def test_model_loads_in_the_background(library: Library):
 
     library.llm.close()
     done = threading.Event()
-    library.load_model_in_background(on_done=lambda state, error: done.set())
+    library.llm.load_in_background(library.llm_config(), lambda state, error: done.set())
     assert library.llm.state in (ModelState.LOADING, ModelState.READY)
     assert done.wait(60) and library.llm.state is ModelState.READY
     assert library.ask("When does the city museum open on Sundays?").grounded

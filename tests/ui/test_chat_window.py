@@ -175,7 +175,7 @@ def test_status_bar_shows_the_gpu_and_the_layers_on_it(make_window, qtbot, monke
     says so: back-end, card and layers in the status bar, memory and the reason in its tooltip."""
     import llama_cpp
 
-    from desktop_app.services import gpu as gpu_module
+    from desktop_app.services.llm import gpu as gpu_module
     from desktop_app.services.llm.gpu import GpuDevice
 
     card = GpuDevice("CUDA0", "Test card", 6 * 1024**3, 8 * 1024**3)

@@ -33,7 +33,7 @@ def test_the_launcher_opens_the_window_unless_a_command_is_named(args, cli):
 
 
 def test_the_launcher_knows_every_command_of_the_command_line():
-    from desktop_app.cli.main import build_parser
+    from desktop_app.cli.parser import build_parser
     from desktop_app.launcher import COMMANDS
 
     subparsers = next(a for a in build_parser()._actions if a.dest == "command")

@@ -1,0 +1,92 @@
+"""The `librarian` command's options and subcommands (the launcher's COMMANDS names the same
+subcommands without importing this; a test keeps the two equal)."""
+
+from __future__ import annotations
+
+import argparse
+
+from desktop_app import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="librarian",
+        description="Chat with your own documents, fully offline. Without a command, "
+        "`librarian [--data-dir DIR] [FILE ...]` opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"librarian {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the library lives (default: $LIBRARIAN_DATA_DIR or the user data folder)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add files and folders to the library (incremental)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help=".gitignore-style pattern to leave out (repeatable)",
+    )
+    p.add_argument("--no-prune", action="store_true", help="keep documents deleted from disk")
+    p.add_argument("--json", action="store_true", help="print one JSON object per file")
+
+    p = sub.add_parser("search", help="find passages (hybrid dense + lexical search)")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5, metavar="N", help="number of passages (default 5)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ask", help="answer a question from the documents, with citations")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None, metavar="N", help="passages to consider")
+    p.add_argument("--model", metavar="GGUF", help="answering model (default: SmolLM2-135M)")
+    p.add_argument("--lora", metavar="GGUF", help="LoRA adapter to apply to the model")
+    p.add_argument("--lora-scale", type=float, default=None, metavar="S")
+    p.add_argument("--max-tokens", type=int, default=None, metavar="N")
+    p.add_argument(
+        "--instructions",
+        metavar="TEXT",
+        help='for a new conversation: tone, language, role ("answer in Russian, as a lawyer")',
+    )
+    p.add_argument(
+        "--conversation",
+        type=int,
+        metavar="ID",
+        help="continue conversation ID (default: start a new one)",
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("chats", help="list the conversations")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="export a conversation to Markdown with its citations")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    p = sub.add_parser("docs", help="list the documents in the library")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="remove documents from the library (not from disk)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+
+    p = sub.add_parser(
+        "embeddings",
+        help="the embedding models search uses; --use switches and re-embeds the library",
+    )
+    p.add_argument(
+        "--use",
+        nargs="+",
+        metavar="MODEL",
+        help="use-m3, minilm or a sentence-transformers model folder (one or more; default: "
+        "use-m3 minilm). Search keeps the old vectors until the new ones are complete.",
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("doctor", help="versions, paths, models and compute back-end")
+    p.add_argument("--json", action="store_true")
+    return parser

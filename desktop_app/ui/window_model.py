@@ -1,0 +1,128 @@
+"""The main window's answering model: the status-bar label (state, where it runs), the Model
+settings dialog, and a dropped .gguf offered as the model or the LoRA adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6 import QtCore
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    from desktop_app.application import Conversation, Library, ModelState
+    from desktop_app.ui.chat_view import ChatPanel
+    from desktop_app.ui.chat_worker import ChatWorker
+    from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
+
+
+class ModelMixin:
+    # Provided by MainWindow.
+    library: Library | None
+    chat_worker: ChatWorker
+    chat: ChatPanel
+    model_label: QLabel
+    model_state_changed: Any  # a Signal
+    conversation_id: int | None
+    answering: bool
+    settings_dialog: ModelSettingsDialog | None
+    _backend: str
+    _model_text: str
+    _model_tooltip: str
+
+    if TYPE_CHECKING:
+        # MainWindow's and the other mixins' methods, as this one sees them
+        def show_error(self, message: str) -> None: ...
+        def confirm(self, title: str, question: str) -> bool: ...
+        def switch_embedding_models(self, models: Sequence[str]) -> None: ...
+        def _refresh_conversations(self, current: int | None = None) -> None: ...
+        def _show_title(self, conversation: Conversation) -> None: ...
+        def window(self) -> QWidget: ...
+
+    def _gguf_inspected(self, path: str, kind: str, error: str) -> None:
+        if self.library is None:
+            return
+        name = Path(path).name
+        if error:
+            self.show_error(f"{name} cannot be used: {error}")
+            return
+        settings = self.library.settings
+        if kind == "adapter":
+            if not self.confirm("LoRA adapter", f"Use {name} as the LoRA adapter?"):
+                return
+            settings.lora_path = path
+        else:
+            if not self.confirm("Model", f"Use {name} as the answering model?"):
+                return
+            settings.model_path = path
+        self.library.save_settings()
+        self.chat_worker.load()
+
+    def open_settings(self) -> ModelSettingsDialog | None:
+        if self.library is None:
+            return None
+        from desktop_app.application import default_llm_path
+        from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
+
+        instructions = ""
+        if self.conversation_id is not None:
+            instructions = self.library.conversation(self.conversation_id).instructions
+        choices = ModelChoices.from_settings(self.library.settings, instructions)
+        dialog = ModelSettingsDialog(choices, str(default_llm_path() or ""), self.window())
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.choices()))
+        dialog.open()
+        self.settings_dialog = dialog
+        return dialog
+
+    def apply_settings(self, choices: ModelChoices) -> None:
+        if self.library is None:
+            return
+        choices.apply_to(self.library.settings)
+        self.library.save_settings()
+        if tuple(choices.embedding_models) != self.library.settings.chosen_embedding_models():
+            self.switch_embedding_models(choices.embedding_models)
+        if self.conversation_id is None and choices.conversation_instructions:
+            self.conversation_id = self.library.new_conversation()  # they need a chat
+            self._refresh_conversations(self.conversation_id)
+        if self.conversation_id is not None:
+            self.library.set_instructions(self.conversation_id, choices.conversation_instructions)
+            self._show_title(self.library.conversation(self.conversation_id))
+        self.chat_worker.load()
+
+    def _model_state(self, state: ModelState, message: str) -> None:
+        from desktop_app.application import ModelState
+
+        self._model_text = f"Model: {self._model_name()} · {state.value}"
+        self._show_model_label()
+        # The reason stays at hand after the dialog is closed.
+        config = self.library.model_status().config if self.library else None
+        self._model_tooltip = message or (config.model_path if config else "")
+        self.model_label.setToolTip(self._model_tooltip)
+        if message:
+            self.show_error(message)
+        self.model_state_changed.emit(state)
+        if state is ModelState.LOADING and self.answering:
+            self.chat.transcript.set_status_line("Loading the model…")
+
+    def _model_name(self) -> str:
+        if self.library is None:
+            return ""
+        config = self.library.model_status().config
+        if config is not None:
+            return Path(config.model_path).stem
+        from desktop_app.application import default_llm_path
+
+        return Path(self.library.settings.model_path or str(default_llm_path() or "")).stem
+
+    def _placement_known(self, placement: str, reason: str) -> None:
+        """Where the model runs (CPU, or the GPU and how many layers) and why so many."""
+        self._backend = placement
+        self.model_label.setToolTip("\n".join(t for t in (self._model_tooltip, reason) if t))
+        self._show_model_label()
+
+    def _show_model_label(self) -> None:
+        suffix = f" · {self._backend}" if self._backend else ""
+        self.model_label.setText(self._model_text + suffix)
