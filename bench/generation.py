@@ -89,13 +89,13 @@ def main() -> None:
                 started = time.perf_counter()
                 stamps: list[float] = []
                 for chunk in bare.create_chat_completion(
-                    messages=answer.prompt,
+                    messages=answer.prompt,  # type: ignore[arg-type]
                     max_tokens=args.max_tokens,
                     temperature=0.0,
                     repeat_penalty=REPEAT_PENALTY,
                     stream=True,
                 ):
-                    if chunk["choices"][0]["delta"].get("content"):
+                    if chunk["choices"][0]["delta"].get("content"):  # type: ignore[union-attr,index]
                         stamps.append(time.perf_counter())
                 bare_ttft.append(stamps[0] - started)
                 bare_tps.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))

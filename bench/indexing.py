@@ -48,7 +48,8 @@ def main() -> None:
     }
     old, new = results["minilm"], results["use-m3+minilm"]
     results["new_vs_old_passages_per_s"] = round(  # type: ignore[assignment]
-        new["app_passages_per_s"] / old["app_passages_per_s"], 3
+        new["app_passages_per_s"] / old["app_passages_per_s"],  # type: ignore[operator]
+        3,
     )
     if args.json:
         print_json(results)

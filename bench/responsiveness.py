@@ -40,7 +40,7 @@ def run_phases(window: object, documents: Sequence[Path], question: str) -> dict
         loop = QEventLoop()
         signal.connect(loop.quit)  # type: ignore[attr-defined]
         QTimer.singleShot(TIMEOUT_MS, loop.quit)
-        QTimer.singleShot(0, start)  # type: ignore[arg-type]
+        QTimer.singleShot(0, start)  # type: ignore[arg-type,call-overload]
         loop.exec()
         signal.disconnect(loop.quit)  # type: ignore[attr-defined]
 

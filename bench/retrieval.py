@@ -124,11 +124,11 @@ def evaluate(
     result: dict[str, dict[str, float]] = {
         m: {k: round(v / n, 4) for k, v in t.items()} for m, t in totals.items()
     }
-    result["info"] = {  # type: ignore[assignment]
+    result["info"] = {  # type: ignore[assignment,dict-item]
         "queries": n,
         "corpus": len(corpus),
         "passages": chunks,
-        "models": "+".join(chosen),
+        "models": "+".join(chosen),  # type: ignore[dict-item]
         "index_s": round(index_s, 1),
         "passages_per_s": round(chunks / max(index_s, 1e-9), 1),
         "hybrid_query_ms_p50": round(1000 * statistics.median(latencies), 1),

@@ -86,8 +86,8 @@ def main() -> None:
             hits = [ids[t] in qrels[q["_id"]] for t, q in zip(top, asked, strict=True)]
             rows.setdefault(label, []).append(sum(hits) / len(hits))
     for label, values in rows.items():
-        unit = next((u for u in UNITS if u in label), None)
-        extra = f"{units_per[unit]:.1f}" if unit else "0"
+        found = [u for u in UNITS if u in label]
+        extra = f"{units_per[found[0]]:.1f}" if found else "0"
         print(f"{label:38s}" + "  ".join(f"{v:.3f}" for v in values) + f"  {extra}")
 
 

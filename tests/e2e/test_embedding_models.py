@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.application import Library
+from desktop_app.core.cancel import ReembedProgress
 from desktop_app.core.embedding_models import MINILM, USE_M3
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant
 from desktop_app.core.settings import Settings
@@ -74,7 +75,7 @@ def xquad_questions(queries_dir: Path, limit: int) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def concept_library(
     tmp_path_factory: pytest.TempPathFactory, embedders: Embedders
-) -> tuple[Library, dict[str, str]]:
+) -> Iterator[tuple[Library, dict[str, str]]]:
     root = tmp_path_factory.mktemp("concepts")
     groups = write_concepts(root / "docs")
     library = Library(root / "data", Settings(), embedders=embedders)
@@ -188,7 +189,7 @@ def test_switching_models_never_empties_the_library(tmp_path, embedders):
         assert hits[0].path == str(english.resolve())
         assert [m.model for m in hits[0].dense] == [MINILM]
         chunks = library.catalog.chunk_count()
-        progress = []
+        progress: list[ReembedProgress] = []
         assert library.build_vectors(progress.append) == chunks
         assert progress[-1].done == progress[-1].total == chunks
         assert library.vectors_to_build() == 0 and vectors_match_catalog(library)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.application import Library
+from desktop_app.core.cancel import ReembedProgress
 from desktop_app.core.settings import Settings
 from desktop_app.services.catalog import CatalogError
 from tests.conftest import FIXTURES, Embedders, vectors_match_catalog
@@ -64,7 +65,7 @@ def test_lost_vectors_are_found_at_open_and_embedded_again_from_the_catalog(
         problems = library.check_index()
         assert len(problems) == 2  # both models' vectors
         assert all(f"{passages:,} passages have no vector" in p for p in problems)
-        seen = []
+        seen: list[ReembedProgress] = []
         embedded = library.build_vectors(seen.append)
         assert embedded == 2 * passages
         assert seen and all(p.repair for p in seen) and seen[-1].done == seen[-1].total

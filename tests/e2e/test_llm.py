@@ -98,9 +98,12 @@ def test_background_load_reports_its_state(engine: LlmEngine):
     assert MODEL is not None
     done = threading.Event()
     states: list[ModelState] = []
-    engine.load_in_background(
-        LlmConfig(str(MODEL), context_size=512), lambda s, e: (states.append(s), done.set())
-    )
+
+    def on_done(state: ModelState, error: str | None) -> None:
+        states.append(state)
+        done.set()
+
+    engine.load_in_background(LlmConfig(str(MODEL), context_size=512), on_done)
     assert done.wait(60) and states == [ModelState.READY]
 
 

@@ -190,7 +190,7 @@ def test_vectors_a_search_cannot_reach_are_found_and_rebuilt(parts, tmp_path: Pa
     del store, spaces  # the store closes with its client, as at the end of a session
     import chromadb
 
-    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    chromadb.api.client.SharedSystemClient.clear_system_cache()  # type: ignore[attr-defined]
     segments = glob.glob(str(tmp_path / "vectors" / "*" / "*"))
     assert segments
     for path in segments:
