@@ -94,7 +94,8 @@ class Library:
         self._lock.acquire()
         self._threads: list[threading.Thread] = []
         try:
-            self.settings = settings or Settings.load(self.paths.settings)
+            problems: list[str] = []
+            self.settings = settings or Settings.load(self.paths.settings, problems)
             self.catalog = Catalog(self.paths.catalog)
             self.vectors = VectorStoreProcess(self.paths.vector_store)
             self.spaces = VectorSpaces(self.catalog, self.vectors, self._make_embedder, embedders)
@@ -104,7 +105,10 @@ class Library:
             self.answers = AnswerService(self.retriever, self.llm)
             self._conversations = ConversationStore(self.paths.conversations)
             # Things the user should be told once, at opening.
-            self.notices: list[str] = self.spaces.choose(self.settings.chosen_embedding_models())
+            self.notices: list[str] = [
+                *problems,
+                *self.spaces.choose(self.settings.chosen_embedding_models()),
+            ]
         except BaseException:
             self._lock.release()
             raise

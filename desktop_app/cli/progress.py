@@ -19,17 +19,14 @@ _MARK = {
 
 
 class ProgressPrinter:
-    def __init__(self, stream: TextIO | None = None, quiet_unchanged: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr  # looked up now: tests and tools replace sys.stderr
         self.tty = self.stream.isatty()
-        self.quiet_unchanged = quiet_unchanged
         self._last_draw = 0.0
         self._bar_shown = False
         self._reembed_step = 0
 
     def report(self, report: FileReport) -> None:
-        if self.quiet_unchanged and report.status is Outcome.UNCHANGED:
-            return
         self._clear_bar()
         detail = ""
         if report.status in (Outcome.INDEXED, Outcome.UNCHANGED):

@@ -18,6 +18,12 @@ SUPPORTED_SUFFIXES = {
 }
 
 
+def file_dialog_filter() -> str:
+    """The file dialog's filter, from the same list indexing uses."""
+    patterns = " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
+    return f"Documents ({patterns});;All files (*)"
+
+
 def file_format(path: Path) -> str | None:
     return SUPPORTED_SUFFIXES.get(path.suffix.lower())
 

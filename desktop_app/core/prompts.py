@@ -53,7 +53,6 @@ def general_knowledge_prompt(
 TokenCount = Callable[[str], int]
 
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_PASSAGE_TOKEN_FLOOR = 32  # a passage cut to fewer tokens than this is not worth including
 
 
 @dataclass(frozen=True, slots=True)

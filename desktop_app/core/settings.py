@@ -57,8 +57,10 @@ class Settings:
         return frozenset(self.embedding_scripts) if self.embedding_scripts else None
 
     @classmethod
-    def load(cls, path: Path) -> Settings:
-        """Read settings; a missing or damaged file gives defaults (the damaged one is kept)."""
+    def load(cls, path: Path, problems: list[str] | None = None) -> Settings:
+        """Read settings; a missing or damaged file gives defaults (the damaged one is kept),
+        and a setting of the wrong type keeps its default alone, said in `problems`."""
+        problems = problems if problems is not None else []
         if not path.exists():
             return cls()
         try:
@@ -67,17 +69,31 @@ class Settings:
                 raise ValueError("not a JSON object")
         except (OSError, ValueError) as exc:
             log.warning("Settings file %s is unreadable (%s); using defaults", path, exc)
+            problems.append(f"The settings file {path.name} was unreadable; defaults are used")
             try:
                 os.replace(path, path.with_suffix(".json.broken"))
             except OSError:
                 pass
             return cls()
-        known = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {k: v for k, v in raw.items() if k in known}
-        try:
-            return cls(**values)
-        except TypeError:
-            return cls()
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            if spec.name not in raw:
+                continue
+            value = _checked(raw[spec.name], str(spec.type))
+            if value is _INVALID:
+                log.warning(
+                    "setting %s: %r is not a %s; using the default",
+                    spec.name,
+                    raw[spec.name],
+                    spec.type,
+                )
+                problems.append(
+                    f"The setting {spec.name} in {path.name} has a wrong value "
+                    f"({raw[spec.name]!r}); its default is used"
+                )
+            else:
+                values[spec.name] = value
+        return cls(**values)
 
     def save(self, path: Path) -> None:
         """Write atomically, so a crash mid-write never leaves half a file."""
@@ -85,3 +101,27 @@ class Settings:
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
+
+
+_INVALID = object()
+
+
+def _checked(value: Any, annotation: str) -> Any:
+    """`value` if it fits the field's annotation (as written in this module), else _INVALID."""
+    optional = annotation.endswith(" | None")
+    kind = annotation.removesuffix(" | None")
+    if value is None:
+        return None if optional else _INVALID
+    if kind == "bool":
+        return value if isinstance(value, bool) else _INVALID
+    if kind == "int":
+        return value if isinstance(value, int) and not isinstance(value, bool) else _INVALID
+    if kind == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok else _INVALID
+    if kind == "str":
+        return value if isinstance(value, str) else _INVALID
+    if kind == "list[str]":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return list(value) if ok else _INVALID
+    raise TypeError(f"no check for settings of type {annotation}")  # a new field's type

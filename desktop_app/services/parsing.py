@@ -26,7 +26,12 @@ from desktop_app.core.file_selection import file_format
 from desktop_app.core.lexical import index_terms
 from desktop_app.core.models import ChunkDraft, PageText, ParsedDocument, ParsedPart
 from desktop_app.core.scripts import script_share
-from desktop_app.core.text_quality import garbage_reason, letter_count, normalize_text
+from desktop_app.core.text_quality import (
+    MIN_LETTERS_PER_TEXT_PAGE,
+    garbage_reason,
+    letter_count,
+    normalize_text,
+)
 from desktop_app.services.extraction import SkipFile, extract
 
 PAGES_PER_PART = 4
@@ -206,7 +211,10 @@ class _PageJudge:
         if self.letters == 0:
             raise SkipFile(NO_TEXT_LAYER if self.fmt == "pdf" else "no text")
         # Scanned PDFs often carry a few stray characters (stamps, page numbers, a caption).
-        mostly_empty = self.empty_pages * 2 >= self.pages and self.letters < 40 * self.pages
+        mostly_empty = (
+            self.empty_pages * 2 >= self.pages
+            and self.letters < MIN_LETTERS_PER_TEXT_PAGE * self.pages
+        )
         if self.fmt == "pdf" and mostly_empty:
             raise SkipFile(NO_TEXT_LAYER)
         if self._garbled_share() > 0.5:

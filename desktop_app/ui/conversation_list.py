@@ -79,10 +79,6 @@ class ConversationList(QWidget):
     def ids(self) -> list[int]:
         return [int(self.list.item(r).data(_id_role())) for r in range(self.list.count())]
 
-    def current_id(self) -> int | None:
-        item = self.list.currentItem()
-        return None if item is None else int(item.data(_id_role()))
-
     def _current_changed(self, item: QListWidgetItem | None, _previous: object) -> None:
         if item is not None and not self._filling:
             self.selected.emit(int(item.data(_id_role())))

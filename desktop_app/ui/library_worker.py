@@ -73,9 +73,6 @@ class LibraryWorker(EngineWorker):
         doomed = list(paths)
         self.submit(lambda: self._remove(doomed))
 
-    def list_documents(self) -> None:
-        self.submit(self._list)
-
     def scan_folders(self, roots: Sequence[str]) -> None:
         folders = list(roots)
         self.submit(lambda: self.folders_scanned.emit(_directories(folders)))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QFileDialog, QStatusBar, QWidget
 
 from desktop_app.core.cancel import CancelToken, IndexProgress, ReembedProgress
+from desktop_app.core.file_selection import file_dialog_filter
 from desktop_app.ui.chat_view import EMPTY_LIBRARY_TEXT
 from desktop_app.ui.formatting import duration
 
@@ -50,7 +51,7 @@ class IndexingMixin:
             self.window(),
             "Add documents",
             "",
-            "Documents (*.pdf *.txt *.md *.markdown *.html *.htm *.docx);;All files (*)",
+            file_dialog_filter(),
         )
         if paths:
             self.add_paths(paths)

@@ -39,3 +39,11 @@ def test_named_file_is_taken_even_if_excluded(tmp_path: Path):
     make(tmp_path, "drafts/x.md")
     found = list(FileSelector(["drafts/"]).expand([tmp_path / "drafts" / "x.md"]))
     assert found == [tmp_path / "drafts" / "x.md"]
+
+
+def test_the_file_dialog_offers_every_supported_format():
+    from desktop_app.core.file_selection import SUPPORTED_SUFFIXES, file_dialog_filter
+
+    offered = file_dialog_filter().split(";;")[0]
+    assert all(f"*{suffix}" in offered.split("(")[1] for suffix in SUPPORTED_SUFFIXES)
+    assert "*.text" in offered

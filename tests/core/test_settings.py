@@ -30,3 +30,39 @@ def test_data_dir_precedence(tmp_path: Path, monkeypatch):
     assert resolve_data_dir(tmp_path / "flag") == (tmp_path / "flag").resolve()
     monkeypatch.delenv("LIBRARIAN_DATA_DIR")
     assert resolve_data_dir().name == "Librarian"
+
+
+def test_a_wrong_type_keeps_that_settings_default_only_and_says_so(tmp_path: Path):
+    import json
+
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "context_size": "big",  # wrong
+                "temperature": 1,  # an int where a float goes: fine
+                "lora_scale": True,  # a bool is no number
+                "watched_folders": ["/docs", 3],  # not all strings
+                "embedding_scripts": None,  # optional
+                "model_path": "/models/qwen.gguf",
+                "search_results": 7,
+            }
+        ),
+        encoding="utf-8",
+    )
+    problems: list[str] = []
+    settings = Settings.load(path, problems)
+    assert (settings.model_path, settings.search_results) == ("/models/qwen.gguf", 7)
+    assert settings.temperature == 1.0 and isinstance(settings.temperature, float)
+    assert settings.context_size == Settings().context_size
+    assert settings.lora_scale == 1.0 and settings.watched_folders == []
+    assert len(problems) == 3 and any("context_size" in p and "'big'" in p for p in problems)
+
+
+def test_every_setting_has_a_type_the_loader_checks():
+    from dataclasses import fields
+
+    from desktop_app.core.settings import _checked
+
+    for spec in fields(Settings):
+        _checked(getattr(Settings(), spec.name), str(spec.type))  # raises for an unknown type

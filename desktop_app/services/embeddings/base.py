@@ -22,9 +22,6 @@ class Embedder(Protocol):
     documents_embedded: int  # passages embedded so far, so tests and the GUI can see work done
 
     @property
-    def name(self) -> str: ...
-
-    @property
     def fingerprint(self) -> str:
         """Identifies the model's weights, not where they are installed: vectors made with the
         same fingerprint are interchangeable."""

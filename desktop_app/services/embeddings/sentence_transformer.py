@@ -92,10 +92,6 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
         self.documents_embedded = 0  # counted so tests and the GUI can see work done
 
-    @property
-    def name(self) -> str:
-        return self.model_path.name
-
     @functools.cached_property
     def fingerprint(self) -> str:
         """Identifies the model's weights, not where they are installed: the same model in a

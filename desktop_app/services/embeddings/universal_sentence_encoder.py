@@ -42,10 +42,6 @@ class UniversalSentenceEncoder:
         self._blas_limit: Any = None  # threadpoolctl's limit() for the BLAS numpy uses
         self._lock = threading.Lock()
 
-    @property
-    def name(self) -> str:
-        return "USE-m3"
-
     @functools.cached_property
     def fingerprint(self) -> str:
         folder = package_dir()

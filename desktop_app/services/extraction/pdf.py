@@ -56,7 +56,6 @@ def _read(data: bytes) -> Extracted:
         DependencyError,
         EmptyFileError,
         FileNotDecryptedError,
-        LimitReachedError,
         PdfReadError,
         PdfStreamError,
         WrongPasswordError,
@@ -73,10 +72,6 @@ def _read(data: bytes) -> Extracted:
             if reader.is_encrypted:
                 _decrypt_with_empty_password(reader)
             pages = list(reader.pages)
-    except SkipFile:
-        raise
-    except LimitReachedError:
-        raise
     except (FileNotDecryptedError, WrongPasswordError) as exc:
         raise SkipFile("password-protected") from exc
     except DependencyError as exc:
