@@ -33,8 +33,10 @@ DEPTH = 10
 
 
 def load(folder: Path) -> tuple[list[dict], list[dict], dict[str, dict[str, int]]]:
-    corpus = [json.loads(line) for line in (folder / "corpus.jsonl").open(encoding="utf-8")]
-    queries = [json.loads(line) for line in (folder / "queries.jsonl").open(encoding="utf-8")]
+    with (folder / "corpus.jsonl").open(encoding="utf-8") as lines:
+        corpus = [json.loads(line) for line in lines]
+    with (folder / "queries.jsonl").open(encoding="utf-8") as lines:
+        queries = [json.loads(line) for line in lines]
     qrels: dict[str, dict[str, int]] = {}
     with (folder / "qrels.tsv").open(encoding="utf-8") as handle:
         next(handle)

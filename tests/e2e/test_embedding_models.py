@@ -51,7 +51,7 @@ def write_xquad(folder: Path, corpus_dir: Path) -> dict[str, str]:
     """XQuAD paragraphs as text files; returns path -> paragraph id."""
     folder.mkdir(parents=True)
     ids: dict[str, str] = {}
-    for line in (corpus_dir / "corpus.jsonl").open(encoding="utf-8"):
+    for line in (corpus_dir / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         path = folder / f"p{len(ids):04}.txt"
         path.write_text(entry["text"], encoding="utf-8")
@@ -67,7 +67,8 @@ def xquad_questions(queries_dir: Path, limit: int) -> list[tuple[str, str]]:
         for line in handle:
             qid, cid, _ = line.rstrip("\n").split("\t")
             qrels[qid] = cid
-    queries = [json.loads(line) for line in (queries_dir / "queries.jsonl").open(encoding="utf-8")]
+    lines = (queries_dir / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+    queries = [json.loads(line) for line in lines]
     step = max(1, len(queries) // limit)
     return [(q["text"], qrels[q["_id"]]) for q in queries[::step][:limit]]
 
@@ -252,7 +253,7 @@ def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, 
         if match and 0 < int(match.group(1)) < int(match.group(2)):
             proc.send_signal(signal.SIGKILL)
             break
-    proc.wait(timeout=60)
+    proc.communicate(timeout=60)  # what is left of its output; closes the pipes
     assert proc.returncode == -signal.SIGKILL, "the re-embedding finished before the kill"
     with Library(data, Settings(), embedders=embedders) as library:  # settings were saved
         assert library.catalog.chunk_count() == total

@@ -71,7 +71,8 @@ def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
 
     reference = tmp_path / "reference"
     done = librarian(reference, "index", str(corpus))
-    assert done.wait(timeout=600) == 0, done.stderr.read() if done.stderr else ""
+    _, err = done.communicate(timeout=600)
+    assert done.returncode == 0, err
 
     killed = tmp_path / "killed"
     proc = librarian(killed, "index", str(corpus))
@@ -82,7 +83,7 @@ def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
         if line.startswith("indexed"):
             break
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)  # what is left of its output; closes the pipes
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
 
     with Library(killed, Settings(), embedders=embedders) as library:
@@ -116,7 +117,7 @@ def test_both_processes_killed_mid_write_leave_a_library_that_repairs_itself(
         if line.startswith("indexed"):
             break
     os.killpg(proc.pid, signal.SIGKILL)  # the command, its vector store and its parser
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)  # what is left of its output; closes the pipes
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
 
     with Library(data, Settings(), embedders=embedders) as library:

@@ -130,7 +130,7 @@ def test_a_second_launch_brings_the_window_forward_with_its_files(make_window, t
     finally:
         if second.poll() is None:
             second.kill()
-    output = second.stdout.read() if second.stdout else ""
+    output, _ = second.communicate(timeout=60)
     server.close()
     assert second.returncode == 0, output
     assert "already running" in output
