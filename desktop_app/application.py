@@ -23,14 +23,10 @@ from desktop_app.core.models import DiskState, DocumentInfo, RunSummary, SearchH
 from desktop_app.core.paths import DataPaths, resolve_data_dir
 from desktop_app.core.settings import Settings
 from desktop_app.services import diagnostics
-from desktop_app.services.answering import Answer, AnswerService
-from desktop_app.services.catalog import Catalog
-from desktop_app.services.conversations import ConversationNotFound, ConversationStore
-from desktop_app.services.disk_state import disk_state
 from desktop_app.services.embeddings import Embedder, make_embedder
-from desktop_app.services.index_run import ReportCallback
-from desktop_app.services.ingest import IngestService
-from desktop_app.services.instance_lock import InstanceLock
+from desktop_app.services.ingestion.disk_state import disk_state
+from desktop_app.services.ingestion.index_run import ReportCallback
+from desktop_app.services.ingestion.ingest import IngestService
 from desktop_app.services.llm import (
     LlmConfig,
     LlmEngine,
@@ -40,9 +36,13 @@ from desktop_app.services.llm import (
     check_files,
     default_llm_path,
 )
-from desktop_app.services.retrieval import Retriever, SearchMode
-from desktop_app.services.vector_spaces import VectorSpaces
-from desktop_app.services.vector_store_process import VectorStoreProcess
+from desktop_app.services.search.answering import Answer, AnswerService
+from desktop_app.services.search.retrieval import Retriever, SearchMode
+from desktop_app.services.store.catalog import Catalog
+from desktop_app.services.store.conversations import ConversationNotFound, ConversationStore
+from desktop_app.services.store.instance_lock import InstanceLock
+from desktop_app.services.store.vector_spaces import VectorSpaces
+from desktop_app.services.store.vector_store_process import VectorStoreProcess
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +373,7 @@ class Library:
         fmt = file_format(file)
         if fmt is None or fmt == "pdf":
             raise ValueError(f"{file.name} has no plain-text view")
-        from desktop_app.services.extraction import extract
+        from desktop_app.services.ingestion.extraction import extract
 
         pages = list(extract(file.read_bytes(), fmt, file.name).pages)
         return pages[0].text if pages else ""

@@ -28,7 +28,7 @@ class EmbeddingModelInfo:
     # them); None: every script. The fusion trusts the model only for queries in these.
     scripts: frozenset[str] | None
     # Its share of the fused score (the lexical ranking has the rest); a model that cannot
-    # read the query passes its share to those that can (services.retrieval). Tuned with
+    # read the query passes its share to those that can (services.search.retrieval). Tuned with
     # bench.fusion_weights on the shared QA sets: for English questions MiniLM is the better
     # judge, and Russian ones give USE-m3 both shares (0.5), the best of 0.3-0.7 there.
     fusion_weight: float

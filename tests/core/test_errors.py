@@ -15,13 +15,13 @@ def test_an_error_written_for_the_user_is_shown_as_it_is():
 
 
 def test_every_service_error_is_a_librarian_error():
-    from desktop_app.services.catalog import CatalogError
-    from desktop_app.services.conversations import ConversationNotFound
     from desktop_app.services.embeddings import EmbeddingModelError
-    from desktop_app.services.extraction import SkipFile
-    from desktop_app.services.instance_lock import DataDirInUse
+    from desktop_app.services.ingestion.extraction import SkipFile
     from desktop_app.services.llm import LlmError
-    from desktop_app.services.vector_store import VectorStoreError
+    from desktop_app.services.store.catalog import CatalogError
+    from desktop_app.services.store.conversations import ConversationNotFound
+    from desktop_app.services.store.instance_lock import DataDirInUse
+    from desktop_app.services.store.vector_store import VectorStoreError
 
     for kind in (
         CatalogError,

@@ -12,7 +12,7 @@ import pytest
 from desktop_app.application import Library
 from desktop_app.core.cancel import ReembedProgress
 from desktop_app.core.settings import Settings
-from desktop_app.services.catalog import CatalogError
+from desktop_app.services.store.catalog import CatalogError
 from tests.conftest import FIXTURES, Embedders, vectors_match_catalog
 
 pytestmark = pytest.mark.e2e

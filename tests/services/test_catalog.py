@@ -4,7 +4,7 @@ import pytest
 
 from desktop_app.core.lexical import index_terms
 from desktop_app.core.models import ChunkDraft, Outcome, ParsedDocument
-from desktop_app.services.catalog import Catalog, CatalogError, document_id
+from desktop_app.services.store.catalog import Catalog, CatalogError, document_id
 
 
 def parsed(path: str, digest: str, *texts: str) -> ParsedDocument:

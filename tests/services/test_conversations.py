@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.conversation import Source
-from desktop_app.services.conversations import ConversationNotFound, ConversationStore
+from desktop_app.services.store.conversations import ConversationNotFound, ConversationStore
 
 
 def test_exchanges_rename_instructions_delete(tmp_path: Path):

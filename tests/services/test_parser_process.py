@@ -7,8 +7,8 @@ import signal
 import threading
 
 from desktop_app.core.models import ParsedPart
-from desktop_app.services.parser_process import ParserProcess
-from desktop_app.services.parsing import ParseOptions, ParseRequest
+from desktop_app.services.ingestion.parser_process import ParserProcess
+from desktop_app.services.ingestion.parsing import ParseOptions, ParseRequest
 from tests.conftest import DIVERSE_PDFS, FIXTURES, needs_eval
 
 PDF = str(FIXTURES / "ntsb_report.pdf")

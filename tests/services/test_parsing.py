@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.services.embeddings import MINILM_SCRIPTS, default_model_path
-from desktop_app.services.parsing import ParseOptions, Parser, ParseRequest
+from desktop_app.services.ingestion.parsing import ParseOptions, Parser, ParseRequest
 
 RUSSIAN = "Установка системы TeX Live выполняется с помощью программы install-tl. "
 

@@ -13,10 +13,10 @@ import pytest
 
 from desktop_app.core.lexical import index_terms
 from desktop_app.core.models import ChunkDraft, ParsedDocument
-from desktop_app.services.catalog import Catalog, chunk_id, document_id
 from desktop_app.services.embeddings import EmbeddingModelError
-from desktop_app.services.vector_spaces import VectorSpaces
-from desktop_app.services.vector_store import LEGACY_COLLECTION, VectorStore
+from desktop_app.services.store.catalog import Catalog, chunk_id, document_id
+from desktop_app.services.store.vector_spaces import VectorSpaces
+from desktop_app.services.store.vector_store import LEGACY_COLLECTION, VectorStore
 
 
 class HashedWords:

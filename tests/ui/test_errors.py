@@ -52,7 +52,7 @@ def test_an_error_meant_for_the_user_is_shown_as_written(
     make_window, qtbot, log_folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
     from desktop_app.application import Library
-    from desktop_app.services.catalog import CatalogError
+    from desktop_app.services.store.catalog import CatalogError
 
     def refused(self: Library, *args: object, **kwargs: object) -> None:
         raise CatalogError("cannot write to the library database: disk I/O error")

@@ -140,7 +140,7 @@ def test_a_second_launch_brings_the_window_forward_with_its_files(make_window, t
 
 
 def test_a_library_in_use_is_a_message_not_a_crash(make_window, tmp_path, qtbot):
-    from desktop_app.services.instance_lock import InstanceLock
+    from desktop_app.services.store.instance_lock import InstanceLock
 
     data = tmp_path / "data"
     data.mkdir()

@@ -23,12 +23,12 @@ from desktop_app.core.models import (
     RunSummary,
 )
 from desktop_app.core.settings import Settings
-from desktop_app.services.catalog import Catalog, chunk_id, document_id
 from desktop_app.services.embeddings import MINILM_SCRIPTS, passage_tokenizer_file
-from desktop_app.services.index_run import IndexRun, ReportCallback
-from desktop_app.services.parser_process import ParserProcess
-from desktop_app.services.parsing import ParseOptions
-from desktop_app.services.vector_spaces import VectorSpace, VectorSpaces
+from desktop_app.services.ingestion.index_run import IndexRun, ReportCallback
+from desktop_app.services.ingestion.parser_process import ParserProcess
+from desktop_app.services.ingestion.parsing import ParseOptions
+from desktop_app.services.store.catalog import Catalog, chunk_id, document_id
+from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
 
 log = logging.getLogger(__name__)
 

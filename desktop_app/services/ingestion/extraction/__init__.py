@@ -24,19 +24,19 @@ class Extracted:
 def extract(data: bytes, fmt: str, name: str) -> Extracted:
     """Dispatch to the extractor of `fmt` (a value of core.file_selection.SUPPORTED_SUFFIXES)."""
     if fmt == "pdf":
-        from desktop_app.services.extraction.pdf import extract_pdf
+        from desktop_app.services.ingestion.extraction.pdf import extract_pdf
 
         return extract_pdf(data)
     if fmt in ("text", "markdown"):
-        from desktop_app.services.extraction.plain import extract_plain
+        from desktop_app.services.ingestion.extraction.plain import extract_plain
 
         return extract_plain(data, markdown=fmt == "markdown")
     if fmt == "html":
-        from desktop_app.services.extraction.html import extract_html
+        from desktop_app.services.ingestion.extraction.html import extract_html
 
         return extract_html(data)
     if fmt == "docx":
-        from desktop_app.services.extraction.docx import extract_docx
+        from desktop_app.services.ingestion.extraction.docx import extract_docx
 
         return extract_docx(data)
     raise SkipFile(f"unsupported format of {name}")

@@ -3,7 +3,7 @@
 The app uses it through VectorStoreProcess (its own process: Chroma holds the GIL for the whole
 of every call, which would freeze the window); tests and tools may use it directly.
 
-Each embedding model's vectors are a collection of their own (see services.vector_spaces).
+Each embedding model's vectors are a collection of their own (see services.store.vector_spaces).
 Chroma stores only vectors and ids here (plus a little metadata for inspection): passage text and
 everything else lives in the catalog (SQLite), which is the source of truth. A chunk id in Chroma
 that the catalog does not know (left by a killed run) is ignored by searches and removed by
@@ -33,7 +33,7 @@ class VectorStoreError(LibrarianError):
 
 class VectorIndex(Protocol):
     """What ingest and retrieval need: VectorStore here, or VectorStoreProcess (the app's).
-    Each embedding model's vectors live in a collection of their own (services.vector_spaces);
+    Each embedding model's vectors live in a collection of their own (services.store.vector_spaces);
     a collection is created by its first use."""
 
     def add(

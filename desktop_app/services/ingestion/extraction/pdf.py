@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from desktop_app.core.models import PageText
-from desktop_app.services.extraction import Extracted, SkipFile
+from desktop_app.services.ingestion.extraction import Extracted, SkipFile
 
 # Real filings (10-Q reports) hold arrays and dictionaries bigger than pypdf's default limits.
 # Raising only these two is safe: they bound element counts of objects already in memory

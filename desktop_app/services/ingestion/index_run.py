@@ -1,5 +1,5 @@
 """One indexing run: a parsing thread feeding the embedding loop, files committed as soon as
-all their passages are embedded (services.ingest starts runs and owns the commit)."""
+all their passages are embedded (services.ingestion.ingest starts runs and owns the commit)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from desktop_app.core.models import (
     RunSummary,
 )
 from desktop_app.core.settings import Settings
-from desktop_app.services.catalog import Catalog
-from desktop_app.services.disk_state import disk_state
-from desktop_app.services.parser_process import ParserProcess
-from desktop_app.services.parsing import ParseRequest
-from desktop_app.services.vector_spaces import VectorSpace
+from desktop_app.services.ingestion.disk_state import disk_state
+from desktop_app.services.ingestion.parser_process import ParserProcess
+from desktop_app.services.ingestion.parsing import ParseRequest
+from desktop_app.services.store.catalog import Catalog
+from desktop_app.services.store.vector_spaces import VectorSpace
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from desktop_app.core.models import PageText
-from desktop_app.services.extraction import Extracted
-from desktop_app.services.extraction.plain import decode_text
+from desktop_app.services.ingestion.extraction import Extracted
+from desktop_app.services.ingestion.extraction.plain import decode_text
 
 _BLOCKS = {
     "p",

@@ -22,7 +22,7 @@ from desktop_app.core.prompts import (
 )
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant
 from desktop_app.services.llm import LlmEngine
-from desktop_app.services.retrieval import Retriever
+from desktop_app.services.search.retrieval import Retriever
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import re
 
 from desktop_app.core.models import PageText
 from desktop_app.core.text_quality import looks_binary
-from desktop_app.services.extraction import Extracted, SkipFile
+from desktop_app.services.ingestion.extraction import Extracted, SkipFile
 
 _MD_TITLE = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 

@@ -32,7 +32,7 @@ from desktop_app.core.text_quality import (
     letter_count,
     normalize_text,
 )
-from desktop_app.services.extraction import SkipFile, extract
+from desktop_app.services.ingestion.extraction import SkipFile, extract
 
 PAGES_PER_PART = 4
 # A file whose first pages are nearly all garbled is given up early: parsing the rest of a

@@ -26,9 +26,9 @@ from dataclasses import asdict, dataclass
 
 from desktop_app.core.cancel import CancelToken, ReembedCallback, ReembedProgress
 from desktop_app.core.embedding_models import EmbeddingModelInfo, describe
-from desktop_app.services.catalog import Catalog
 from desktop_app.services.embeddings import Embedder, EmbeddingModelError
-from desktop_app.services.vector_store import LEGACY_COLLECTION, VectorIndex
+from desktop_app.services.store.catalog import Catalog
+from desktop_app.services.store.vector_store import LEGACY_COLLECTION, VectorIndex
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from desktop_app.core import log_files
 from desktop_app.core.log_files import LogConfig
-from desktop_app.services.vector_store import VectorStore, VectorStoreError
+from desktop_app.services.store.vector_store import VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import io
 import zipfile
 
 from desktop_app.core.models import PageText
-from desktop_app.services.extraction import Extracted, SkipFile
+from desktop_app.services.ingestion.extraction import Extracted, SkipFile
 
 
 def extract_docx(data: bytes) -> Extracted:

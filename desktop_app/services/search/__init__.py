@@ -1,0 +1,1 @@
+"""Finding passages (hybrid retrieval) and answering from them with citations."""
