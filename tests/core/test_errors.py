@@ -52,3 +52,8 @@ def test_a_bug_points_to_the_log_instead_of_a_python_message(tmp_path: Path):
         message = describe(exc, log)
         assert message.startswith(BUG_MESSAGE) and str(log) in message
         assert "NoneType" not in message
+
+
+def test_a_full_disk_is_a_sentence_not_an_errno():
+    message = describe(OSError(errno.ENOSPC, "No space left on device"))
+    assert message.startswith("The disk is full") and "kept" in message

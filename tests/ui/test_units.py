@@ -5,39 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from desktop_app.core.cancel import IndexProgress
 from desktop_app.core.models import DiskState, Outcome
-from desktop_app.launcher import wants_cli
 from desktop_app.ui.chat_view import link_citations, markdown_to_html, parse_citation
 from desktop_app.ui.formatting import duration, index_progress, source_label
 from desktop_app.ui.library_panel import status_text
 from desktop_app.ui.pdf_view import find_passage
-
-
-@pytest.mark.parametrize(
-    ("args", "cli"),
-    [
-        ([], False),
-        (["report.pdf"], False),
-        (["--data-dir", "/tmp/x"], False),
-        (["--data-dir", "/tmp/x", "index", "docs"], True),
-        (["ask", "why?"], True),
-        (["--help"], True),
-        (["-v", "doctor"], True),
-    ],
-)
-def test_the_launcher_opens_the_window_unless_a_command_is_named(args, cli):
-    assert wants_cli(args) is cli
-
-
-def test_the_launcher_knows_every_command_of_the_command_line():
-    from desktop_app.cli.parser import build_parser
-    from desktop_app.launcher import COMMANDS
-
-    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
-    assert set(COMMANDS) == set(subparsers.choices or ())
 
 
 def test_durations_and_progress_read_naturally():
@@ -88,15 +61,6 @@ def test_opening_the_window_module_imports_nothing_heavy():
     heavy = {"torch", "sentence_transformers", "chromadb", "llama_cpp", "pypdf", "numpy"}
     assert not modules & heavy
     assert "PySide6.QtPdf" not in modules  # loaded with the first PDF shown
-
-
-def test_a_full_disk_is_a_sentence_not_an_errno():
-    import errno
-
-    from desktop_app.core.errors import describe
-
-    message = describe(OSError(errno.ENOSPC, "No space left on device"))
-    assert message.startswith("The disk is full") and "kept" in message
 
 
 def test_answer_bubbles_follow_a_dark_palette(qtbot):
