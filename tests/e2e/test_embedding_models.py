@@ -47,12 +47,16 @@ def write_concepts(folder: Path) -> dict[str, str]:
     return groups
 
 
+def jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:  # JSON strings may hold U+2028: not splitlines()
+        return [json.loads(line) for line in lines]
+
+
 def write_xquad(folder: Path, corpus_dir: Path) -> dict[str, str]:
     """XQuAD paragraphs as text files; returns path -> paragraph id."""
     folder.mkdir(parents=True)
     ids: dict[str, str] = {}
-    for line in (corpus_dir / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
+    for entry in jsonl(corpus_dir / "corpus.jsonl"):
         path = folder / f"p{len(ids):04}.txt"
         path.write_text(entry["text"], encoding="utf-8")
         ids[str(path.resolve())] = entry["_id"]
@@ -67,8 +71,7 @@ def xquad_questions(queries_dir: Path, limit: int) -> list[tuple[str, str]]:
         for line in handle:
             qid, cid, _ = line.rstrip("\n").split("\t")
             qrels[qid] = cid
-    lines = (queries_dir / "queries.jsonl").read_text(encoding="utf-8").splitlines()
-    queries = [json.loads(line) for line in lines]
+    queries = jsonl(queries_dir / "queries.jsonl")
     step = max(1, len(queries) // limit)
     return [(q["text"], qrels[q["_id"]]) for q in queries[::step][:limit]]
 
@@ -162,8 +165,7 @@ def test_the_relevance_gate_lets_answerable_questions_through_and_stops_the_rest
 
     english = [q for q, _ in xquad_questions(XQUAD_EN, 60)]
     russian = [q for q, _ in xquad_questions(XQUAD_RU, 60)]
-    lines = (PUBMED / "queries.jsonl").read_text(encoding="utf-8").splitlines()
-    pubmed = [json.loads(line)["text"] for line in lines][::20][:50]
+    pubmed = [q["text"] for q in jsonl(PUBMED / "queries.jsonl")][::20][:50]
     # Measured on 200 questions each (bench.relevance, README): 0.995, 0.945, 0.685, 0.045
     # and 0.065; the bounds leave room for the smaller samples here.
     assert found(XQUAD_EN, english) >= 0.95
