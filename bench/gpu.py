@@ -147,8 +147,8 @@ def make_models(carried: Path, folder: Path, shapes: dict[str, list[str]]) -> di
 
 def prompt_messages(count_tokens: Any, context_size: int) -> list[dict[str, str]]:
     """The app's own prompt: README passages as search hits, ~1500 tokens."""
-    from desktop_app.core.models import SearchHit
     from desktop_app.core.prompts import build_prompt
+    from desktop_app.core.records import SearchHit
 
     paragraphs = [p for p in (REPO / "README.md").read_text().split("\n\n") if len(p) > 200]
     hits = [

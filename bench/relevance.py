@@ -74,7 +74,7 @@ def retrieve(limit: int, models: list[str]) -> dict[str, list[dict]]:
 
 
 def found_rates(retrieved: dict[str, list[dict]]) -> dict[str, float]:
-    from desktop_app.core.models import DenseMatch, SearchHit
+    from desktop_app.core.records import DenseMatch, SearchHit
     from desktop_app.core.relevance import RelevanceThresholds, is_relevant
 
     thresholds = RelevanceThresholds()

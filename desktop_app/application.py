@@ -19,8 +19,8 @@ from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallba
 from desktop_app.core.conversation import Conversation, to_markdown
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.file_selection import file_format
-from desktop_app.core.models import DiskState, DocumentInfo, RunSummary, SearchHit
 from desktop_app.core.paths import DataPaths, resolve_data_dir
+from desktop_app.core.records import DiskState, DocumentInfo, RunSummary, SearchHit
 from desktop_app.core.settings import Settings
 from desktop_app.services import diagnostics
 from desktop_app.services.embeddings import Embedder, make_embedder

@@ -17,8 +17,8 @@ from desktop_app.cli.parser import build_parser
 from desktop_app.core import log_files
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import UsageError, describe, is_bug
-from desktop_app.core.models import Outcome
 from desktop_app.core.paths import DataPaths, resolve_data_dir
+from desktop_app.core.records import Outcome
 
 if TYPE_CHECKING:  # imported lazily at run time: `librarian --help` stays instant
     from desktop_app.application import Library

@@ -8,7 +8,7 @@ import time
 from typing import TextIO
 
 from desktop_app.core.cancel import IndexProgress, ReembedProgress
-from desktop_app.core.models import FileReport, Outcome
+from desktop_app.core.records import FileReport, Outcome
 
 _MARK = {
     Outcome.INDEXED: "indexed  ",

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from desktop_app.core.models import ChunkDraft, PageText
+from desktop_app.core.records import ChunkDraft, PageText
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from desktop_app.core.models import DenseMatch, SearchHit, StoredChunk
+from desktop_app.core.records import DenseMatch, SearchHit, StoredChunk
 from desktop_app.core.scripts import script_share
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from desktop_app.core.models import SearchHit
+from desktop_app.core.records import SearchHit
 from desktop_app.core.scripts import script_share
 
 DEFAULT_SYSTEM_PROMPT = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from desktop_app.core.embedding_models import describe
 from desktop_app.core.lexical import index_terms, query_terms
-from desktop_app.core.models import SearchHit
+from desktop_app.core.records import SearchHit
 from desktop_app.core.scripts import dominant_script
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.records import ModelState
 from desktop_app.ui.errors import user_message
 from desktop_app.ui.workers import EngineWorker
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class ChatWorker(EngineWorker):
-    model_state = Signal(object, str)  # ModelState, message ("" when none)
+    model_state = Signal(ModelState, str)  # and a message ("" when none)
     # Where the loaded model runs ("CPU", "CUDA · <card> · 30/30 layers on the GPU"), and why.
     placement_known = Signal(str, str)
     token = Signal(str)
@@ -46,7 +47,7 @@ class ChatWorker(EngineWorker):
 
     def _load(self) -> LlmConfig | None:
         """The loaded model's config, or None when no model could be loaded (state says why)."""
-        from desktop_app.application import LlmError, ModelState
+        from desktop_app.application import LlmError
 
         library = self.library
         if library is None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.models import DiskState, DocumentInfo, FileReport, Outcome
+from desktop_app.core.records import DiskState, DocumentInfo, FileReport, Outcome
 
 COLUMNS = ("Document", "Status", "Pages", "Passages")
 _STATUS_WIDTH = 90  # long reasons are elided; the tooltip has them in full

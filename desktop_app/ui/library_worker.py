@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 
-from desktop_app.core.cancel import CancelToken
+from desktop_app.core.cancel import CancelToken, IndexProgress, ReembedProgress
+from desktop_app.core.records import FileReport
 from desktop_app.ui.errors import user_message
 from desktop_app.ui.workers import EngineWorker
 
@@ -26,18 +27,18 @@ class LibraryWorker(EngineWorker):
     opened = Signal(object, object)  # the Library once open, and the paths to resume indexing
     open_failed = Signal(str)
     warming_up = Signal(bool)  # parser process, vector store, embedding model being started
-    documents_listed = Signal(object)  # list[tuple[DocumentInfo, DiskState]]
-    index_started = Signal(object)  # list[str]: the paths of the run
-    index_progress = Signal(object)  # IndexProgress
-    file_reported = Signal(object)  # FileReport
+    documents_listed = Signal(list)  # list[tuple[DocumentInfo, DiskState]]
+    index_started = Signal(list)  # list[str]: the paths of the run
+    index_progress = Signal(IndexProgress)
+    file_reported = Signal(FileReport)
     index_finished = Signal(object)  # RunSummary, or None when the run failed
-    folders_scanned = Signal(object)  # list[str]: directories to watch
+    folders_scanned = Signal(list)  # list[str]: directories to watch
     source_text_ready = Signal(str, str, int, int)  # path, text, span start, span end
     gguf_inspected = Signal(str, str, str)  # path, "model" | "adapter" | "", error
-    reembed_progress = Signal(object)  # ReembedProgress
+    reembed_progress = Signal(ReembedProgress)
     vectors_built = Signal(bool)  # True: the new embedding models' vectors are complete
     repair_needed = Signal(list)  # what check_index() found wrong: build_vectors() repairs it
-    notices = Signal(object)  # list[str]: things to tell the user (a model that is missing)
+    notices = Signal(list)  # list[str]: things to tell the user (a model that is missing)
 
     def __init__(self, factory: LibraryFactory) -> None:
         super().__init__("librarian-library")

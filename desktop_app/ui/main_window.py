@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.paths import DataPaths
+from desktop_app.core.records import ModelState
 from desktop_app.ui.chat_view import ChatPanel
 from desktop_app.ui.chat_worker import ChatWorker
 from desktop_app.ui.conversation_list import ConversationList
@@ -52,7 +53,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
     library_opened = Signal()  # for tests and the start-up path: the library is usable
     indexing_finished = Signal()  # every requested run is done (or cancelled)
     answer_finished = Signal()  # an answer ended: complete, stopped or failed
-    model_state_changed = Signal(object)  # ModelState
+    model_state_changed = Signal(ModelState)
 
     def __init__(
         self,

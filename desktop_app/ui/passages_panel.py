@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.embedding_models import BUILTIN_MODELS, describe
-from desktop_app.core.models import SearchHit
+from desktop_app.core.records import SearchHit
 from desktop_app.ui.formatting import source_label
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def budget_text(answer: Answer) -> str:
 
 
 class PassagesPanel(QWidget):
-    passage_activated = Signal(object)  # SearchHit
+    passage_activated = Signal(SearchHit)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -17,7 +17,7 @@ from desktop_app.ui.formatting import duration
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
-    from desktop_app.core.models import DiskState, DocumentInfo, FileReport, RunSummary
+    from desktop_app.core.records import DiskState, DocumentInfo, FileReport, RunSummary
     from desktop_app.ui.chat_view import ChatPanel
     from desktop_app.ui.folder_watcher import FolderWatcher
     from desktop_app.ui.library_panel import LibraryPanel
@@ -212,7 +212,7 @@ class IndexingMixin:
 
 
 def _summary_text(summary: RunSummary) -> str:
-    from desktop_app.core.models import Outcome
+    from desktop_app.core.records import Outcome
 
     done = summary.count(Outcome.INDEXED)
     skipped = summary.count(Outcome.SKIPPED) + summary.count(Outcome.FAILED)

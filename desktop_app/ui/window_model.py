@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 
+from desktop_app.core.records import ModelState
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QLabel, QWidget
 
-    from desktop_app.application import Conversation, Library, ModelState
+    from desktop_app.application import Conversation, Library
     from desktop_app.ui.chat_view import ChatPanel
     from desktop_app.ui.chat_worker import ChatWorker
     from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
@@ -93,8 +95,6 @@ class ModelMixin:
         self.chat_worker.load()
 
     def _model_state(self, state: ModelState, message: str) -> None:
-        from desktop_app.application import ModelState
-
         self._model_text = f"Model: {self._model_name()} · {state.value}"
         self._show_model_label()
         # The reason stays at hand after the dialog is closed.

@@ -1,7 +1,7 @@
 import itertools
 
 from desktop_app.core.chunking import ChunkingOptions, approximate_token_count, chunk_pages
-from desktop_app.core.models import PageText
+from desktop_app.core.records import PageText
 
 
 def words_counter(texts):  # one token per word: makes sizes easy to reason about

@@ -1,5 +1,5 @@
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
-from desktop_app.core.models import StoredChunk
+from desktop_app.core.records import StoredChunk
 
 LATIN = frozenset({"latin"})
 

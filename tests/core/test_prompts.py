@@ -1,4 +1,3 @@
-from desktop_app.core.models import SearchHit
 from desktop_app.core.prompts import (
     GROUNDING_RULES,
     build_prompt,
@@ -6,6 +5,7 @@ from desktop_app.core.prompts import (
     infer_citations,
     strip_invalid_citations,
 )
+from desktop_app.core.records import SearchHit
 
 
 def hit(text: str, page: int | None = 1, path: str = "/docs/report.pdf") -> SearchHit:

@@ -14,7 +14,7 @@ def imported_after(statement: str) -> set[str]:
 
 def test_core_imports_nothing_heavy():
     modules = imported_after(
-        "import desktop_app.core.chunking, desktop_app.core.fusion, desktop_app.core.models"
+        "import desktop_app.core.chunking, desktop_app.core.fusion, desktop_app.core.records"
     )
     assert not modules & set(HEAVY)
 

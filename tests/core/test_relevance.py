@@ -1,4 +1,4 @@
-from desktop_app.core.models import DenseMatch, SearchHit
+from desktop_app.core.records import DenseMatch, SearchHit
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant, term_coverage
 
 T = RelevanceThresholds()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.application import Library
-from desktop_app.core.models import Outcome
+from desktop_app.core.records import Outcome
 from tests.conftest import FIXTURES, vectors_match_catalog
 
 pytestmark = pytest.mark.e2e

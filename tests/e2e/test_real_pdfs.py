@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.application import Library
-from desktop_app.core.models import Outcome, RunSummary
+from desktop_app.core.records import Outcome, RunSummary
 from desktop_app.core.settings import Settings
 from tests.conftest import DIVERSE_PDFS, Embedders, needs_eval, vectors_match_catalog
 

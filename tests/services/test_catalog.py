@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.lexical import index_terms
-from desktop_app.core.models import ChunkDraft, Outcome, ParsedDocument
+from desktop_app.core.records import ChunkDraft, Outcome, ParsedDocument
 from desktop_app.services.store.catalog import Catalog, CatalogError, document_id
 
 

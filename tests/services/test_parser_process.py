@@ -6,7 +6,7 @@ import os
 import signal
 import threading
 
-from desktop_app.core.models import ParsedPart
+from desktop_app.core.records import ParsedPart
 from desktop_app.services.ingestion.parser_process import ParserProcess
 from desktop_app.services.ingestion.parsing import ParseOptions, ParseRequest
 from tests.conftest import DIVERSE_PDFS, FIXTURES, needs_eval

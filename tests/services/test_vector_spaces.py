@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from desktop_app.core.lexical import index_terms
-from desktop_app.core.models import ChunkDraft, ParsedDocument
+from desktop_app.core.records import ChunkDraft, ParsedDocument
 from desktop_app.services.embeddings import EmbeddingModelError
 from desktop_app.services.store.catalog import Catalog, chunk_id, document_id
 from desktop_app.services.store.vector_spaces import VectorSpaces

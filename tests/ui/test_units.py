@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from desktop_app.core.cancel import IndexProgress
-from desktop_app.core.models import DiskState, Outcome
+from desktop_app.core.records import DiskState, Outcome
 from desktop_app.ui.chat_view import link_citations, markdown_to_html, parse_citation
 from desktop_app.ui.formatting import duration, index_progress, source_label
 from desktop_app.ui.library_panel import status_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.core.models import DiskState, DocumentInfo
+from desktop_app.core.records import DiskState, DocumentInfo
 
 
 def disk_state(doc: DocumentInfo) -> DiskState:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.core.cancel import Cancelled, CancelToken, IndexProgress, ProgressCallback
-from desktop_app.core.models import (
+from desktop_app.core.records import (
     DiskState,
     DocumentInfo,
     FileReport,

@@ -18,7 +18,7 @@ from pathlib import Path
 from desktop_app.core.cancel import CancelToken, ProgressCallback
 from desktop_app.core.chunking import ChunkingOptions
 from desktop_app.core.file_selection import FileSelector
-from desktop_app.core.models import (
+from desktop_app.core.records import (
     ParsedDocument,
     RunSummary,
 )

@@ -22,7 +22,7 @@ from desktop_app.core import log_files
 from desktop_app.core.cancel import Cancelled
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.log_files import LogConfig
-from desktop_app.core.models import ParsedDocument, ParsedPart
+from desktop_app.core.records import ParsedDocument, ParsedPart
 from desktop_app.services.ingestion.parsing import ParseOptions, Parser, ParseRequest
 
 log = logging.getLogger(__name__)

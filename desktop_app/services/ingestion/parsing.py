@@ -24,7 +24,7 @@ from desktop_app.core.chunking import (
 )
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.lexical import index_terms
-from desktop_app.core.models import ChunkDraft, PageText, ParsedDocument, ParsedPart
+from desktop_app.core.records import ChunkDraft, PageText, ParsedDocument, ParsedPart
 from desktop_app.core.scripts import script_share
 from desktop_app.core.text_quality import (
     MIN_LETTERS_PER_TEXT_PAGE,

@@ -12,12 +12,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.offload import fewer_layers
+from desktop_app.core.records import ModelState
 from desktop_app.services.llm.config import LlmConfig
 from desktop_app.services.llm.cpu import physical_cores
 from desktop_app.services.llm.files import LlmError, check_gguf
@@ -27,13 +27,6 @@ log = logging.getLogger(__name__)
 
 # Small models loop ("4.96, 4.96, 4.96, ...") without a mild penalty on repeated tokens.
 REPEAT_PENALTY = 1.1
-
-
-class ModelState(StrEnum):
-    EMPTY = "empty"
-    LOADING = "loading"
-    READY = "ready"
-    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation import Source, standalone_query
-from desktop_app.core.models import SearchHit
 from desktop_app.core.prompts import (
     DEFAULT_SYSTEM_PROMPT,
     GENERAL_ANSWER_LABEL,
@@ -20,6 +19,7 @@ from desktop_app.core.prompts import (
     infer_citations,
     strip_invalid_citations,
 )
+from desktop_app.core.records import SearchHit
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant
 from desktop_app.services.llm import LlmEngine
 from desktop_app.services.search.retrieval import Retriever

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
 from desktop_app.core.lexical import query_terms
-from desktop_app.core.models import SearchHit, StoredChunk
+from desktop_app.core.records import SearchHit, StoredChunk
 from desktop_app.core.scripts import dominant_script, script_share
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.vector_spaces import VectorSpaces

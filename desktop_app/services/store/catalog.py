@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from desktop_app.core.errors import LibrarianError
-from desktop_app.core.models import DocumentInfo, Outcome, ParsedDocument, StoredChunk
+from desktop_app.core.records import DocumentInfo, Outcome, ParsedDocument, StoredChunk
 
 SCHEMA_VERSION = 1
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from desktop_app.core.errors import LibrarianError
-from desktop_app.core.models import PageText
+from desktop_app.core.records import PageText
 
 
 class SkipFile(LibrarianError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from desktop_app.core.models import PageText
+from desktop_app.core.records import PageText
 from desktop_app.services.ingestion.extraction import Extracted, SkipFile
 
 

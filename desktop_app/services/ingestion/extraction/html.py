@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from desktop_app.core.models import PageText
+from desktop_app.core.records import PageText
 from desktop_app.services.ingestion.extraction import Extracted
 from desktop_app.services.ingestion.extraction.plain import decode_text
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from desktop_app.core.models import PageText
+from desktop_app.core.records import PageText
 from desktop_app.services.ingestion.extraction import Extracted, SkipFile
 
 # Real filings (10-Q reports) hold arrays and dictionaries bigger than pypdf's default limits.

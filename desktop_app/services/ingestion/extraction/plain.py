@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from desktop_app.core.models import PageText
+from desktop_app.core.records import PageText
 from desktop_app.core.text_quality import looks_binary
 from desktop_app.services.ingestion.extraction import Extracted, SkipFile
 
