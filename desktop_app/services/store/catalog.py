@@ -92,7 +92,11 @@ class Catalog:
                     f"{path} was written by a newer Librarian (schema {version}); update the app"
                 )
         except sqlite3.DatabaseError as exc:
-            raise CatalogError(f"cannot open the library database {path}: {exc}") from exc
+            raise CatalogError(
+                f"cannot open the library database {path}: {exc}. It is left as it is: "
+                "restore it from a backup, or move it away to start an empty library (your "
+                "documents will be indexed again)"
+            ) from exc
 
     def close(self) -> None:
         with self._lock:
