@@ -186,6 +186,7 @@ class Library:
                 log.warning("%s: %s", name, exc)
 
         thread = threading.Thread(target=run, name=name)
+        self._threads = [t for t in self._threads if t.is_alive()]
         self._threads.append(thread)
         thread.start()
 
