@@ -6,15 +6,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
-class ModelState(StrEnum):
-    """The answering model's state, as the front ends show it."""
-
-    EMPTY = "empty"
-    LOADING = "loading"
-    READY = "ready"
-    FAILED = "failed"
-
-
 class Outcome(StrEnum):
     """What happened to one file in an indexing run."""
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.records import ModelState
+from desktop_app.core.model_state import ModelState
 from desktop_app.ui.errors import user_message
 from desktop_app.ui.workers import EngineWorker
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.model_state import ModelState
 from desktop_app.core.paths import DataPaths
-from desktop_app.core.records import ModelState
 from desktop_app.ui.chat_view import ChatPanel
 from desktop_app.ui.chat_worker import ChatWorker
 from desktop_app.ui.conversation_list import ConversationList

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 
-from desktop_app.core.records import ModelState
+from desktop_app.core.model_state import ModelState
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QLabel, QWidget

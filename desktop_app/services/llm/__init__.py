@@ -3,7 +3,7 @@ back-end (`backend`), the machine's CPU cores (`cpu`) and GPUs (`gpu`), GGUF hea
 (`gguf_info`), where its layers go (`placement`), LoRA adapters (`lora`) and the engine that
 loads it and generates (`engine`)."""
 
-from desktop_app.core.records import ModelState
+from desktop_app.core.model_state import ModelState
 from desktop_app.services.llm.backend import compute_backend
 from desktop_app.services.llm.config import LlmConfig
 from desktop_app.services.llm.cpu import physical_cores

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.model_state import ModelState
 from desktop_app.core.offload import fewer_layers
-from desktop_app.core.records import ModelState
 from desktop_app.services.llm.config import LlmConfig
 from desktop_app.services.llm.cpu import physical_cores
 from desktop_app.services.llm.files import LlmError, check_gguf
