@@ -13,6 +13,7 @@ import pytest
 
 from desktop_app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
 from tests.conftest import FIXTURES, REPO
+from tests.e2e.test_llm import BAD_ADAPTERS, bad_adapter, write_adapter
 
 pytestmark = pytest.mark.e2e
 
@@ -135,10 +136,7 @@ def test_no_command_prints_help(capsys):
 @pytest.mark.parametrize(
     ("kind", "reason"),
     [
-        ("garbage", "not a GGUF file"),
-        ("truncated", "truncated"),
-        ("wrong architecture", "made for a 'qwen2' model"),
-        ("a model, not an adapter", "is not a LoRA adapter"),
+        *[(kind, reason) for kind, reason in BAD_ADAPTERS if kind != "missing"],  # a usage error
         ("an adapter as the model", "cannot load the model"),
     ],
 )
@@ -147,23 +145,10 @@ def test_a_bad_adapter_or_model_ends_the_real_cli_with_its_message_and_no_traceb
 ):
     """The real command in its own process, so that what happens at interpreter exit shows:
     the embedding models start loading in the background when `ask` begins."""
-    from tests.e2e.test_llm import MODEL, write_adapter
-
-    assert MODEL is not None
-    path = tmp_path / "bad.gguf"
-    flag = "--lora"
-    if kind == "garbage":
-        path.write_bytes(b"\x89PNG not an adapter at all" * 100)
-    elif kind == "truncated":
-        good = write_adapter(tmp_path / "good.gguf", zero_b=False)
-        path.write_bytes(good.read_bytes()[: good.stat().st_size * 2 // 3])
-    elif kind == "wrong architecture":
-        write_adapter(path, arch="qwen2")
-    elif kind == "a model, not an adapter":
-        shutil.copy(MODEL, path)
+    if kind == "an adapter as the model":
+        path, flag = write_adapter(tmp_path / "adapter.gguf"), "--model"
     else:
-        write_adapter(path)
-        flag = "--model"
+        path, flag = bad_adapter(kind, tmp_path), "--lora"
     done = subprocess.run(
         [
             *(sys.executable, "-m", "desktop_app", "--data-dir", str(tmp_path / "data")),
@@ -197,3 +182,19 @@ def test_a_bug_is_one_line_pointing_to_the_log_which_has_the_traceback(
     assert len(err.strip().splitlines()) == 1 and "NoneType" not in err
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text and "TypeError: 'NoneType' object is not subscriptable" in text
+
+
+def test_the_log_holds_no_document_or_question_text_unless_verbose(
+    capsys, corpus: Path, tmp_path: Path
+):
+    data = tmp_path / "data"
+    log = data / "logs" / "librarian.log"
+    question = "When is the reading room open?"
+    assert run(capsys, "--data-dir", str(data), "index", str(corpus))[0] == EXIT_OK
+    code, out, _ = run(capsys, "--data-dir", str(data), "search", question)
+    assert code == EXIT_OK and "opens at nine" in out
+    text = log.read_text(encoding="utf-8")
+    assert "indexed notes.txt" in text and "hybrid search: " in text  # what happened is there
+    assert question not in text and "reading room" not in text and "opens at nine" not in text
+    run(capsys, "--data-dir", str(data), "--verbose", "search", question)
+    assert question in log.read_text(encoding="utf-8")  # asked for: the details too

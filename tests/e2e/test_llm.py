@@ -124,25 +124,24 @@ def test_zero_adapter_equals_base_and_random_adapter_changes_output(engine, tmp_
     assert reply(engine, random, scale=0.0) == base
 
 
-@pytest.mark.parametrize(
-    ("kind", "reason"),
-    [
-        ("missing", "not found"),
-        ("garbage", "not a GGUF file"),
-        ("truncated", "truncated"),
-        ("wrong architecture", "made for a 'qwen2' model"),
-        ("wrong shapes", "does not fit this model"),
-        ("a model, not an adapter", "is not a LoRA adapter"),
-    ],
-)
-def test_bad_adapters_are_refused_with_a_reason_and_the_base_keeps_working(
-    engine: LlmEngine, tmp_path: Path, kind: str, reason: str
-):
-    path = tmp_path / "adapter.gguf"
+# Every kind of bad adapter, with the reason the user is given.
+BAD_ADAPTERS = [
+    ("missing", "not found"),
+    ("garbage", "not a GGUF file"),
+    ("truncated", "truncated"),
+    ("wrong architecture", "made for a 'qwen2' model"),
+    ("wrong shapes", "does not fit this model"),
+    ("a model, not an adapter", "is not a LoRA adapter"),
+]
+
+
+def bad_adapter(kind: str, folder: Path) -> Path:
+    """A file of one of BAD_ADAPTERS' kinds in `folder` ("missing": one that is not there)."""
+    path = folder / "adapter.gguf"
     if kind == "garbage":
         path.write_bytes(b"\x89PNG not an adapter at all" * 100)
     elif kind == "truncated":
-        good = write_adapter(tmp_path / "good.gguf", zero_b=False)
+        good = write_adapter(folder / "good.gguf", zero_b=False)
         path.write_bytes(good.read_bytes()[: good.stat().st_size * 2 // 3])
     elif kind == "wrong architecture":
         write_adapter(path, arch="qwen2")
@@ -151,6 +150,14 @@ def test_bad_adapters_are_refused_with_a_reason_and_the_base_keeps_working(
     elif kind == "a model, not an adapter":
         assert MODEL is not None
         shutil.copy(MODEL, path)
+    return path
+
+
+@pytest.mark.parametrize(("kind", "reason"), BAD_ADAPTERS)
+def test_bad_adapters_are_refused_with_a_reason_and_the_base_keeps_working(
+    engine: LlmEngine, tmp_path: Path, kind: str, reason: str
+):
+    path = bad_adapter(kind, tmp_path)
     with pytest.raises(LlmError, match=reason):
         reply(engine, path)
     assert engine.state is ModelState.FAILED

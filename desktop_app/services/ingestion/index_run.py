@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from desktop_app.core.cancel import Cancelled, CancelToken, IndexProgress, ProgressCallback
@@ -240,6 +241,10 @@ class IndexRun:
             )
 
     def _report(self, report: FileReport) -> None:
+        # File names and outcomes only: no document text in the log.
+        level = logging.DEBUG if report.status is Outcome.UNCHANGED else logging.INFO
+        reason = f": {report.reason}" if report.reason else ""
+        log.log(level, "%s %s%s", report.status.value, Path(report.path).name, reason)
         self.summary.reports.append(report)
         self.current = report.path
         if self.on_report is not None:

@@ -9,20 +9,17 @@ process that has torch loaded) and lives for the whole run, so its start-up cost
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
-import signal
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from desktop_app.core import log_files
 from desktop_app.core.cancel import Cancelled
 from desktop_app.core.file_selection import file_format
-from desktop_app.core.log_files import LogConfig
 from desktop_app.core.records import ParsedDocument, ParsedPart
+from desktop_app.services.child_process import start_child
 from desktop_app.services.ingestion.parsing import ParseOptions, Parser, ParseRequest
 
 log = logging.getLogger(__name__)
@@ -32,10 +29,7 @@ _READY = "ready"  # the child's first message: libraries imported, tokenizer loa
 _NICENESS = 10
 
 
-def _child_main(conn: Connection, options: ParseOptions, logs: LogConfig | None) -> None:
-    log_files.setup_child(logs, "parser")
-    # Ctrl+C in a terminal reaches the whole process group; the parent decides when we stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _child_main(conn: Connection, options: ParseOptions) -> None:
     # Parsing is a few times faster than embedding, so it keeps ahead even at a lower priority;
     # at equal priority it would steal CPU from the embedder (and from the GUI) on small machines.
     if hasattr(os, "nice"):
@@ -72,7 +66,6 @@ class ParserProcess:
     def __init__(self, options: ParseOptions, timeout_s: float) -> None:
         self._options = options
         self._timeout_s = timeout_s
-        self._ctx = mp.get_context("spawn")
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._ready = False
@@ -89,15 +82,7 @@ class ParserProcess:
             self._ready = conn.recv() == _READY
 
     def _start(self) -> Connection:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(
-            target=_child_main,
-            args=(child, self._options, log_files.child_config()),
-            name="librarian-parser",
-            daemon=True,
-        )
-        process.start()
-        child.close()
+        process, parent = start_child(_child_main, "librarian-parser", "parser", self._options)
         self._process, self._conn = process, parent
         self._ready = False
         return parent

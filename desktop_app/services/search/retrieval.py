@@ -3,6 +3,8 @@ neighbours merged."""
 
 from __future__ import annotations
 
+import logging
+import time
 from enum import StrEnum
 
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
@@ -11,6 +13,8 @@ from desktop_app.core.records import SearchHit, StoredChunk
 from desktop_app.core.scripts import dominant_script, script_share
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.vector_spaces import VectorSpaces
+
+log = logging.getLogger(__name__)
 
 
 class SearchMode(StrEnum):
@@ -30,6 +34,7 @@ class Retriever:
         query = query.strip()
         if not query or k <= 0:
             return []
+        started = time.perf_counter()
         depth = max(4 * k, 30)  # candidates per ranking, before fusion and merging
         lexical: list[tuple[str, float]] = []
         if mode is not SearchMode.DENSE:
@@ -66,7 +71,18 @@ class Retriever:
             lexical = _same_script_only(lexical, chunks, query)
         fused = fuse(dense, lexical)[:depth]
         ranked_chunks = [(chunks[f.id], f) for f in fused if f.id in chunks]
-        return merge_neighbours(ranked_chunks, k)
+        hits = merge_neighbours(ranked_chunks, k)
+        # The question itself is logged only with --verbose: the log holds no user text.
+        log.debug("search for %r", query)
+        log.info(
+            "%s search: %d results in %.0f ms (%d dense rankings, %d lexical candidates)",
+            mode.value,
+            len(hits),
+            (time.perf_counter() - started) * 1000,
+            len(dense),
+            len(lexical),
+        )
+        return hits
 
 
 def _readable_only(

@@ -12,8 +12,6 @@ other Librarians). It exits when asked, or when its parent dies (its end of the 
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
-import signal
 import threading
 from collections.abc import Iterable, Sequence
 from multiprocessing.connection import Connection
@@ -21,8 +19,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core import log_files
-from desktop_app.core.log_files import LogConfig
+from desktop_app.services.child_process import start_child
 from desktop_app.services.store.vector_store import VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
@@ -30,9 +27,7 @@ log = logging.getLogger(__name__)
 _METHODS = {"add", "delete", "query", "ids", "count", "reachable", "drop", "collections"}
 
 
-def _child_main(conn: Connection, path: Path, logs: LogConfig | None) -> None:
-    log_files.setup_child(logs, "vector-store")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+def _child_main(conn: Connection, path: Path) -> None:
     store = VectorStore(path)
     while True:
         try:
@@ -56,7 +51,6 @@ class VectorStoreProcess:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._ctx = mp.get_context("spawn")
         self._lock = threading.Lock()
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
@@ -67,15 +61,9 @@ class VectorStoreProcess:
 
     def _connection(self) -> Connection:
         if self._conn is None:
-            parent, child = self._ctx.Pipe()
-            process = self._ctx.Process(
-                target=_child_main,
-                args=(child, self.path, log_files.child_config()),
-                name="librarian-vectors",
-                daemon=True,
+            process, parent = start_child(
+                _child_main, "librarian-vectors", "vector-store", self.path
             )
-            process.start()
-            child.close()
             self._process, self._conn = process, parent
         return self._conn
 
