@@ -185,7 +185,11 @@ def use_installed_app(tmp_path: Path) -> None:
             ask_and_quit(env, library, pdf)
     except AssertionError as failure:
         output = app_log.read_text()[-4000:]
-        raise AssertionError(f"{failure}\n--- app output ---\n{output}") from None
+        logs = "".join(
+            f"\n--- {path.name} ---\n{path.read_text(errors='replace')[-6000:]}"
+            for path in sorted((library / "logs").glob("*.log"))
+        )
+        raise AssertionError(f"{failure}\n--- app output ---\n{output}{logs}") from None
 
 
 def search_russian_by_meaning(tmp_path: Path) -> None:

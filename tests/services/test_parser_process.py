@@ -62,3 +62,23 @@ def test_stop_request_interrupts_a_parse():
             pass
         else:
             raise AssertionError("a set stop flag must cancel the parse")
+
+
+@needs_eval
+def test_a_child_whose_parent_stops_listening_exits_quietly():
+    """A cancelled or failed run closes the pipe mid-file: the child stops at its next send,
+    with exit status 0 and no traceback (it used to die of a BrokenPipeError)."""
+    from desktop_app.core.cancel import Cancelled
+
+    long_pdf = str(DIVERSE_PDFS / "samplefiles_GeoTopo-komprimiert.pdf")  # 117 pages
+    stop = threading.Event()
+    with ParserProcess(ParseOptions(), timeout_s=60) as parser:
+        parser.start(wait=True)
+        child = parser._process
+        assert child is not None
+        try:
+            parser.parse(ParseRequest(long_pdf), lambda part: stop.set(), stop.is_set)
+        except Cancelled:
+            pass
+        child.join(timeout=10)
+        assert child.exitcode == 0

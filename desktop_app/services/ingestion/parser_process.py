@@ -49,10 +49,18 @@ def _child_main(conn: Connection, options: ParseOptions) -> None:
             return
         try:
             result = parser.parse_streaming(request, conn.send)
+        except (BrokenPipeError, ConnectionResetError):
+            # The parent stopped listening mid-file (a cancel, or its run failed and said why
+            # in its own log): nothing is wrong here, and nobody is left to tell.
+            log.info("parsing %s stopped: the app stopped listening", Path(request.path).name)
+            return
         except Exception as exc:
             log.exception("parsing %s failed", Path(request.path).name)
             result = _failed(request.path, f"parser error: {type(exc).__name__}: {exc}")
-        conn.send(result)
+        try:
+            conn.send(result)
+        except (BrokenPipeError, ConnectionResetError):
+            return
 
 
 def _failed(path: str, reason: str) -> ParsedDocument:
