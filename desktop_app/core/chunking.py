@@ -154,3 +154,20 @@ def _overlap_tail(previous: list[_Unit], incoming: _Unit, opts: ChunkingOptions)
         tail.insert(0, unit)
         budget -= unit.tokens
     return tail
+
+
+def passage_sentences(text: str, max_count: int = 12) -> list[str]:
+    """A passage's sentences (paragraph breaks end one too), for the models that also score
+    a passage by its best sentence (EmbeddingModelInfo.sentence_scoring). Fragments without a
+    letter (a page number, a lone bullet) are dropped; beyond `max_count`, neighbours are
+    joined so that no passage costs more than `max_count` vectors."""
+    pieces = [
+        text[s:e]
+        for p_start, p_end in _spans(text, _PARAGRAPH_BREAK, 0)
+        for s, e in _spans(text[p_start:p_end], _SENTENCE_END, p_start)
+        if any(ch.isalpha() for ch in text[s:e])
+    ]
+    if len(pieces) <= max_count:
+        return pieces
+    size = math.ceil(len(pieces) / max_count)
+    return [" ".join(pieces[i : i + size]) for i in range(0, len(pieces), size)]

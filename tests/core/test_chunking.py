@@ -1,6 +1,11 @@
 import itertools
 
-from desktop_app.core.chunking import ChunkingOptions, approximate_token_count, chunk_pages
+from desktop_app.core.chunking import (
+    ChunkingOptions,
+    approximate_token_count,
+    chunk_pages,
+    passage_sentences,
+)
 from desktop_app.core.records import PageText
 
 
@@ -65,3 +70,21 @@ def test_empty_pages_give_no_passages():
 def test_approximate_counter_is_monotonic():
     short, long = approximate_token_count(["a b c", "a b c d e f g h"])
     assert 0 < short < long
+
+
+def test_passage_sentences_splits_at_sentence_ends_and_paragraph_breaks():
+    text = "Собаки верные. Пудель умный!\n\nOvcharka guards the flock? Yes… 12.\n\n- 3 -"
+    assert passage_sentences(text) == [
+        "Собаки верные.",
+        "Пудель умный!",
+        "Ovcharka guards the flock?",
+        "Yes…",
+    ]  # "12." and "- 3 -" have no letter: no vector of their own
+
+
+def test_passage_sentences_joins_neighbours_beyond_the_limit():
+    text = " ".join(f"Sentence number {n}." for n in range(10))
+    parts = passage_sentences(text, max_count=4)
+    assert len(parts) == 4
+    assert " ".join(parts) == text  # nothing lost, order kept
+    assert passage_sentences("No end mark at all") == ["No end mark at all"]

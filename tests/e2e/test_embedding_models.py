@@ -267,3 +267,25 @@ def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, 
         assert hit.path.endswith("english.txt") and hit.dense[0].model == MINILM
         assert library.build_vectors() == total - partial  # only the rest is embedded
         assert vectors_match_catalog(library)
+
+
+def test_use_m3_scores_passages_by_their_best_sentence_too(concept_library):
+    """Its passages' sentence vectors are stored beside their vectors, and a search's USE-m3
+    score is the mean of the passage's similarity and its best sentence's."""
+    import numpy as np
+
+    from desktop_app.services.embeddings.passage_vectors import decode
+
+    library, _ = concept_library
+    space = next(s for s in library.spaces.searchable() if s.record.model == USE_M3)
+    ids = sorted(library.catalog.all_chunk_ids())
+    stored = library.spaces.store.sentences(space.collection, ids)
+    assert set(stored) == set(ids)  # every concept document has several sentences
+    hit = library.search("собака", k=1, mode="dense")[0]
+    chunk_id = hit.chunk_ids[0]
+    question = np.asarray(space.embedder.embed_query("собака"))
+    text = library.catalog.chunks([chunk_id])[chunk_id].text
+    passage = float(space.embedder.embed_documents([text])[0] @ question)
+    best = float((decode(stored[chunk_id], len(question)) @ question).max())
+    (match,) = hit.dense
+    assert match.score == pytest.approx((passage + best) / 2, abs=0.01)

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from desktop_app.core.cancel import Cancelled, CancelToken, IndexProgress, ProgressCallback
 from desktop_app.core.records import (
@@ -24,6 +23,7 @@ from desktop_app.core.records import (
     RunSummary,
 )
 from desktop_app.core.settings import Settings
+from desktop_app.services.embeddings.passage_vectors import PassageVectors, embed_passages
 from desktop_app.services.ingestion.disk_state import disk_state
 from desktop_app.services.ingestion.parser_process import ParserProcess
 from desktop_app.services.ingestion.parsing import ParseRequest
@@ -33,8 +33,10 @@ from desktop_app.services.store.vector_spaces import VectorSpace
 log = logging.getLogger(__name__)
 
 ReportCallback = Callable[[FileReport], None]
-# Stores a batch of parsed files with their vectors, one array per space (IngestService.commit).
-CommitCallback = Callable[[Sequence[ParsedDocument], Sequence[VectorSpace], Sequence[Any]], None]
+# Stores a batch of parsed files with their vectors, one set per space (IngestService.commit).
+CommitCallback = Callable[
+    [Sequence[ParsedDocument], Sequence[VectorSpace], Sequence[PassageVectors]], None
+]
 
 _QUEUE_DEPTH = 16  # parsed parts waiting for the embedder: bounds memory on huge folders
 _END = object()
@@ -45,8 +47,8 @@ class _OpenFile:
     """A file whose passages are arriving part by part and being embedded."""
 
     parts: list[ParsedPart] = field(default_factory=list)
-    # Per embedded part, one array for each vector space (the run's spaces, in order).
-    vectors: list[tuple[Any, ...]] = field(default_factory=list)
+    # Per embedded part, its vectors in each vector space (the run's spaces, in order).
+    vectors: list[tuple[PassageVectors, ...]] = field(default_factory=list)
     final: ParsedDocument | None = None
 
     @property
@@ -197,17 +199,17 @@ class IndexRun:
         parts, self.unembedded = self.unembedded, []
         texts = [c.text for p in parts for c in p.chunks]
         step = self.embed_step
-        pieces: list[list[Any]] = [[] for _ in self.spaces]
+        pieces: list[list[PassageVectors]] = [[] for _ in self.spaces]
         self.current = parts[0].path
         for i in range(0, len(texts), step):
             for space, done in zip(self.spaces, pieces, strict=True):
                 self.cancel.raise_if_cancelled()
-                done.append(space.embedder.embed_documents(texts[i : i + step]))
+                done.append(
+                    embed_passages(space.embedder, texts[i : i + step], space.info.sentence_scoring)
+                )
             self.chunks_embedded += len(texts[i : i + step])
             self._progress()
-        import numpy as np
-
-        vectors = [np.concatenate(p) if len(p) > 1 else p[0] for p in pieces]
+        vectors = [PassageVectors.concat(p) for p in pieces]
         offset = 0
         for part in parts:
             end = offset + len(part.chunks)
@@ -218,10 +220,8 @@ class IndexRun:
         ready = [path for path, f in self.open_files.items() if f.complete]
         if not ready:
             return
-        import numpy as np
-
         documents = []
-        vectors: list[tuple[Any, ...]] = []
+        vectors: list[tuple[PassageVectors, ...]] = []
         for path in ready:
             open_file = self.open_files.pop(path)
             assert open_file.final is not None
@@ -233,7 +233,9 @@ class IndexRun:
                 )
             )
             vectors.extend(open_file.vectors)
-        per_space = [np.concatenate([v[i] for v in vectors]) for i in range(len(self.spaces))]
+        per_space = [
+            PassageVectors.concat([v[i] for v in vectors]) for i in range(len(self.spaces))
+        ]
         self.commit(documents, self.spaces, per_space)
         for doc in documents:
             self._report(

@@ -24,6 +24,7 @@ from desktop_app.core.records import (
 )
 from desktop_app.core.settings import Settings
 from desktop_app.services.embeddings import MINILM_SCRIPTS, passage_tokenizer_file
+from desktop_app.services.embeddings.passage_vectors import PassageVectors
 from desktop_app.services.ingestion.index_run import IndexRun, ReportCallback
 from desktop_app.services.ingestion.parser_process import ParserProcess
 from desktop_app.services.ingestion.parsing import ParseOptions
@@ -145,7 +146,7 @@ class IngestService:
         self,
         batch: Sequence[ParsedDocument],
         spaces: Sequence[VectorSpace],
-        embeddings: Sequence[object],
+        embeddings: Sequence[PassageVectors],
     ) -> None:
         """Store a batch of parsed files, embedded once per vector space (`embeddings[i]` for
         `spaces[i]`); see the module docstring for the order."""
@@ -167,7 +168,9 @@ class IngestService:
                 )
         self.catalog.set_meta(_PENDING_KEY, json.dumps(new_ids + old_ids))
         for space, vectors in zip(spaces, embeddings, strict=True):
-            self.spaces.store.add(space.collection, new_ids, vectors, metadatas)
+            self.spaces.store.add(
+                space.collection, new_ids, vectors.vectors, metadatas, vectors.sentences
+            )
         for doc in batch:
             self.catalog.replace_document(doc, document_id(doc.path, doc.content_hash), doc.terms)
         reused = set(new_ids)

@@ -11,8 +11,9 @@ from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neigh
 from desktop_app.core.lexical import query_terms
 from desktop_app.core.records import SearchHit, StoredChunk
 from desktop_app.core.scripts import dominant_script, script_share
+from desktop_app.services.embeddings.passage_vectors import rescore
 from desktop_app.services.store.catalog import Catalog
-from desktop_app.services.store.vector_spaces import VectorSpaces
+from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,7 @@ class Retriever:
                     continue
                 # Dense mode has no lexical ranking: fuse() shares the whole score among these.
                 weight = info.fusion_weight * trust * (share / seen if seen > 0 else 1.0)
-                ranked = self.spaces.store.query(
-                    space.collection, space.embedder.embed_query(query), depth
-                )
+                ranked = self._dense_ranking(space, query, depth)
                 dense.append(DenseRanking(info.key, weight, ranked))
                 scripts[info.key] = info.scripts
         candidates = [cid for cid, _ in lexical] + [cid for d in dense for cid, _ in d.ranked]
@@ -83,6 +82,17 @@ class Retriever:
             len(lexical),
         )
         return hits
+
+    def _dense_ranking(self, space: VectorSpace, query: str, depth: int) -> list[tuple[str, float]]:
+        """One model's candidates, best first; a model that scores sentences rescores its own
+        candidates by their best sentence (services.embeddings.passage_vectors)."""
+        store = self.spaces.store
+        vector = space.embedder.embed_query(query)
+        ranked = store.query(space.collection, vector, depth)
+        if not space.info.sentence_scoring or not ranked:
+            return ranked
+        sentences = store.sentences(space.collection, [cid for cid, _ in ranked])
+        return rescore(vector, ranked, sentences)
 
 
 def _readable_only(

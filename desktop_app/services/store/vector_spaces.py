@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from desktop_app.core.cancel import CancelToken, ReembedCallback, ReembedProgress
 from desktop_app.core.embedding_models import EmbeddingModelInfo, describe
 from desktop_app.services.embeddings import Embedder, EmbeddingModelError
+from desktop_app.services.embeddings.passage_vectors import embed_passages
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.vector_store import LEGACY_COLLECTION, VectorIndex
 
@@ -329,12 +330,15 @@ class VectorSpaces:
             for i in range(0, len(missing), _BUILD_BATCH):
                 cancel.raise_if_cancelled()
                 batch = missing[i : i + _BUILD_BATCH]
-                vectors = space.embedder.embed_documents([r[5] for r in batch])
+                vectors = embed_passages(
+                    space.embedder, [r[5] for r in batch], space.info.sentence_scoring
+                )
                 self.store.add(
                     space.collection,
                     [r[1] for r in batch],
-                    vectors,
+                    vectors.vectors,
                     [{"doc_id": r[2], "page": r[3] or 0, "ordinal": r[4]} for r in batch],
+                    vectors.sentences,
                 )
                 done += len(batch)
                 report()

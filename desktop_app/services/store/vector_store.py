@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from desktop_app.core.errors import LibrarianError
+from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
+from desktop_app.services.store.sentence_store import SentenceStore
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +44,13 @@ class VectorIndex(Protocol):
         ids: Sequence[str],
         embeddings: Any,
         metadatas: Sequence[dict[str, Any]],
+        sentences: Sequence[bytes] | None = None,
     ) -> None: ...
     def delete(self, collection: str, ids: Iterable[str]) -> None: ...
     def query(
         self, collection: str, embedding: Sequence[float], n: int
     ) -> list[tuple[str, float]]: ...
+    def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]: ...
     def ids(self, collection: str) -> list[str]: ...
     def count(self, collection: str) -> int: ...
     def reachable(self, collection: str) -> bool: ...
@@ -60,6 +64,7 @@ class VectorStore:
         self._collections: dict[str, Any] = {}
         self._client: Any = None
         self._lock = threading.Lock()
+        self._sentences = SentenceStore(path / SENTENCES_FILE)
 
     def _coll(self, name: str) -> Any:
         with self._lock:
@@ -93,8 +98,13 @@ class VectorStore:
         ids: Sequence[str],
         embeddings: Any,
         metadatas: Sequence[dict[str, Any]],
+        sentences: Sequence[bytes] | None = None,
     ) -> None:
+        """Store passages' vectors; `sentences`: each one's sentence vectors, for models
+        that score sentences (services.embeddings.passage_vectors)."""
         coll = self._coll(collection)
+        if sentences is not None:
+            self._sentences.put(collection, ids, sentences)
         for i in range(0, len(ids), _MAX_BATCH):
             coll.upsert(
                 ids=list(ids[i : i + _MAX_BATCH]),
@@ -107,6 +117,7 @@ class VectorStore:
         coll = self._coll(collection)
         for i in range(0, len(id_list), _MAX_BATCH):
             coll.delete(ids=id_list[i : i + _MAX_BATCH])
+        self._sentences.delete(collection, id_list)
 
     def query(self, collection: str, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
@@ -120,6 +131,10 @@ class VectorStore:
         ids = result["ids"][0]
         distances = result["distances"][0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances, strict=True)]
+
+    def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
+        """The sentence vectors of those of these passages that have them."""
+        return self._sentences.get(collection, ids)
 
     def ids(self, collection: str) -> list[str]:
         coll = self._coll(collection)
@@ -159,6 +174,7 @@ class VectorStore:
             client = self._open_client()
             if collection in self._names(client):
                 client.delete_collection(collection)
+        self._sentences.drop(collection)
 
     def collections(self) -> list[str]:
         with self._lock:

@@ -24,7 +24,17 @@ from desktop_app.services.store.vector_store import VectorStore, VectorStoreErro
 
 log = logging.getLogger(__name__)
 
-_METHODS = {"add", "delete", "query", "ids", "count", "reachable", "drop", "collections"}
+_METHODS = {
+    "add",
+    "delete",
+    "query",
+    "sentences",
+    "ids",
+    "count",
+    "reachable",
+    "drop",
+    "collections",
+}
 
 
 def _child_main(conn: Connection, path: Path) -> None:
@@ -89,14 +99,20 @@ class VectorStoreProcess:
         ids: Sequence[str],
         embeddings: Any,
         metadatas: Sequence[dict[str, Any]],
+        sentences: Sequence[bytes] | None = None,
     ) -> None:
-        self._call("add", collection, list(ids), embeddings, list(metadatas))
+        blobs = None if sentences is None else list(sentences)
+        self._call("add", collection, list(ids), embeddings, list(metadatas), blobs)
 
     def delete(self, collection: str, ids: Iterable[str]) -> None:
         self._call("delete", collection, list(ids))
 
     def query(self, collection: str, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
         result: list[tuple[str, float]] = self._call("query", collection, list(embedding), n)
+        return result
+
+    def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
+        result: dict[str, bytes] = self._call("sentences", collection, list(ids))
         return result
 
     def ids(self, collection: str) -> list[str]:
