@@ -62,7 +62,7 @@ def test_a_passage_whose_one_sentence_answers_the_question_moves_up():
     query = unit(1, 0, 0)
     answering = encode(np.stack([unit(0, 1, 0), unit(1, 0.1, 0)]))  # its 2nd sentence
     ranked = [("diluted", 0.5), ("uniform", 0.6)]  # passage cosines, from the vector store
-    rescored = rescore(query, ranked, {"diluted": answering})
+    rescored = rescore(query.tolist(), ranked, {"diluted": answering})
     assert [cid for cid, _ in rescored] == ["diluted", "uniform"]
     scores = dict(rescored)
     assert scores["diluted"] == pytest.approx((0.5 + 0.995) / 2, abs=0.01)
