@@ -132,8 +132,10 @@ class Library:
         return self.spaces.choose(self.settings.chosen_embedding_models())
 
     def vectors_to_build(self) -> int:
-        """How many models' vectors are still to be built or repaired (build_vectors)."""
-        return len(self.spaces.building()) + len(self.spaces.damaged())
+        """How many models' vectors are still to be built, repaired or given their sentence
+        vectors (build_vectors)."""
+        spaces = self.spaces
+        return len(spaces.building()) + len(spaces.damaged()) + len(spaces.without_sentences())
 
     def build_vectors(
         self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None

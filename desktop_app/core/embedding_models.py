@@ -39,9 +39,9 @@ class EmbeddingModelInfo:
     min_cosine_across_scripts: float
     # Score a passage by the mean of its own similarity and its best sentence's: a question
     # usually matches one sentence of the passage that answers it, and a model trained on
-    # sentence pairs judges that sentence better than the whole passage (bench.sentence_vectors:
-    # USE-m3's Russian questions over English passages, R@1 0.712 -> 0.766 fused). It costs
-    # one more vector per sentence, stored with the passage's.
+    # sentence pairs judges that sentence better than the whole passage (README, "Sentence
+    # scoring": Russian questions over English passages, hybrid R@1 0.712 -> 0.773). It costs
+    # one more vector per sentence, stored beside the passage's.
     sentence_scoring: bool = False
 
 
@@ -55,10 +55,10 @@ BUILTIN_MODELS: dict[str, EmbeddingModelInfo] = {
         ),
         scripts=frozenset({"latin", "cyrillic", "arabic", "cjk", "other"}),
         fusion_weight=0.1,
-        # bench.relevance: 0.4 lets through 99.5% of XQuAD-en, 94.5% of XQuAD-ru questions
-        # on their own corpus and 4.5% of PubMedQA's asked of it (the floor MiniLM and
-        # shared words set); across scripts 0.3 lets through 69-77% of answerable questions
-        # and 6.5% of unanswerable ones.
+        # bench.relevance, on sentence-scored similarities: 0.4 lets through 99.0% of
+        # XQuAD-en, 93.3% of XQuAD-ru questions on their own corpus and 3.7% of PubMedQA's
+        # asked of it (0.35: 95.3% of XQuAD-ru but 5.3% of PubMedQA's); across scripts 0.3
+        # lets through 72-78% of answerable questions and 7.3-7.7% of unanswerable ones.
         min_cosine=0.4,
         min_cosine_across_scripts=0.3,
         sentence_scoring=True,

@@ -289,3 +289,61 @@ def test_use_m3_scores_passages_by_their_best_sentence_too(concept_library):
     best = float((decode(stored[chunk_id], len(question)) @ question).max())
     (match,) = hit.dense
     assert match.score == pytest.approx((passage + best) / 2, abs=0.01)
+
+
+def test_a_library_from_before_sentence_vectors_gets_them_while_search_goes_on(
+    tmp_path, embedders, monkeypatch
+):
+    """USE-m3 vectors stored before sentence vectors were: its passage vectors keep serving
+    search (same weights), and build_vectors() adds the sentence vectors only, resuming
+    after a cancel."""
+    import json
+    import sqlite3
+
+    from desktop_app.core.cancel import Cancelled, CancelToken
+    from desktop_app.services.store import sentence_backfill
+    from desktop_app.services.store.sentence_store import FILE_NAME
+
+    monkeypatch.setattr(sentence_backfill, "_BATCH", 4)  # several batches: a cancel between
+    groups = write_concepts(tmp_path / "docs")
+    data = tmp_path / "data"
+    with Library(data, Settings(), embedders=embedders) as library:
+        library.index([tmp_path / "docs"])
+        chunks = library.catalog.chunk_count()
+        # What such a library looks like: no sentence rows, records without the flag.
+        records = json.loads(library.catalog.get_meta("vector_spaces") or "[]")
+        library.catalog.set_meta(
+            "vector_spaces",
+            json.dumps([{k: v for k, v in r.items() if k != "sentences"} for r in records]),
+        )
+    with sqlite3.connect(data / "vectors" / FILE_NAME) as db:
+        db.execute("DELETE FROM sentence_vectors")
+    db.close()
+    with Library(data, Settings(), embedders=embedders) as library:
+        assert library.vectors_to_build() == 1
+        top = library.search("собака", k=3)
+        assert [m.model for m in top[0].dense] == [USE_M3]  # its vectors still serve
+        assert all(groups[h.path] == "dogs" for h in top)
+        token = CancelToken()
+        progress: list[ReembedProgress] = []
+
+        def cancel_after_first_batch(update: ReembedProgress) -> None:
+            progress.append(update)
+            if update.done:
+                token.cancel()
+
+        with pytest.raises(Cancelled):
+            library.build_vectors(cancel_after_first_batch, token)
+        assert "sentence" in progress[-1].model and progress[-1].total == chunks
+        first = progress[-1].done
+        assert 0 < first < chunks and library.vectors_to_build() == 1
+        assert library.build_vectors() == chunks - first  # the rest only
+        assert library.vectors_to_build() == 0
+        space = next(s for s in library.spaces.searchable() if s.record.model == USE_M3)
+        stored = library.spaces.store.sentences(
+            space.collection, sorted(library.catalog.all_chunk_ids())
+        )
+        assert len(stored) == chunks  # every concept passage has several sentences
+        assert library.spaces.counts()[USE_M3] == chunks  # passage vectors untouched
+    with Library(data, Settings(), embedders=embedders) as library:
+        assert library.vectors_to_build() == 0  # recorded

@@ -50,9 +50,11 @@ def test_sentence_vectors_are_stored_beside_the_passage_vectors(tmp_path):
     store.add("space-a", ["a", "b", "c"], vectors, meta, [b"A", b"", b"C"])
     store.add("space-b", ["a"], vectors[:1], meta[:1], [b"other model"])
     assert store.sentences("space-a", ["a", "b", "c", "zzz"]) == {"a": b"A", "c": b"C"}
+    assert store.sentence_ids("space-a") == {"a", "b", "c"}  # "b" is done: one sentence
     store.add("space-a", ["a"], vectors[:1], meta[:1], [b""])  # now a single sentence
     store.delete("space-a", ["c"])
     assert store.sentences("space-a", ["a", "b", "c"]) == {}
+    assert store.sentence_ids("space-a") == {"a", "b"}
     store.drop("space-b")
     assert store.sentences("space-b", ["a"]) == {}
     assert store.query("space-a", [1.0, 0, 0, 0], 3)[0][0] == "a"  # the vectors are intact

@@ -48,20 +48,28 @@ class PassageVectors:
 
 
 def embed_passages(embedder: Embedder, texts: Sequence[str], sentences: bool) -> PassageVectors:
-    """Embed passages, and with `sentences` their sentences too (in one call to the model)."""
+    """Embed passages, and with `sentences` their sentences too."""
     vectors = embedder.embed_documents(texts)
     if not sentences:
         return PassageVectors(vectors)
+    return PassageVectors(vectors, sentence_blobs(embedder, texts))
+
+
+def sentence_blobs(embedder: Embedder, texts: Sequence[str]) -> tuple[bytes, ...]:
+    """Each passage's encoded sentence vectors, all sentences in one call to the model; b""
+    for a passage of one sentence (its own vector says the same)."""
     split = [passage_sentences(text) for text in texts]
     wanted = [parts if len(parts) > 1 else [] for parts in split]
     flat = [s for parts in wanted for s in parts]
-    sentence_vectors = embedder.embed_documents(flat) if flat else vectors[:0]
+    if not flat:
+        return tuple(b"" for _ in texts)
+    vectors = embedder.embed_documents(flat)
     encoded: list[bytes] = []
     offset = 0
     for parts in wanted:
-        encoded.append(encode(sentence_vectors[offset : offset + len(parts)]) if parts else b"")
+        encoded.append(encode(vectors[offset : offset + len(parts)]) if parts else b"")
         offset += len(parts)
-    return PassageVectors(vectors, tuple(encoded))
+    return tuple(encoded)
 
 
 def encode(vectors: Any) -> bytes:

@@ -46,9 +46,6 @@ class UniversalSentenceEncoder:
     def fingerprint(self) -> str:
         folder = package_dir()
         digest = hashlib.sha1()
-        # Its spaces also hold sentence vectors (services.embeddings.passage_vectors): vectors
-        # made before those were stored are rebuilt in the background like another model's.
-        digest.update(b"with sentence vectors, v1")
         if folder is not None:
             for name in ("weights.npz", "sp.model"):
                 weights = folder / "resources" / name

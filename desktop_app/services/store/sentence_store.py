@@ -51,19 +51,17 @@ class SentenceStore:
         return self._db
 
     def put(self, collection: str, ids: Sequence[str], blobs: Sequence[bytes]) -> None:
-        """Store each passage's sentence vectors; an empty blob removes a passage's (it has
-        one sentence now)."""
-        keep = [(collection, cid, blob) for cid, blob in zip(ids, blobs, strict=True) if blob]
-        gone = [cid for cid, blob in zip(ids, blobs, strict=True) if not blob]
+        """Store each passage's sentence vectors. A one-sentence passage's empty blob is
+        stored too: it says the passage is done (sentence_backfill resumes by it)."""
+        rows = [(collection, cid, blob) for cid, blob in zip(ids, blobs, strict=True)]
         with self._lock:
             db = self._connection()
             db.execute("BEGIN")
             db.executemany(
                 "INSERT OR REPLACE INTO sentence_vectors (collection, id, vectors) "
                 "VALUES (?, ?, ?)",
-                keep,
+                rows,
             )
-            self._delete(db, collection, gone)
             db.execute("COMMIT")
 
     def get(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
@@ -77,11 +75,21 @@ class SentenceStore:
                 marks = ",".join("?" * len(part))
                 rows = db.execute(
                     "SELECT id, vectors FROM sentence_vectors "
-                    f"WHERE collection = ? AND id IN ({marks})",
+                    f"WHERE collection = ? AND id IN ({marks}) AND length(vectors) > 0",
                     [collection, *part],
                 )
                 found.update((cid, bytes(blob)) for cid, blob in rows)
         return found
+
+    def ids(self, collection: str) -> set[str]:
+        """The passages whose sentences are stored (one-sentence passages included)."""
+        if not self.path.exists():
+            return set()
+        with self._lock:
+            rows = self._connection().execute(
+                "SELECT id FROM sentence_vectors WHERE collection = ?", (collection,)
+            )
+            return {cid for (cid,) in rows}
 
     def delete(self, collection: str, ids: Iterable[str]) -> None:
         if not self.path.exists():

@@ -8,6 +8,8 @@ collection of its own, recorded in the catalog with whether it is complete.
 - A **damaged** space is a complete one that `check()` found out of step with the catalog (the
   vector store's file truncated or deleted, its index files lost, a kill mid-write): `build()`
   repairs it the same way, embedding what is missing and removing what the catalog lacks.
+- A complete space **without sentence vectors** (a model that scores sentences, stored before
+  they were) is searched as it is; `build()` adds them (services.store.sentence_backfill).
 
 Choosing other models never empties the library: until every chosen model's space is
 complete, search keeps using the complete spaces it had (the old models); only then are the
@@ -16,25 +18,29 @@ spaces of models no longer chosen dropped.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from desktop_app.core.cancel import CancelToken, ReembedCallback, ReembedProgress
 from desktop_app.core.embedding_models import EmbeddingModelInfo, describe
 from desktop_app.services.embeddings import Embedder, EmbeddingModelError
 from desktop_app.services.embeddings.passage_vectors import embed_passages
 from desktop_app.services.store.catalog import Catalog
-from desktop_app.services.store.vector_store import LEGACY_COLLECTION, VectorIndex
+from desktop_app.services.store.sentence_backfill import add_sentence_vectors
+from desktop_app.services.store.space_records import (
+    SpaceRecord,
+    collection_name,
+    read_records,
+    same_weights,
+    write_records,
+)
+from desktop_app.services.store.vector_store import VectorIndex
 
 log = logging.getLogger(__name__)
 
-_SPACES_KEY = "vector_spaces"
-_LEGACY_MODEL_KEY = "embedding_model"  # the one model's fingerprint, before vector spaces
 _BUILD_BATCH = 128  # passages per embedding call while building: cancel answers within seconds
 
 EmbedderFactory = Callable[[str], Embedder]
@@ -59,14 +65,6 @@ class Damage:
         return f"The index of {describe(self.model).label} needs repair: {what}"
 
 
-@dataclass(slots=True)
-class SpaceRecord:
-    model: str  # the model's key (core.embedding_models)
-    fingerprint: str  # the weights the vectors were made with
-    collection: str
-    complete: bool
-
-
 @dataclass(frozen=True, slots=True)
 class VectorSpace:
     record: SpaceRecord
@@ -79,18 +77,6 @@ class VectorSpace:
     @property
     def collection(self) -> str:
         return self.record.collection
-
-
-def same_weights(fingerprint: str, other: str) -> bool:
-    """Fingerprints are "name:digest"; the name is the model folder's and differs between an
-    installed and a packaged copy of the same weights, so only the digest counts."""
-    return fingerprint.rsplit(":", 1)[-1] == other.rsplit(":", 1)[-1]
-
-
-def collection_name(model: str, fingerprint: str) -> str:
-    """A Chroma collection name ([a-zA-Z0-9._-], 3-512 characters) for a model's vectors."""
-    slug = "".join(c if c.isalnum() else "-" for c in model.lower())[-24:].strip("-") or "model"
-    return f"{slug}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:10]}"
 
 
 class VectorSpaces:
@@ -120,7 +106,7 @@ class VectorSpaces:
         cannot be found). New models' spaces start building; nothing is dropped yet."""
         notices = self.unavailable(models)
         with self._lock:
-            self._records = self._read_records()
+            self._records = read_records(self.catalog, self._embedders)
             chosen: list[str] = []
             empty = self.catalog.chunk_count() == 0
             for key in models:
@@ -133,12 +119,14 @@ class VectorSpaces:
                     (r for r in self._records if same_weights(r.fingerprint, fingerprint)), None
                 )
                 if record is None:
-                    record = SpaceRecord(key, fingerprint, collection_name(key, fingerprint), empty)
+                    name = collection_name(key, fingerprint)
+                    # New vectors are written with their sentence vectors from the start.
+                    record = SpaceRecord(key, fingerprint, name, empty, sentences=True)
                     self._records.append(record)
                 record.model = key  # the same weights may have been chosen under another name
             self._chosen = tuple(chosen)
             self._retire_if_ready()
-            self._write_records()
+            write_records(self.catalog, self._records)
         return notices
 
     @property
@@ -199,6 +187,15 @@ class VectorSpaces:
                 for r in self._records
                 if not r.complete and r.model in self._chosen and (s := self._space(r))
             ]
+
+    def without_sentences(self) -> list[VectorSpace]:
+        """Complete spaces of models that score sentences, stored before sentence vectors
+        were: searchable as they are; build() adds the sentence vectors."""
+        with self._lock:
+            spaces = [
+                s for r in self._records if r.complete and not r.sentences and (s := self._space(r))
+            ]
+            return [s for s in spaces if s.info.sentence_scoring]
 
     def damaged(self) -> list[VectorSpace]:
         """Complete spaces check() found out of step with the catalog, not yet repaired."""
@@ -269,9 +266,10 @@ class VectorSpaces:
     def build(
         self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
     ) -> int:
-        """Repair the damaged spaces and fill the building ones from the catalog's passages;
-        returns passages embedded. Cancelled (Cancelled raised) or killed, it resumes where it
-        stopped (a repair is found again by the next check())."""
+        """Repair the damaged spaces, fill the building ones from the catalog's passages and
+        add sentence vectors where they are missing; returns passages embedded. Cancelled
+        (Cancelled raised) or killed, it resumes where it stopped (a repair is found again by
+        the next check())."""
         cancel = cancel or CancelToken()
         embedded = self.repair(on_progress, cancel)
         for space in self.building():
@@ -279,7 +277,20 @@ class VectorSpaces:
             with self._lock:
                 space.record.complete = True
                 self._retire_if_ready()
-                self._write_records()
+                write_records(self.catalog, self._records)
+        for space in self.without_sentences():
+            embedded += add_sentence_vectors(
+                self.catalog,
+                self.store,
+                space.collection,
+                space.embedder,
+                space.info.label,
+                on_progress,
+                cancel,
+            )
+            with self._lock:
+                space.record.sentences = True
+                write_records(self.catalog, self._records)
         return embedded
 
     def repair(
@@ -363,27 +374,3 @@ class VectorSpaces:
             log.info("dropping the vectors of %s (no longer chosen)", record.model)
             self.store.drop(record.collection)
             self._records.remove(record)
-
-    # -- the record in the catalog ----------------------------------------------------------
-
-    def _read_records(self) -> list[SpaceRecord]:
-        raw = self.catalog.get_meta(_SPACES_KEY)
-        if raw:
-            try:
-                return [SpaceRecord(**item) for item in json.loads(raw)]
-            except (ValueError, TypeError) as exc:
-                log.warning("unreadable vector space records (%s): rebuilding them", exc)
-                return []
-        legacy = self.catalog.get_meta(_LEGACY_MODEL_KEY)
-        if legacy is None:
-            return []
-        # A library from before vector spaces: one complete collection of one model.
-        # (choose() renames it to whichever chosen model has the same weights.)
-        model = next(
-            (k for k, e in self._embedders.items() if same_weights(e.fingerprint, legacy)),
-            legacy.split(":")[0],
-        )
-        return [SpaceRecord(model, legacy, LEGACY_COLLECTION, True)]
-
-    def _write_records(self) -> None:
-        self.catalog.set_meta(_SPACES_KEY, json.dumps([asdict(r) for r in self._records]))

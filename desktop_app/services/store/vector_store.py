@@ -51,6 +51,10 @@ class VectorIndex(Protocol):
         self, collection: str, embedding: Sequence[float], n: int
     ) -> list[tuple[str, float]]: ...
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]: ...
+    def add_sentences(
+        self, collection: str, ids: Sequence[str], sentences: Sequence[bytes]
+    ) -> None: ...
+    def sentence_ids(self, collection: str) -> set[str]: ...
     def ids(self, collection: str) -> list[str]: ...
     def count(self, collection: str) -> int: ...
     def reachable(self, collection: str) -> bool: ...
@@ -133,8 +137,18 @@ class VectorStore:
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances, strict=True)]
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
-        """The sentence vectors of those of these passages that have them."""
+        """The sentence vectors of those of these passages that have more than one."""
         return self._sentences.get(collection, ids)
+
+    def add_sentences(
+        self, collection: str, ids: Sequence[str], sentences: Sequence[bytes]
+    ) -> None:
+        """Sentence vectors for passages whose vectors are stored already."""
+        self._sentences.put(collection, ids, sentences)
+
+    def sentence_ids(self, collection: str) -> set[str]:
+        """The passages whose sentence vectors are stored (b"" for one sentence counts)."""
+        return self._sentences.ids(collection)
 
     def ids(self, collection: str) -> list[str]:
         coll = self._coll(collection)

@@ -29,6 +29,8 @@ _METHODS = {
     "delete",
     "query",
     "sentences",
+    "add_sentences",
+    "sentence_ids",
     "ids",
     "count",
     "reachable",
@@ -113,6 +115,15 @@ class VectorStoreProcess:
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
         result: dict[str, bytes] = self._call("sentences", collection, list(ids))
+        return result
+
+    def add_sentences(
+        self, collection: str, ids: Sequence[str], sentences: Sequence[bytes]
+    ) -> None:
+        self._call("add_sentences", collection, list(ids), list(sentences))
+
+    def sentence_ids(self, collection: str) -> set[str]:
+        result: set[str] = self._call("sentence_ids", collection)
         return result
 
     def ids(self, collection: str) -> list[str]:
