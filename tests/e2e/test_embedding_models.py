@@ -321,6 +321,8 @@ def test_a_library_from_before_sentence_vectors_gets_them_while_search_goes_on(
     db.close()
     with Library(data, Settings(), embedders=embedders) as library:
         assert library.vectors_to_build() == 1
+        states = {s["model"]: s["state"] for s in library.embedding_spaces()}
+        assert states == {USE_M3: "complete, sentence vectors to add", MINILM: "complete"}
         top = library.search("собака", k=3)
         assert [m.model for m in top[0].dense] == [USE_M3]  # its vectors still serve
         assert all(groups[h.path] == "dogs" for h in top)

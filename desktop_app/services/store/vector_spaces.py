@@ -232,11 +232,12 @@ class VectorSpaces:
     def describe(self) -> list[dict[str, object]]:
         """What `doctor` and `librarian embeddings` show: each space's model and state."""
         with self._lock:
+            unsentenced = {s.collection for s in self.without_sentences()}
             return [
                 {
                     "model": r.model,
                     "label": describe(r.model).label,
-                    "state": "complete" if r.complete else "building",
+                    "state": _state(r, r.collection in unsentenced),
                     "chosen": r.model in self._chosen,
                     "collection": r.collection,
                 }
@@ -374,3 +375,9 @@ class VectorSpaces:
             log.info("dropping the vectors of %s (no longer chosen)", record.model)
             self.store.drop(record.collection)
             self._records.remove(record)
+
+
+def _state(record: SpaceRecord, lacks_sentences: bool) -> str:
+    if not record.complete:
+        return "building"
+    return "complete, sentence vectors to add" if lacks_sentences else "complete"
