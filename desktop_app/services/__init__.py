@@ -12,6 +12,8 @@ for _name, _value in {
     "TRANSFORMERS_OFFLINE": "1",
     "HF_DATASETS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
+    # transformers >= 5.25 fetches "hub kernels" for a model by default: never.
+    "USE_HUB_KERNELS": "0",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
