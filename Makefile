@@ -18,6 +18,7 @@ bench: setup
 	$(VENV_PY) -m bench.responsiveness
 	$(VENV_PY) -m bench.indexing
 	$(VENV_PY) -m bench.retrieval ../shared/eval/qa/xquad-en-dev
+	$(VENV_PY) -m bench.ocr
 
 # The installable app in dist/: bundle, .deb and per-user archive on Linux (see packaging/).
 package: setup

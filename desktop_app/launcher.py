@@ -17,7 +17,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return gui_main(args)
 
 
-COMMANDS = ("index", "search", "ask", "chats", "export", "docs", "remove", "embeddings", "doctor")
+COMMANDS = (
+    "index",
+    "search",
+    "ask",
+    "chats",
+    "export",
+    "docs",
+    "remove",
+    "embeddings",
+    "models",
+    "teach",
+    "doctor",
+)
 
 
 def wants_cli(args: Sequence[str]) -> bool:

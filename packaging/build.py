@@ -95,6 +95,8 @@ def build_deb(bundle: Path, dist: Path, work: Path, app_version: str) -> Path:
     copy_tree(bundle, stage / "opt" / APP)
     for launcher_file in ("install-user.sh", "uninstall-user.sh", "librarian.desktop"):
         (stage / "opt" / APP / launcher_file).unlink(missing_ok=True)  # per-user install only
+    # OCR's language data comes from Debian's tesseract-ocr-* packages (control.in's Depends).
+    shutil.rmtree(stage / "opt" / APP / "_internal" / "tessdata", ignore_errors=True)
     (stage / "usr" / "bin").mkdir(parents=True)
     (stage / "usr" / "bin" / APP).symlink_to(f"/opt/{APP}/{APP}")
     applications = stage / "usr" / "share" / "applications"

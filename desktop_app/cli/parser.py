@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 
 from desktop_app import __version__
+from desktop_app.cli.models import add_models_parser
+from desktop_app.cli.teach import add_teach_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question from the documents, with citations")
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, metavar="N", help="passages to consider")
-    p.add_argument("--model", metavar="GGUF", help="answering model (default: SmolLM2-135M)")
+    p.add_argument(
+        "--model",
+        metavar="NAME",
+        help="answering model: an installed model's name (`librarian models list`) or a .gguf"
+        " file (default: the one chosen in the settings, else the bundled SmolLM2-135M)",
+    )
     p.add_argument("--lora", metavar="GGUF", help="LoRA adapter to apply to the model")
     p.add_argument("--lora-scale", type=float, default=None, metavar="S")
     p.add_argument("--max-tokens", type=int, default=None, metavar="N")
@@ -86,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
         "use-m3 minilm). Search keeps the old vectors until the new ones are complete.",
     )
     p.add_argument("--json", action="store_true")
+
+    add_models_parser(sub)
+    add_teach_parser(sub)
 
     p = sub.add_parser("doctor", help="versions, paths, models and compute back-end")
     p.add_argument("--json", action="store_true")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 from desktop_app.core.cancel import IndexProgress, ReembedProgress
@@ -43,10 +44,14 @@ class ProgressPrinter:
         if now - self._last_draw < 0.1 and progress.files_done < progress.files_total:
             return
         eta = progress.eta_s
+        ocr = ""
+        if progress.ocr_page is not None and progress.current_path:
+            page, pages = progress.ocr_page
+            ocr = f", OCR of {Path(progress.current_path).name} p. {page}/{pages}"
         self._draw(
             progress.fraction,
             f"{progress.files_done}/{progress.files_total} files, "
-            f"{progress.chunks_embedded} passages embedded"
+            f"{progress.chunks_embedded} passages embedded{ocr}"
             + (f" ETA {eta:4.0f}s" if eta is not None else ""),
         )
 

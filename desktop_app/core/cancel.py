@@ -38,6 +38,7 @@ class IndexProgress:
     current_path: str | None
     chunks_embedded: int
     elapsed_s: float
+    ocr_page: tuple[int, int] | None = None  # (page, pages) of current_path being read by OCR
 
     @property
     def fraction(self) -> float:

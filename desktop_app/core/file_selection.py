@@ -15,6 +15,12 @@ SUPPORTED_SUFFIXES = {
     ".html": "html",
     ".htm": "html",
     ".docx": "docx",
+    # Images are read by OCR (scans, photographed pages); a TIFF's pages are its pages.
+    ".png": "image",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".tif": "image",
+    ".tiff": "image",
 }
 
 

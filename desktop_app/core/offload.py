@@ -17,6 +17,18 @@ MIB = 1024 * 1024
 # layers (services/llm.py), so this only has to make that rare.
 SAFETY_MARGIN_BYTES = 512 * MIB
 SAFETY_MARGIN_SHARE = 0.05
+KV_BYTES = 2  # llama.cpp's default KV cache type is f16
+LOGITS_BATCH = 512  # llama.cpp's default micro-batch: logits are kept for each of its tokens
+
+
+def kv_bytes_per_layer(context_size: int, kv_heads: int, key_length: int, value_length: int) -> int:
+    """One block's K and V cache for the whole context."""
+    return context_size * kv_heads * (key_length + value_length) * KV_BYTES
+
+
+def compute_bytes(vocab: int, embedding_length: int) -> int:
+    """llama.cpp's scratch: logits for one micro-batch plus a few layers' activations of it."""
+    return LOGITS_BATCH * (vocab + 8 * embedding_length) * 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,5 +66,15 @@ class DataPaths:
         return self.root / "librarian.lock"
 
     @property
+    def models(self) -> Path:
+        """Answering models the user downloaded (never the app's install folder)."""
+        return self.root / "models"
+
+    @property
+    def adapters(self) -> Path:
+        """LoRA adapters taught in the app, each with its examples."""
+        return self.root / "adapters"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"

@@ -24,11 +24,31 @@ class DiskState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class WordBox:
+    """Where one word read by OCR is: its span in the page's text, and its rectangle as
+    fractions of the page's width and height (so any zoom or DPI can paint it)."""
+
+    start: int
+    end: int
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+@dataclass(frozen=True, slots=True)
 class PageText:
     """The text of one page (PDF) or of a whole document (formats without pages)."""
 
     number: int | None  # 1-based, as PDF viewers count; None for formats without pages
     text: str
+    # Pages read by OCR carry their words' boxes (their text is already normalized); a text
+    # layer's pages carry None.
+    words: tuple[WordBox, ...] | None = None
+
+    @property
+    def scanned(self) -> bool:
+        return self.words is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +79,7 @@ class ParsedDocument:
     notes: tuple[str, ...] = ()  # partial problems that did not stop indexing
     failed: bool = False  # skip_reason is an unexpected error, not a property of the file
     unchanged: bool = False  # same content hash as the indexed version: nothing to do
+    scanned: tuple[PageText, ...] = ()  # pages read by OCR, with their words' boxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +91,17 @@ class ParsedPart:
     path: str
     chunks: tuple[ChunkDraft, ...]
     terms: tuple[str, ...]
+    scanned: tuple[PageText, ...] = ()  # this part's pages read by OCR, with their words
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingPage:
+    """The parser is reading a page by OCR (seconds per page): said so that the progress bar
+    shows it and the no-progress timeout knows the parser is alive."""
+
+    path: str
+    page: int
+    pages: int
 
 
 @dataclass(frozen=True, slots=True)

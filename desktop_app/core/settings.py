@@ -32,6 +32,10 @@ class Settings:
     exclude_patterns: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDES))
     max_file_mb: int = 200
     parse_timeout_s: int = 300
+    # Scanned pages and image files are read by OCR (Tesseract), in these languages
+    # (Tesseract's codes: "eng", "rus", "deu", ...; those installed are used).
+    ocr_enabled: bool = True
+    ocr_languages: list[str] = field(default_factory=lambda: ["eng", "rus"])
     search_results: int = 5
     # Answering model: a GGUF file; empty = the bundled SmolLM2-135M-Instruct.
     model_path: str = ""

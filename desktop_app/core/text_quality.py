@@ -62,22 +62,48 @@ def looks_like_cp1251_mojibake(text: str) -> bool:
     return cyrillic >= 0.6 * max(1, len(sample))
 
 
+def repair_mojibake(text: str) -> str | None:
+    """The Cyrillic text behind cp1251-as-Latin-1 mojibake, character for character (so spans
+    in the garbled text stay valid in the repaired one); None when `text` is not such mojibake
+    or the repair does not give readable text."""
+    if not looks_like_cp1251_mojibake(text):
+        return None
+    repaired = "".join(_cp1251_of(ch) for ch in text)
+    return repaired if garbage_reason(repaired) is None else None
+
+
+def _cp1251_of(ch: str) -> str:
+    try:
+        decoded = ch.encode("cp1252").decode("cp1251")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return ch  # not a mojibake byte (already Cyrillic, a symbol): keep it
+    return decoded if len(decoded) == 1 else ch
+
+
+MOJIBAKE = "garbled text layer (Cyrillic text in the wrong encoding, e.g. 'Íå î÷åíü')"
+UNMAPPED_GLYPHS = "garbled text layer (unmapped glyphs)"
+NO_WORDS = "no readable words (symbols or binary data)"
+# What a picture of the page can fix: the glyphs are right on the page, their text is not.
+# A page of NO_WORDS is usually a table of figures, which OCR reads no better.
+FIXED_BY_OCR = frozenset({MOJIBAKE, UNMAPPED_GLYPHS})
+
+
 def garbage_reason(text: str) -> str | None:
     """Why a text is noise rather than content, or None when it looks like real text."""
     if not text.strip():
         return "empty"
     if looks_like_cp1251_mojibake(text):
-        return "garbled text layer (Cyrillic text in the wrong encoding, e.g. 'Íå î÷åíü')"
+        return MOJIBAKE
     visible = [ch for ch in text if not ch.isspace()]
     if not visible:
         return "empty"
     replacement = sum(1 for ch in visible if ch == "\ufffd")
     private = sum(1 for ch in visible if "\ue000" <= ch <= "\uf8ff")
     if (replacement + private) / len(visible) > 0.2:
-        return "garbled text layer (unmapped glyphs)"
+        return UNMAPPED_GLYPHS
     letters = sum(1 for ch in visible if ch.isalpha())
     if len(visible) >= 200 and letters / len(visible) < 0.25:
-        return "no readable words (symbols or binary data)"
+        return NO_WORDS
     return None
 
 

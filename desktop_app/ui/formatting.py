@@ -19,10 +19,16 @@ def duration(seconds: float) -> str:
 
 
 def index_progress(progress: IndexProgress) -> str:
-    """'3 of 12 files · report.pdf · 14 passages/s · 1 min 05 s left'"""
+    """'3 of 12 files · report.pdf · 14 passages/s · 1 min 05 s left', and for a scan
+    '… · scan.pdf: OCR of page 3 of 6 · …'"""
     parts = [f"{progress.files_done} of {progress.files_total} files"]
     if progress.current_path:
-        parts.append(Path(progress.current_path).name)
+        name = Path(progress.current_path).name
+        if progress.ocr_page is not None:
+            page, pages = progress.ocr_page
+            of = f" of {pages}" if pages > 1 else ""
+            name = f"{name}: OCR of page {page}{of}"
+        parts.append(name)
     if progress.elapsed_s > 1 and progress.chunks_embedded:
         parts.append(f"{progress.chunks_embedded / progress.elapsed_s:.0f} passages/s")
     eta = progress.eta_s

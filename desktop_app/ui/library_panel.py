@@ -1,11 +1,12 @@
-"""The library: every document with its status, the watched folders, and the add buttons."""
+"""The library: every document with its status, the watched folders, and the add buttons.
+The table is a model/view (ui/documents_model.py): ten thousand documents open, sort and
+filter without a stall."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -15,27 +16,24 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMenu,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.core.records import DiskState, DocumentInfo, FileReport, Outcome
+from desktop_app.core.records import DiskState, FileReport, Outcome
+from desktop_app.ui.documents_model import (
+    NAME,
+    PAGES,
+    PASSAGES,
+    STATUS,
+    DocumentRow,
+    DocumentsModel,
+    status_text,
+)
 
-COLUMNS = ("Document", "Status", "Pages", "Passages")
 _STATUS_WIDTH = 90  # long reasons are elided; the tooltip has them in full
-_PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-def status_text(status: Outcome, reason: str | None, disk: DiskState) -> str:
-    if disk is DiskState.MISSING:
-        return "missing on disk"
-    if status is Outcome.SKIPPED or status is Outcome.FAILED:
-        return f"skipped: {reason}" if reason else "skipped"
-    if disk is DiskState.CHANGED:
-        return "changed on disk"
-    return "indexed"
+_FILTER_DELAY_MS = 120  # filter once typing pauses, not on every key
 
 
 class LibraryPanel(QWidget):
@@ -52,25 +50,42 @@ class LibraryPanel(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter documents")
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self._apply_filter)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(list(COLUMNS))
-        self.tree.setRootIsDecorated(False)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree.customContextMenuRequested.connect(self._context_menu)
-        self.tree.itemDoubleClicked.connect(
-            lambda item, _col: self.open_requested.emit(_path(item))
+        self.model = DocumentsModel()
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(_FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text()))
+        self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
+        # A table, not a tree: a QTreeView asks every row whether it has children (10,000
+        # calls into Python on each sort or reset).
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        # Fixed row heights: the view never measures rows it does not show.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.doubleClicked.connect(
+            lambda index: self.open_requested.emit(self.model.path_at(index.row()))
         )
-        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.tree.header()
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, _STATUS_WIDTH)
-        for column in (2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(STATUS, _STATUS_WIDTH)
+        for column in (PAGES, PASSAGES):
+            # Not ResizeToContents: that measures every row of the column on each change.
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, 64)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         add_files = QPushButton("Add files…")
@@ -90,51 +105,43 @@ class LibraryPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
         layout.addWidget(self.filter)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         layout.addWidget(QLabel("Watched folders"))
         layout.addWidget(self.watched)
-        self._items: dict[str, QTreeWidgetItem] = {}
         self._reported: set[str] = set()  # files with an outcome in the current run
 
     # -- content ---------------------------------------------------------------------------
 
-    def set_documents(self, rows: Sequence[tuple[DocumentInfo, DiskState]]) -> None:
-        self.tree.setUpdatesEnabled(False)
-        self.tree.clear()
-        self._items.clear()
-        for doc, disk in rows:
-            item = self._item(doc.path)
-            self._fill(item, status_text(doc.status, doc.reason, disk), doc.pages, doc.chunks)
-        self.tree.setUpdatesEnabled(True)
-        self._apply_filter(self.filter.text())
+    def set_documents(self, rows: Sequence[DocumentRow]) -> None:
+        """The whole library, as the library worker listed it (document_rows)."""
+        self.model.set_rows(rows)
         self._update_summary()
 
     def paths(self) -> list[str]:
-        return list(self._items)
+        return self.model.paths()
 
     def status_of(self, path: str) -> str | None:
-        item = self._items.get(path)
-        return item.text(1) if item is not None else None
+        return self.model.status_of(path)
 
     def mark_indexing(self, path: str) -> None:
         if path in self._reported:
             return  # progress can still name a file whose outcome has arrived
-        item = self._item(path)
-        item.setText(1, "indexing…")
+        self.model.update(path, "indexing…")
+        self._update_summary()
 
     def start_run(self) -> None:
         self._reported.clear()
 
-    def apply_report(self, report: FileReport) -> None:
-        self._reported.add(report.path)
-        if report.status is Outcome.UNCHANGED and report.path in self._items:
-            self._items[report.path].setText(1, "indexed")
-            return
-        item = self._item(report.path)
-        disk = DiskState.SAME
-        status = report.status if report.status is not Outcome.UNCHANGED else Outcome.INDEXED
-        self._fill(item, status_text(status, report.reason, disk), report.pages, report.chunks)
+    def apply_reports(self, reports: Sequence[FileReport]) -> None:
+        for report in reports:
+            self._reported.add(report.path)
+            if report.status is Outcome.UNCHANGED and self.model.status_of(report.path):
+                self.model.update(report.path, "indexed")
+                continue
+            status = report.status if report.status is not Outcome.UNCHANGED else Outcome.INDEXED
+            text = status_text(status, report.reason, DiskState.SAME)
+            self.model.update(report.path, text, report.pages, report.chunks)
         self._update_summary()
 
     def set_watched(self, folders: Sequence[str]) -> None:
@@ -142,40 +149,15 @@ class LibraryPanel(QWidget):
         self.watched.addItems(list(folders))
 
     def selected_paths(self) -> list[str]:
-        return [_path(item) for item in self.tree.selectedItems()]
+        rows = self.table.selectionModel().selectedRows()
+        return [self.model.path_at(index.row()) for index in rows]
 
     # -- internals -------------------------------------------------------------------------
 
-    def _item(self, path: str) -> QTreeWidgetItem:
-        item = self._items.get(path)
-        if item is None:
-            item = QTreeWidgetItem([Path(path).name, "", "", ""])
-            item.setData(0, _PATH_ROLE, path)
-            item.setToolTip(0, path)
-            for column in (2, 3):
-                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
-            self.tree.addTopLevelItem(item)
-            self._items[path] = item
-        return item
-
-    def _fill(self, item: QTreeWidgetItem, status: str, pages: int, chunks: int) -> None:
-        item.setText(1, status)
-        item.setToolTip(1, status)
-        item.setText(2, str(pages) if pages else "")
-        item.setText(3, str(chunks) if chunks else "")
-
     def _update_summary(self) -> None:
-        rows = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
-        indexed = sum(1 for r in rows if r is not None and r.text(1) == "indexed")
-        skipped = sum(1 for r in rows if r is not None and r.text(1).startswith("skipped"))
-        chunks = sum(int(r.text(3) or 0) for r in rows if r is not None)
-        text = f"{indexed} documents indexed, {chunks} passages"
-        self.summary.setText(text + (f"; {skipped} skipped" if skipped else ""))
-
-    def _apply_filter(self, text: str) -> None:
-        needle = text.casefold()
-        for path, item in self._items.items():
-            item.setHidden(bool(needle) and needle not in path.casefold())
+        totals = self.model.totals
+        text = f"{totals.indexed} documents indexed, {totals.passages} passages"
+        self.summary.setText(text + (f"; {totals.skipped} skipped" if totals.skipped else ""))
 
     def _context_menu(self, position: QPoint) -> None:
         paths = self.selected_paths()
@@ -187,7 +169,7 @@ class LibraryPanel(QWidget):
         menu.addSeparator()
         menu.addAction("Re-index", lambda: self.reindex_requested.emit(paths))
         menu.addAction("Remove from library", lambda: self.remove_requested.emit(paths))
-        menu.popup(self.tree.viewport().mapToGlobal(position))
+        menu.popup(self.table.viewport().mapToGlobal(position))
 
     def _watched_menu(self, position: QPoint) -> None:
         item = self.watched.itemAt(position)
@@ -197,7 +179,3 @@ class LibraryPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Stop watching", lambda: self.unwatch_requested.emit(folder))
         menu.popup(self.watched.viewport().mapToGlobal(position))
-
-
-def _path(item: QTreeWidgetItem) -> str:
-    return str(item.data(0, _PATH_ROLE))

@@ -11,13 +11,16 @@ from PySide6.QtCore import Signal
 
 from desktop_app.core.cancel import CancelToken, IndexProgress, ReembedProgress
 from desktop_app.ui.errors import user_message
+from desktop_app.ui.gathering import Gathered
 from desktop_app.ui.workers import EngineWorker
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
+    from desktop_app.core.records import RunSummary
 
 LibraryFactory = Callable[[], "Library"]
 
+_GATHER_S = 0.1  # reports and progress cross to the GUI thread at most this often
 _MAX_WATCHED_DIRS = 4000  # inotify watches are a per-user resource: stay well under the default
 _SKIPPED_DIR_NAMES = {"node_modules", "__pycache__"}
 
@@ -26,14 +29,17 @@ class LibraryWorker(EngineWorker):
     opened = Signal(object, object)  # the Library once open, and the paths to resume indexing
     open_failed = Signal(str)
     warming_up = Signal(bool)  # parser process, vector store, embedding model being started
-    documents_listed = Signal(list)  # list[tuple[DocumentInfo, DiskState]]
+    documents_listed = Signal(list)  # list[DocumentRow] (ui.documents_model)
     index_started = Signal(list)  # list[str]: the paths of the run
     index_progress = Signal(IndexProgress)
-    # FileReport (core.records): not named here, that module costs ~10 ms before the first paint
-    file_reported = Signal(object)
+    # list[FileReport] (core.records: not named here, that module costs ~10 ms before the first
+    # paint), gathered: at most ~10 signals a second however fast files are decided
+    files_reported = Signal(list)
     index_finished = Signal(object)  # RunSummary, or None when the run failed
     folders_scanned = Signal(list)  # list[str]: directories to watch
     source_text_ready = Signal(str, str, int, int)  # path, text, span start, span end
+    # path, page, its OCR text and word boxes (PageText, None: not read by OCR), the passage
+    scanned_page_ready = Signal(str, int, object, str)
     gguf_inspected = Signal(str, str, str)  # path, "model" | "adapter" | "", error
     reembed_progress = Signal(ReembedProgress)
     vectors_built = Signal(bool)  # True: the new embedding models' vectors are complete
@@ -81,6 +87,9 @@ class LibraryWorker(EngineWorker):
     def load_source_text(self, path: str, start: int, end: int) -> None:
         self.submit(lambda: self._source_text(path, start, end))
 
+    def load_scanned_page(self, path: str, page: int, passage: str) -> None:
+        self.submit(lambda: self._scanned_page(path, page, passage))
+
     def inspect_gguf(self, path: str) -> None:
         self.submit(lambda: self._inspect(path))
 
@@ -115,18 +124,23 @@ class LibraryWorker(EngineWorker):
             return
         self.index_started.emit(paths)
         summary = None
+        reports: Gathered[object] = Gathered(_GATHER_S, self.files_reported.emit)
+        progress: Gathered[IndexProgress] = Gathered(
+            _GATHER_S,
+            lambda latest: self.index_progress.emit(latest[-1]),  # the latest says all
+        )
         try:
             summary = self.library.index(
-                paths,
-                on_report=self.file_reported.emit,
-                on_progress=self.index_progress.emit,
-                cancel=cancel,
+                paths, on_report=reports.add, on_progress=progress.add, cancel=cancel
             )
         except Exception as exc:  # noqa: BLE001 - e.g. a full disk: said, and the app goes on
             self.failed.emit(user_message(exc, "indexing"))
         finally:
+            reports.flush()
+            progress.flush()
             self.index_finished.emit(summary)
-        self._list()
+        if summary is None or not _nothing_changed(summary):
+            self._list()
 
     def _choose_embedding_models(self, models: list[str]) -> None:
         if self.library is not None:
@@ -159,11 +173,18 @@ class LibraryWorker(EngineWorker):
 
     def _list(self) -> None:
         if self.library is not None:
-            self.documents_listed.emit(self.library.documents_on_disk())
+            from desktop_app.ui.documents_model import document_rows
+
+            self.documents_listed.emit(document_rows(self.library.documents_on_disk()))
 
     def _source_text(self, path: str, start: int, end: int) -> None:
         if self.library is not None:
             self.source_text_ready.emit(path, self.library.source_text(path), start, end)
+
+    def _scanned_page(self, path: str, page: int, passage: str) -> None:
+        if self.library is not None:
+            scanned = self.library.scanned_page(path, page)
+            self.scanned_page_ready.emit(path, page, scanned, passage)
 
     def _inspect(self, path: str) -> None:
         if self.library is None:
@@ -189,3 +210,12 @@ def _directories(roots: Sequence[str]) -> list[str]:
             if len(found) >= _MAX_WATCHED_DIRS:
                 return found
     return found
+
+
+def _nothing_changed(summary: RunSummary) -> bool:
+    """A re-scan that found every file as it was: the reports said so already, and listing
+    the library again (a stat per document) would only repeat it."""
+    from desktop_app.core.records import Outcome
+
+    unchanged = all(r.status is Outcome.UNCHANGED for r in summary.reports)
+    return unchanged and not summary.pruned and not summary.cancelled

@@ -5,6 +5,7 @@ engine workers; everything slow happens on their threads."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,12 +41,17 @@ from desktop_app.ui.window_model import ModelMixin
 
 if TYPE_CHECKING:
     from desktop_app.application import Answer, Library
+    from desktop_app.ui.models_dialog import ModelsDialog
+    from desktop_app.ui.models_worker import ModelsWorker
     from desktop_app.ui.settings_dialog import ModelSettingsDialog
+    from desktop_app.ui.teach_dialog import TeachDialog
+    from desktop_app.ui.teach_worker import TeachWorker
 
 log = logging.getLogger(__name__)
 
 MINIMUM_SIZE = (960, 600)  # the window must stay usable at 1024x640
 DEFAULT_SIZE = (1280, 800)
+_GIL_SWITCH_S = 0.001
 
 
 class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
@@ -73,6 +79,10 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.warmed_up = False  # parser process, vector store and embedding model started
         self.repairing = False
         self.settings_dialog: ModelSettingsDialog | None = None  # the open Model settings
+        self.models_dialog: ModelsDialog | None = None  # the open "Get models"
+        self.models_worker: ModelsWorker | None = None  # made when that first opens
+        self.teach_dialog: TeachDialog | None = None  # the open "Teach"
+        self.teach_worker: TeachWorker | None = None
         self.errors: list[str] = []  # every message shown to the user, newest last
         self._open_paths = list(open_paths)
         self._index_tokens: list[CancelToken] = []
@@ -80,6 +90,10 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self._answers: dict[int, Answer] = {}  # transcript message index -> its Answer
         self._painted = False
         self._closed = False
+        # The workers' threads run Python too, and every call from Qt into Python (a model's
+        # data(), a slot) must take the GIL: waiting up to the default 5 ms each time, a
+        # repaint of the library's table could wait 50 ms. 1 ms keeps such waits short.
+        sys.setswitchinterval(_GIL_SWITCH_S)
 
         self._build_widgets()
         self._build_actions()
@@ -130,6 +144,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.chat.send_button.clicked.connect(self.send)
         self.chat.stop_button.clicked.connect(self.stop_answer)
         self.chat.transcript.citation_clicked.connect(self.open_citation)
+        self.chat.transcript.keep_requested.connect(self.keep_answer)
         self.chats.selected.connect(self.select_conversation)
         self.chats.new_requested.connect(self.new_conversation)
         self.chats.rename_requested.connect(self._rename_conversation)
@@ -183,6 +198,8 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         action("&Chat", "&New chat", self.new_conversation, "Ctrl+N")
         action("&Chat", "&Stop answer", self.stop_answer, "Esc")
         action("&Chat", "&Export as Markdown…", self.export_conversation)
+        action("&Model", "&Get models…", self.open_models_dialog)
+        action("&Model", "&Teach…", self.open_teach_dialog)
         action("&Model", "Model &settings…", self.open_settings, "Ctrl+,")
         action("&Help", "Open &log folder", self.open_log_folder)
 
@@ -194,10 +211,11 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         lw.documents_listed.connect(self._documents_listed)
         lw.index_started.connect(self._index_started)
         lw.index_progress.connect(self._index_progress)
-        lw.file_reported.connect(self._file_reported)
+        lw.files_reported.connect(self._files_reported)
         lw.index_finished.connect(self._index_finished)
         lw.folders_scanned.connect(self.watcher.watch_directories)
         lw.source_text_ready.connect(self.viewer.show_text)
+        lw.scanned_page_ready.connect(self.viewer.show_scanned)
         lw.gguf_inspected.connect(self._gguf_inspected)
         lw.reembed_progress.connect(self._reembed_progress)
         lw.vectors_built.connect(self._vectors_built)
@@ -326,6 +344,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         for token in self._index_tokens:
             token.cancel()
         self.stop_answer()
+        self.close_models()
         if not self.chat_worker.close():
             log.warning("the model worker did not stop in time")
         if not self.library_worker.close():

@@ -2,14 +2,13 @@
 
 QPdfView's own highlighting goes through QPdfSearchModel, which crashes PySide6 6.12 (a refcount
 error as soon as the model searches). So the passage is located in the page's text layer here,
-QPdfDocument gives its rectangles, and they are painted over the page. Painting needs the page's
+QPdfDocument gives its rectangles (a scan's come from its OCR word boxes, scan_highlight.py),
+and they are painted over the page. Painting needs the page's
 place in the viewport, which QPdfView does not expose: `page_rect` repeats the layout of
 QPdfViewPrivate::calculateDocumentLayout for the Custom zoom mode, the only mode used here (the
 zoom is set to fit the width on every resize)."""
 
 from __future__ import annotations
-
-import re
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, QSizeF
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QResizeEvent
@@ -17,38 +16,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QWidget
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 HIGHLIGHT = QColor(255, 200, 0, 90)
-
-
-def find_passage(page_text: str, passage: str) -> tuple[int, int] | None:
-    """(start, end) of `passage` in the PDF's own text of the page. The two differ in line
-    breaks, hyphenation and spacing, so words are matched with anything between them: first
-    a run of words at the passage's start, then one at its end."""
-    words = _WORD.findall(passage)
-    if not words:
-        return None
-
-    def locate(run: list[str], after: int = 0) -> re.Match[str] | None:
-        pattern = r"\W+(?:\w+-\W*)?".join(re.escape(w) for w in run)
-        return re.compile(pattern, re.IGNORECASE).search(page_text, after)
-
-    start = None
-    for size in (10, 6, 4, 2):
-        for offset in range(0, max(1, min(len(words) - size + 1, 3 * size)), size):
-            found = locate(words[offset : offset + size])
-            if found is not None:
-                start = found
-                break
-        if start is not None:
-            break
-    if start is None:
-        return None
-    for size in (6, 4, 2):
-        end = locate(words[-size:], start.start()) if len(words) >= size else None
-        if end is not None and end.end() - start.start() < 4 * len(passage) + 200:
-            return start.start(), end.end()
-    return start.start(), start.end()
 
 
 class HighlightingPdfView(QPdfView):
@@ -68,6 +36,12 @@ class HighlightingPdfView(QPdfView):
                 self.highlight_rects = [p.boundingRect() for p in selection.bounds()]
         self.viewport().update()
         return bool(self.highlight_rects)
+
+    def highlight_rects_on(self, page: int, rects: list[QRectF]) -> bool:
+        """Paint `rects` (in page points) over `page`: a scan's OCR word boxes."""
+        self.highlight_page, self.highlight_rects = page, rects
+        self.viewport().update()
+        return bool(rects)
 
     def clear_highlight(self) -> None:
         self.highlight_page, self.highlight_rects = -1, []

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -43,6 +44,8 @@ class ModelChoices:
     threads: int
     temperature: float
     search_results: int
+    ocr_enabled: bool = True
+    ocr_languages: list[str] = field(default_factory=lambda: ["eng", "rus"])
     # Not applied by apply_to: switching embedding models is work for the library worker.
     embedding_models: list[str] = field(default_factory=lambda: list(DEFAULT_EMBEDDING_MODELS))
 
@@ -59,6 +62,8 @@ class ModelChoices:
             settings.threads,
             settings.temperature,
             settings.search_results,
+            settings.ocr_enabled,
+            list(settings.ocr_languages),
             list(settings.chosen_embedding_models()),
         )
 
@@ -72,6 +77,8 @@ class ModelChoices:
         settings.threads = self.threads
         settings.temperature = self.temperature
         settings.search_results = self.search_results
+        settings.ocr_enabled = self.ocr_enabled
+        settings.ocr_languages = list(self.ocr_languages)
 
 
 def _file_row(edit: QLineEdit, browse: QPushButton, clear: QPushButton | None = None) -> QWidget:
@@ -193,6 +200,15 @@ class ModelSettingsDialog(QDialog):
         self.passages.setRange(1, 20)
         self.passages.setValue(choices.search_results)
         self.embedding = EmbeddingModelPicker(choices.embedding_models)
+        self.ocr = QCheckBox("Read scanned pages and images (OCR)")
+        self.ocr.setChecked(choices.ocr_enabled)
+        self.ocr_languages = QLineEdit("+".join(choices.ocr_languages))
+        self.ocr_languages.setToolTip(
+            "Tesseract's language codes joined by +, e.g. eng+rus+deu. Installed languages are "
+            "listed by `librarian doctor`; files already indexed are not read again."
+        )
+        self.ocr.toggled.connect(self.ocr_languages.setEnabled)
+        self.ocr_languages.setEnabled(choices.ocr_enabled)
 
         form = QFormLayout(self)
         form.addRow("Model (GGUF)", _file_row(self.model, browse_model))
@@ -206,6 +222,8 @@ class ModelSettingsDialog(QDialog):
         form.addRow("Temperature", self.temperature)
         form.addRow("Passages per answer", self.passages)
         form.addRow("Embedding model", self.embedding)
+        form.addRow("Scans", self.ocr)
+        form.addRow("OCR languages", self.ocr_languages)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -225,6 +243,9 @@ class ModelSettingsDialog(QDialog):
             threads=self.threads.value(),
             temperature=self.temperature.value(),
             search_results=self.passages.value(),
+            ocr_enabled=self.ocr.isChecked(),
+            ocr_languages=[x for x in self.ocr_languages.text().replace(" ", "+").split("+") if x]
+            or ["eng"],
             embedding_models=self.embedding.models(),
         )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QPointF, QTimer, QUrl
+from PySide6.QtCore import QPointF, QRectF, QTimer, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,6 +26,8 @@ from desktop_app.ui.formatting import source_label
 if TYPE_CHECKING:
     from PySide6.QtPdf import QPdfDocument
 
+    from desktop_app.core.records import PageText
+    from desktop_app.ui.image_view import HighlightingImageView
     from desktop_app.ui.pdf_view import HighlightingPdfView
 
 
@@ -46,6 +48,7 @@ class SourceViewer(QWidget):
         header.addWidget(self.open_button)
 
         self._pdf: tuple[QPdfDocument, HighlightingPdfView] | None = None  # built when needed
+        self._image_view: HighlightingImageView | None = None
         self.text_view = QTextBrowser(self)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.text_view)
@@ -82,7 +85,8 @@ class SourceViewer(QWidget):
     def show_pdf(self, path: str, page: int, passage: str) -> None:
         from PySide6.QtPdf import QPdfDocument
 
-        from desktop_app.ui.pdf_view import find_passage
+        from desktop_app.core.passage_location import find_passage
+        from desktop_app.core.text_quality import repair_mojibake
 
         self._begin(path, page)
         if self._loaded_pdf != path:
@@ -97,7 +101,10 @@ class SourceViewer(QWidget):
         self.pages.setCurrentWidget(self.pdf_view)
         self.pdf_view.fit_width()
         index = max(0, min(page - 1, self.pdf_document.pageCount() - 1))
-        span = find_passage(self.pdf_document.getAllText(index).text(), passage)
+        page_text = self.pdf_document.getAllText(index).text()
+        # A text layer in the wrong encoding was indexed repaired; the repair keeps offsets.
+        page_text = repair_mojibake(page_text) or page_text
+        span = find_passage(page_text, passage)
         if span is not None:
             self.highlighted = self.pdf_view.highlight(index, span[0], span[1] - span[0])
         else:
@@ -106,6 +113,45 @@ class SourceViewer(QWidget):
         # The view lays the pages out when it is shown and sized: scroll once that happened.
         QTimer.singleShot(0, self.pdf_view.scroll_to_highlight)
         self.pdf_view.scroll_to_highlight()
+
+    def show_scanned(self, path: str, page: int, scanned: PageText | None, passage: str) -> None:
+        """The OCR text and word boxes of a cited page arrived (library worker): highlight the
+        passage on the scan. A PDF is already shown at the page (show_pdf, which found no text
+        layer there); an image file is shown now."""
+        from desktop_app.core.file_selection import file_format
+        from desktop_app.ui.scan_highlight import passage_boxes
+
+        boxes = passage_boxes(scanned, passage) if scanned is not None else []
+        if file_format(Path(path)) == "image":
+            self._show_image(path, page, boxes)
+            return
+        if path != self.path or page != self.page or path != self._loaded_pdf or not boxes:
+            return  # another citation was clicked meanwhile, or nothing to paint
+        index = max(0, min(page - 1, self.pdf_document.pageCount() - 1))
+        size = self.pdf_document.pagePointSize(index)
+        w, h = size.width(), size.height()
+        rects = [QRectF(x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h) for x0, y0, x1, y1 in boxes]
+        self.highlighted = self.pdf_view.highlight_rects_on(index, rects)
+        self.pdf_view.scroll_to_highlight()
+
+    def _show_image(
+        self, path: str, page: int, boxes: list[tuple[float, float, float, float]]
+    ) -> None:
+        if self._image_view is None:
+            from desktop_app.ui.image_view import HighlightingImageView
+
+            self._image_view = HighlightingImageView(self)
+            self.pages.addWidget(self._image_view)
+        self._begin(path, page)
+        self.pages.setCurrentWidget(self._image_view)
+        if not self._image_view.load(path, page):
+            self.title.setText(f"{html.escape(Path(path).name)} cannot be shown.")
+            return
+        self.highlighted = self._image_view.highlight(boxes)
+
+    @property
+    def image_view(self) -> HighlightingImageView | None:
+        return self._image_view
 
     def current_pdf_page(self) -> int:
         """0-based page the PDF view shows now."""

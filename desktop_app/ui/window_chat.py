@@ -179,7 +179,9 @@ class ChatMixin:
 
     def _answer_failed(self, message: str) -> None:
         self._end_answer()
-        self.chat.transcript.finish_answer(Message("assistant", f"**Could not answer:** {message}"))
+        self.chat.transcript.finish_answer(
+            Message("assistant", f"**Could not answer:** {message}"), keepable=False
+        )
         self.show_error(message)
         self.answer_finished.emit()
 
@@ -187,6 +189,42 @@ class ChatMixin:
         self.answering = False
         self._answer_token = None
         self.chat.set_answering(False)
+
+    # -- answers kept as teaching examples --------------------------------------------------
+
+    def keep_answer(self, message_index: int, edit: bool) -> None:
+        """👍 under an answer: keep it (question, answer, its passages) as a teaching example
+        in the set last used; "Edit, then keep" corrects it first and may pick another set."""
+        from desktop_app.application.kept_examples import DEFAULT_SET, KeptExamplesError
+        from desktop_app.core.teaching import example_from_answer
+
+        transcript = self.chat.transcript
+        question = transcript.question_of(message_index)
+        if self.library is None or question is None:
+            return
+        kept = self.library.teaching.kept
+        example = example_from_answer(question, transcript.messages[message_index])
+        set_name = str(self.ui_state.value("teach/kept_set", DEFAULT_SET))
+        if edit:
+            from desktop_app.ui.examples_dialogs import KeepExampleDialog
+
+            dialog = KeepExampleDialog(example, kept, set_name, self.window())
+            if not dialog.exec():
+                return
+            example, set_name = dialog.example(), dialog.chosen_set()
+            if not example.question or not example.answer:
+                self.show_error("An example needs a question and an answer.")
+                return
+        try:
+            count = kept.keep(set_name, example)
+        except KeptExamplesError as exc:
+            self.show_error(str(exc))
+            return
+        self.ui_state.setValue("teach/kept_set", set_name)
+        transcript.mark_kept(message_index, set_name)
+        self.statusBar().showMessage(
+            f"Kept as example {count} in “{set_name}”. Model → Teach… trains on them.", 8000
+        )
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -208,9 +246,14 @@ class ChatMixin:
         if not Path(path).is_file():
             self.viewer.show_message(path, f"{Path(path).name} is no longer on disk.")
             return
-        if file_format(Path(path)) == "pdf":
+        fmt = file_format(Path(path))
+        if fmt == "pdf":
             self.viewer.show_pdf(path, page or 1, text)
-        elif file_format(Path(path)) is not None:
+            if not self.viewer.highlighted:  # no text layer there: a scan read by OCR?
+                self.library_worker.load_scanned_page(path, page or 1, text)
+        elif fmt == "image":
+            self.library_worker.load_scanned_page(path, page or 1, text)
+        elif fmt is not None:
             self.library_worker.load_source_text(path, start, end)
         else:
             self.viewer.show_message(path, f"{Path(path).name} has no preview.")

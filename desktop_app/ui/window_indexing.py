@@ -17,8 +17,9 @@ from desktop_app.ui.formatting import duration
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
-    from desktop_app.core.records import DiskState, DocumentInfo, FileReport, RunSummary
+    from desktop_app.core.records import FileReport, RunSummary
     from desktop_app.ui.chat_view import ChatPanel
+    from desktop_app.ui.documents_model import DocumentRow
     from desktop_app.ui.folder_watcher import FolderWatcher
     from desktop_app.ui.library_panel import LibraryPanel
     from desktop_app.ui.library_worker import LibraryWorker
@@ -147,8 +148,8 @@ class IndexingMixin:
         if progress.current_path:
             self.library_panel.mark_indexing(progress.current_path)
 
-    def _file_reported(self, report: FileReport) -> None:
-        self.library_panel.apply_report(report)
+    def _files_reported(self, reports: list[FileReport]) -> None:
+        self.library_panel.apply_reports(reports)
 
     def _index_finished(self, summary: RunSummary | None) -> None:
         if self._index_tokens:
@@ -159,9 +160,9 @@ class IndexingMixin:
             self.progress.hide()
             self.indexing_finished.emit()
 
-    def _documents_listed(self, rows: list[tuple[DocumentInfo, DiskState]]) -> None:
+    def _documents_listed(self, rows: list[DocumentRow]) -> None:
         self.library_panel.set_documents(rows)
-        indexed = sum(1 for doc, _ in rows if doc.chunks)
+        indexed = sum(1 for row in rows if row.passages)
         if indexed:
             self.chat.transcript.set_empty_text(
                 f"Ask a question about your {indexed} documents. Answers cite the file and page; "

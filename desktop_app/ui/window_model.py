@@ -1,8 +1,10 @@
 """The main window's answering model: the status-bar label (state, where it runs), the Model
-settings dialog, and a dropped .gguf offered as the model or the LoRA adapter."""
+settings dialog, the "Get models" catalogue, and a dropped .gguf offered as the model or the
+LoRA adapter."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +19,13 @@ if TYPE_CHECKING:
     from desktop_app.application import Conversation, Library
     from desktop_app.ui.chat_view import ChatPanel
     from desktop_app.ui.chat_worker import ChatWorker
+    from desktop_app.ui.models_dialog import ModelsDialog
+    from desktop_app.ui.models_worker import ModelsWorker
     from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
+    from desktop_app.ui.teach_dialog import TeachDialog
+    from desktop_app.ui.teach_worker import TeachWorker
+
+log = logging.getLogger(__name__)
 
 
 class ModelMixin:
@@ -30,6 +38,10 @@ class ModelMixin:
     conversation_id: int | None
     answering: bool
     settings_dialog: ModelSettingsDialog | None
+    models_dialog: ModelsDialog | None
+    models_worker: ModelsWorker | None
+    teach_dialog: TeachDialog | None
+    teach_worker: TeachWorker | None
     _backend: str
     _model_text: str
     _model_tooltip: str
@@ -59,8 +71,97 @@ class ModelMixin:
             if not self.confirm("Model", f"Use {name} as the answering model?"):
                 return
             settings.model_path = path
+            self.library.models.remember_picked(path)  # listed among the installed models
         self.library.save_settings()
         self.chat_worker.load()
+
+    def open_models_dialog(self) -> ModelsDialog | None:
+        """Model > Get models…: nothing touches the network until a Download is pressed."""
+        if self.library is None:
+            return None
+        from desktop_app.ui.models_dialog import ModelsDialog
+        from desktop_app.ui.models_worker import ModelsWorker
+
+        if self.models_worker is None:
+            self.models_worker = ModelsWorker(self.library.models)
+            self.models_worker.failed.connect(self.show_error)
+            self.models_worker.removed.connect(self._model_removed)
+        if self.models_dialog is not None:
+            self.models_dialog.raise_()
+            return self.models_dialog
+        dialog = ModelsDialog(self.models_worker, self.window())
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.use_model.connect(self.use_installed_model)
+        dialog.delete_requested.connect(self._delete_model)
+        dialog.destroyed.connect(lambda: setattr(self, "models_dialog", None))
+        dialog.show()
+        self.models_dialog = dialog
+        return dialog
+
+    def use_installed_model(self, name: str) -> None:
+        """Answer with an installed model from now on (loaded in the background, as always)."""
+        if self.library is None:
+            return
+        from desktop_app.application.models import ModelChoiceError
+
+        try:
+            self.library.models.use(name)
+        except ModelChoiceError as exc:  # its file was deleted meanwhile
+            self.show_error(str(exc))
+            return
+        self.chat_worker.load()
+        if self.models_worker is not None:
+            self.models_worker.list_installed()
+
+    def _delete_model(self, name: str) -> None:
+        question = f"Delete {name}? A downloaded file is deleted from disk."
+        if self.models_worker is not None and self.confirm("Delete model", question):
+            self.models_worker.remove(name)
+
+    def _model_removed(self, row: Any) -> None:
+        if row.in_use:  # the bundled model answers now
+            self.chat_worker.load()
+
+    def open_teach_dialog(self) -> TeachDialog | None:
+        """Model > Teach…: an adapter trained on examples, in a process of its own."""
+        if self.library is None:
+            return None
+        from desktop_app.ui.teach_dialog import TeachDialog
+        from desktop_app.ui.teach_worker import TeachWorker
+
+        if self.teach_worker is None:
+            self.teach_worker = TeachWorker(self.library)
+            self.teach_worker.failed.connect(lambda message: log.info("teaching: %s", message))
+        if self.teach_dialog is not None:
+            self.teach_dialog.raise_()
+            return self.teach_dialog
+        dialog = TeachDialog(self.teach_worker, self.window())
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.use_adapter.connect(self.use_adapter)
+        dialog.destroyed.connect(lambda: setattr(self, "teach_dialog", None))
+        dialog.show()
+        self.teach_dialog = dialog
+        return dialog
+
+    def use_adapter(self, name: str) -> None:
+        """Answer with a taught adapter from now on (the scale slider is in Model settings)."""
+        if self.library is None:
+            return
+        from desktop_app.application.teaching import TeachingError
+
+        try:
+            self.library.teaching.use(name)
+        except TeachingError as exc:  # its folder was deleted meanwhile
+            self.show_error(str(exc))
+            return
+        self.chat_worker.load()
+
+    def close_models(self) -> None:
+        """At shutdown: a running download or training run stops; the next one resumes it."""
+        if self.models_worker is not None and not self.models_worker.close():
+            log.warning("the models worker did not stop in time")
+        if self.teach_worker is not None and not self.teach_worker.close():
+            log.warning("the teaching worker did not stop in time")
 
     def open_settings(self) -> ModelSettingsDialog | None:
         if self.library is None:

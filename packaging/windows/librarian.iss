@@ -48,9 +48,19 @@ Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\shell\open\comma
 Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\SupportedTypes"; ValueType: string; ValueName: ".pdf"; ValueData: ""
 Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\SupportedTypes"; ValueType: string; ValueName: ".txt"; ValueData: ""
 Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\SupportedTypes"; ValueType: string; ValueName: ".md"; ValueData: ""
+Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\SupportedTypes"; ValueType: string; ValueName: ".png"; ValueData: ""
+Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\SupportedTypes"; ValueType: string; ValueName: ".jpg"; ValueData: ""
+Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\SupportedTypes"; ValueType: string; ValueName: ".jpeg"; ValueData: ""
+Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\SupportedTypes"; ValueType: string; ValueName: ".tif"; ValueData: ""
+Root: HKA; Subkey: "Software\Classes\Applications\librarian.exe\SupportedTypes"; ValueType: string; ValueName: ".tiff"; ValueData: ""
 Root: HKA; Subkey: "Software\Classes\.pdf\OpenWithList\librarian.exe"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\.txt\OpenWithList\librarian.exe"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\.md\OpenWithList\librarian.exe"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\.png\OpenWithList\librarian.exe"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\.jpg\OpenWithList\librarian.exe"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\.jpeg\OpenWithList\librarian.exe"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\.tif\OpenWithList\librarian.exe"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\.tiff\OpenWithList\librarian.exe"; Flags: uninsdeletekey
 
 [Run]
 Filename: "{app}\librarian.exe"; Description: "Start Librarian"; Flags: nowait postinstall skipifsilent

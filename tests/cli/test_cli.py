@@ -95,6 +95,13 @@ def test_doctor_json(capsys):
         assert info["gpus"] == [] and info["llm_placement"] == "CPU"
     else:
         assert "layers on the GPU" in info["llm_placement"] or "CPU" in info["llm_placement"]
+    # OCR: the engine, its version and languages (or what to install).
+    ocr = info["ocr"]
+    assert ocr["enabled"] is True and ocr["engine"].startswith("Tesseract 5.")
+    if ocr["available"]:
+        assert ocr["languages"] == "eng+rus" and "rus" in ocr["installed_languages"]
+    else:
+        assert "install tesseract-ocr" in ocr["problem"]
 
 
 @pytest.mark.parametrize(

@@ -42,3 +42,15 @@ def test_binary_detection():
     assert looks_binary(b"\x00\x01\x02binary\x00" * 100)
     assert not looks_binary("plain text, ünïcödé".encode())
     assert not looks_binary("utf-16 text".encode("utf-16"))
+
+
+def test_cp1251_mojibake_is_repaired_character_for_character():
+    from desktop_app.core.text_quality import repair_mojibake
+
+    garbled = "Íåâàæíî, âñòàâëÿåòå ëè âû îäèí èëè íåñêîëüêî ïðîáåëîâ ìåæäó ñëîâàìè. LaTeX 2"
+    repaired = repair_mojibake(garbled)
+    expected = "Неважно, вставляете ли вы один или несколько пробелов между словами. LaTeX 2"
+    assert repaired == expected
+    assert len(repaired) == len(garbled)  # a viewer's spans in the garbled layer stay valid
+    assert repair_mojibake("Plain English text is left as it is, not repaired at all.") is None
+    assert repair_mojibake("Straße, Übung und Käse sind deutsche Wörter mit Umlauten.") is None

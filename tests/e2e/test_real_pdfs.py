@@ -16,24 +16,33 @@ from tests.conftest import DIVERSE_PDFS, Embedders, needs_eval, vectors_match_ca
 pytestmark = [pytest.mark.e2e, needs_eval]
 
 INDEXED = "indexed"
-NO_TEXT = "no text layer"
 PASSWORD = "password-protected"
 DAMAGED = "damaged PDF"
-GARBLED = "garbled text layer"
+# What the files without a usable text layer must be found to say, once repaired or read by OCR
+# (recognised words that OCR gets right on these scans, checked by eye).
+MUST_CONTAIN = {
+    "debian_lshortru.pdf": ["Не очень краткое", "введение"],
+    "ocrmypdf_c02-22_scan.pdf": ["tip-toeing", "garden"],
+    "ocrmypdf_epson.pdf": ["Optical character recognition"],
+    "ocrmypdf_kcs_bad-toc.pdf": ["Desktop Test"],
+    "ocrmypdf_linn_scan.pdf": ["LinnSequencer", "MIDI Sequence Recorder"],
+    "ocrmypdf_multipage_scan.pdf": ["tip-toeing", "garden"],
+    "ocrmypdf_skew_scan.pdf": ["LinnSequencer", "MIDI Sequence Recorder"],
+}
 
 EXPECTED = {
     "debian_gost.pdf": INDEXED,
-    "debian_lshortru.pdf": GARBLED,  # cp1251 read as Latin-1: 'Íå î÷åíü'
+    "debian_lshortru.pdf": INDEXED,  # cp1251 read as Latin-1 ('Íå î÷åíü'): repaired
     "debian_texlive-ru.pdf": INDEXED,
     "docugami_ntsb_20080102X00002.pdf": INDEXED,
-    "ocrmypdf_c02-22_scan.pdf": NO_TEXT,
-    "ocrmypdf_epson.pdf": NO_TEXT,
+    "ocrmypdf_c02-22_scan.pdf": INDEXED,  # image-only: OCR
+    "ocrmypdf_epson.pdf": INDEXED,  # image-only: OCR
     "ocrmypdf_invalid.pdf": DAMAGED,
-    "ocrmypdf_kcs_bad-toc.pdf": NO_TEXT,
-    "ocrmypdf_linn_scan.pdf": NO_TEXT,
-    "ocrmypdf_multipage_scan.pdf": NO_TEXT,  # 100 stray characters on 1 of 6 pages
+    "ocrmypdf_kcs_bad-toc.pdf": INDEXED,  # image-only: OCR
+    "ocrmypdf_linn_scan.pdf": INDEXED,  # image-only: OCR
+    "ocrmypdf_multipage_scan.pdf": INDEXED,  # OCR; 100 stray characters on 1 of 6 pages
     "ocrmypdf_overlay_bad-content-stream.pdf": INDEXED,  # broken content stream, text readable
-    "ocrmypdf_skew_scan.pdf": NO_TEXT,
+    "ocrmypdf_skew_scan.pdf": INDEXED,  # image-only and skewed: OCR
     "pdfminer_dmca.pdf": INDEXED,  # encrypted with an empty user password
     "pdfminer_encrypted_aes-256.pdf": PASSWORD,
     "pdfminer_encrypted_rc4-128.pdf": PASSWORD,
@@ -74,6 +83,22 @@ def test_every_pdf_gets_its_expected_outcome(indexed):
         else:
             assert report.status is Outcome.SKIPPED, (name, report)
             assert report.reason and expected in report.reason, (name, report.reason)
+
+
+def test_scans_and_a_garbled_text_layer_are_read(indexed):
+    library, summary = indexed
+    reports = {Path(r.path).name: r for r in summary.reports}
+    for name, words in MUST_CONTAIN.items():
+        ids = library.catalog.chunk_ids_of(str(DIVERSE_PDFS / name))
+        text = " ".join(c.text for c in library.catalog.chunks(ids).values())
+        for word in words:
+            assert word in text, (name, word, text[:300])
+        expected_note = "repaired" if name == "debian_lshortru.pdf" else "read by OCR"
+        assert any(expected_note in note for note in reports[name].notes), reports[name].notes
+    scan = str(DIVERSE_PDFS / "ocrmypdf_linn_scan.pdf")
+    page = library.scanned_page(scan, 1)
+    assert page is not None and "LinnSequencer" in page.text and page.words
+    assert library.scanned_page(str(DIVERSE_PDFS / "pdfminer_dmca.pdf"), 1) is None
 
 
 def test_nothing_failed_and_store_is_consistent(indexed):

@@ -150,6 +150,9 @@ def test_deb_install_open_pdf_cited_answer_quit_uninstall(built: Build, tmp_path
         assert Path("/usr/bin/librarian").resolve() == INSTALLED / "librarian"
         use_installed_app(tmp_path)
         search_russian_by_meaning(tmp_path)
+        # The .deb leaves OCR's language data to Debian's packages it depends on.
+        read_scans_offline([str(Path("/usr/bin/librarian"))], tmp_path / "deb", "/usr/share/")
+        models_offline([str(Path("/usr/bin/librarian"))], tmp_path / "deb")
     finally:
         for pid in app_processes(INSTALLED / "librarian"):
             os.kill(pid, 9)
@@ -214,6 +217,57 @@ def search_russian_by_meaning(tmp_path: Path) -> None:
     hits = json.loads(found.stdout)
     assert [Path(h["path"]).name[:4] for h in hits] == ["dogs"] * 3, found.stdout
     assert all(m["model"] == "use-m3" for h in hits for m in h["dense"])
+
+
+def read_scans_offline(app: list[str], tmp_path: Path, tessdata_under: str) -> None:
+    """The installed app reads a scanned PDF and a photographed page by OCR with no network,
+    with the language data from `tessdata_under` (the system's, or the bundle's own)."""
+    from tests.scans import image_only_pdf, picture_file
+
+    scans = tmp_path / "scans"
+    scans.mkdir(parents=True)
+    image_only_pdf(FIXTURES / "ntsb_report.pdf", [1, 3], scans / "scan.pdf")
+    picture_file(FIXTURES / "ntsb_report.pdf", [3], scans / "photo.png")
+    offline = ["unshare", "-n"] if shutil.which("unshare") else []
+    cli = [*offline, *app, "--data-dir", str(tmp_path / "scan-library")]
+    env = {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    doctor = subprocess.run(
+        [*cli, "doctor", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
+    ocr = json.loads(doctor.stdout)["ocr"]
+    assert ocr["available"] and ocr["languages"] == "eng+rus", ocr
+    assert ocr["tessdata"].startswith(tessdata_under), ocr
+    subprocess.run([*cli, "index", str(scans)], env=env, check=True, timeout=600)
+    found = subprocess.run(
+        [*cli, "search", "lowest cloud condition and visibility", "-k", "2", "--json"],
+        env=env, capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    hits = {(Path(h["path"]).name, h["page"]) for h in json.loads(found.stdout)}
+    assert hits == {("scan.pdf", 2), ("photo.png", 1)}, found.stdout
+
+
+def models_offline(app: list[str], tmp_path: Path) -> None:
+    """The installed app lists its model catalogue with no network, and a download asked for
+    without one ends in a one-line message (the download process, huggingface_hub and the
+    checks are all in the bundle)."""
+    offline = ["unshare", "-n"] if shutil.which("unshare") else []
+    cli = [*offline, *app, "--data-dir", str(tmp_path / "models-library")]
+    env = {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    listed = subprocess.run(
+        [*cli, "models", "list", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert listed.returncode == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert len(data["catalogue"]) >= 5 and data["installed"][0]["source"] == "bundled"
+    if not offline:
+        return  # a download would really happen
+    got = subprocess.run(
+        [*cli, "models", "get", "qwen2.5-0.5b"], env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert got.returncode == 1, got.stderr
+    assert "no connection to https://huggingface.co" in got.stderr, got.stderr
+    assert "Traceback" not in got.stderr
 
 
 def ask_and_quit(env: dict[str, str], library: Path, pdf: Path) -> None:
@@ -285,6 +339,9 @@ def test_user_install_launch_and_uninstall(built: Build, tmp_path: Path) -> None
     assert result["frozen_s"] and result["source_s"]  # both painted: launcher and app work
 
     prefix = home / ".local" / "opt" / "librarian"
+    # The per-user bundle carries OCR's language data itself.
+    read_scans_offline([str(prefix / "librarian")], tmp_path / "user", str(prefix))
+    models_offline([str(prefix / "librarian")], tmp_path / "user")
     library = home / ".local" / "share" / "Librarian"  # made by the app at its start
     (library / "notes.md").write_text("the user's own file")
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}

@@ -6,7 +6,7 @@ import os
 import signal
 import threading
 
-from desktop_app.core.records import ParsedPart
+from desktop_app.core.records import ParsedPart, ReadingPage
 from desktop_app.services.ingestion.parser_process import ParserProcess
 from desktop_app.services.ingestion.parsing import ParseOptions, ParseRequest
 from tests.conftest import DIVERSE_PDFS, FIXTURES, needs_eval
@@ -15,14 +15,32 @@ PDF = str(FIXTURES / "ntsb_report.pdf")
 
 
 def test_parts_stream_back_then_the_document():
-    parts: list[ParsedPart] = []
+    parts: list[ParsedPart | ReadingPage] = []
     with ParserProcess(ParseOptions(), timeout_s=60) as parser:
         doc = parser.parse(ParseRequest(PDF), parts.append)
     assert doc.skip_reason is None and doc.pages == 3 and not doc.chunks
-    assert parts and all(p.path == PDF for p in parts)
-    ordinals = [c.ordinal for p in parts for c in p.chunks]
-    assert ordinals == list(range(len(ordinals)))
-    assert {c.page for p in parts for c in p.chunks} == {1, 2, 3}
+    assert parts and all(isinstance(p, ParsedPart) and p.path == PDF for p in parts)  # no OCR
+    assert isinstance(parts[0], ParsedPart)
+    chunks = [c for p in parts if isinstance(p, ParsedPart) for c in p.chunks]
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+    assert {c.page for c in chunks} == {1, 2, 3}
+
+
+@needs_eval
+def test_a_scan_says_which_page_ocr_reads_before_its_passages_arrive():
+    scan = str(DIVERSE_PDFS / "ocrmypdf_multipage_scan.pdf")  # 6 image-only pages
+    messages: list[ParsedPart | ReadingPage] = []
+    with ParserProcess(ParseOptions(), timeout_s=60) as parser:
+        doc = parser.parse(ParseRequest(scan), messages.append)
+    assert doc.skip_reason is None and doc.pages == 6
+    reading = [m for m in messages if isinstance(m, ReadingPage)]
+    assert [(m.page, m.pages) for m in reading] == [(n, 6) for n in range(1, 7)]
+    first_part = next(i for i, m in enumerate(messages) if isinstance(m, ParsedPart))
+    assert isinstance(messages[0], ReadingPage) and first_part > 0
+    scanned = [page for m in messages if isinstance(m, ParsedPart) for page in m.scanned]
+    # Page 4 is a chart whose stray text layer holds more letters than OCR reads on it: kept.
+    assert [page.number for page in scanned] == [1, 2, 3, 5, 6]
+    assert all(page.words for page in scanned)
 
 
 def test_a_stuck_child_is_killed_and_replaced():
@@ -42,7 +60,7 @@ def test_a_crashed_child_costs_one_file():
         assert parser._process is not None and parser._process.pid
         pid = parser._process.pid
 
-        def crash_on_first_part(part: ParsedPart) -> None:
+        def crash_on_first_part(part: ParsedPart | ReadingPage) -> None:
             os.kill(pid, signal.SIGKILL)
 
         doc = parser.parse(ParseRequest(long_pdf), crash_on_first_part)

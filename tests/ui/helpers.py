@@ -17,10 +17,10 @@ def drop_files(target: QWidget, paths: Sequence[Path]) -> None:
     point = QPointF(target.width() / 2, target.height() / 2)
     action = Qt.DropAction.CopyAction
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(point, action, mime, buttons, modifiers)
+    enter = QDragEnterEvent(point.toPoint(), action, mime, buttons, modifiers)  # Qt: a QPoint
     QApplication.sendEvent(target, enter)
     assert enter.isAccepted(), "the drag was refused"
-    move = QDragMoveEvent(point, action, mime, buttons, modifiers)
+    move = QDragMoveEvent(point.toPoint(), action, mime, buttons, modifiers)
     QApplication.sendEvent(target, move)
     drop = QDropEvent(point, action, mime, buttons, modifiers)
     QApplication.sendEvent(target, drop)

@@ -146,15 +146,10 @@ def test_conversations_new_rename_search_delete(make_window, documents, qtbot):
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N
     assert window.conversation_id != first
     assert window.chat.transcript.messages == []
-    window.chats.list.item(window.chats.ids().index(first)).setText("Aviation")
+    window.chats.rename(first, "Aviation")  # as edited in place
     assert window.library.conversation(first).title == "Aviation"
     window.chats.search.setText("chevroux")  # found in the messages, not the title
-    visible = [
-        window.chats.ids()[r]
-        for r in range(window.chats.list.count())
-        if not window.chats.list.item(r).isHidden()
-    ]
-    assert visible == [first]
+    assert window.chats.visible_ids() == [first]
     window.chats.search.clear()
     window.delete_conversation(first)
     assert first not in window.chats.ids()

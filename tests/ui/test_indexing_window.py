@@ -33,7 +33,7 @@ def test_dropping_files_on_the_chat_indexes_and_lists_them(make_window, document
 def test_dropping_a_folder_indexes_it_and_watches_it(make_window, documents, qtbot):
     window = make_window()
     with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):
-        drop_files(window.library_panel.tree.viewport(), [documents])
+        drop_files(window.library_panel.table.viewport(), [documents])
     qtbot.waitUntil(lambda: len(window.library_panel.paths()) == 3)
     assert window.library.settings.watched_folders == [str(documents)]
     assert window.library_panel.watched.item(0).text() == str(documents)
@@ -59,7 +59,7 @@ def test_cancel_mid_indexing_keeps_finished_files(make_window, tmp_path, qtbot):
         shutil.copy(FIXTURES / "ntsb_report.pdf", folder / f"report_{i:02d}.pdf")
     window = make_window()
     reported: list[str] = []
-    window.library_worker.file_reported.connect(lambda r: reported.append(r.path))
+    window.library_worker.files_reported.connect(lambda rs: reported.extend(r.path for r in rs))
     window.add_paths([str(folder)])
     qtbot.waitUntil(lambda: len(reported) >= 1, timeout=INDEX_TIMEOUT_MS)
     with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):

@@ -53,7 +53,7 @@ def test_closing_mid_indexing_resumes_at_next_start(make_window, tmp_path, qtbot
     data, folder = tmp_path / "data", copies(tmp_path / "many", 10)
     window = make_window(data)
     reported: list[str] = []
-    window.library_worker.file_reported.connect(lambda r: reported.append(r.path))
+    window.library_worker.files_reported.connect(lambda rs: reported.extend(r.path for r in rs))
     window.add_paths([str(folder)])
     qtbot.waitUntil(lambda: len(reported) >= 1, timeout=INDEX_TIMEOUT_MS)
     window.close()  # mid-run: returns once the workers have stopped

@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 from desktop_app.core.cancel import IndexProgress
+from desktop_app.core.passage_location import find_passage
 from desktop_app.core.records import DiskState, Outcome
 from desktop_app.ui.chat_view import link_citations, markdown_to_html, parse_citation
+from desktop_app.ui.documents_model import status_text
 from desktop_app.ui.formatting import duration, index_progress, source_label
-from desktop_app.ui.library_panel import status_text
-from desktop_app.ui.pdf_view import find_passage
 
 
 def test_durations_and_progress_read_naturally():
@@ -19,6 +19,8 @@ def test_durations_and_progress_read_naturally():
     assert duration(3725) == "1 h 02 min"
     progress = IndexProgress(12, 3, "/docs/report.pdf", 140, 10.0)
     assert index_progress(progress) == "3 of 12 files · report.pdf · 14 passages/s · 30 s left"
+    scanning = IndexProgress(12, 3, "/docs/scan.pdf", 0, 0.5, ocr_page=(2, 6))
+    assert index_progress(scanning) == "3 of 12 files · scan.pdf: OCR of page 2 of 6 · 2 s left"
     assert source_label("/a/b/report.pdf", 3) == "report.pdf, p. 3"
     assert source_label("/a/notes.md", None) == "notes.md"
 

@@ -20,6 +20,7 @@ from desktop_app.core.records import (
     Outcome,
     ParsedDocument,
     ParsedPart,
+    ReadingPage,
     RunSummary,
 )
 from desktop_app.core.settings import Settings
@@ -39,6 +40,7 @@ CommitCallback = Callable[
 ]
 
 _QUEUE_DEPTH = 16  # parsed parts waiting for the embedder: bounds memory on huge folders
+_LOOKUP_BATCH = 500  # files whose catalog entries are read in one query
 _END = object()
 
 
@@ -83,6 +85,7 @@ class IndexRun:
         self.total = 0
         self.chunks_embedded = 0
         self.current: str | None = None
+        self.reading: ReadingPage | None = None  # the page being read by OCR now
         self.stopping = threading.Event()  # tells the parsing thread to stop, for any reason
         self.open_files: dict[str, _OpenFile] = {}  # in arrival order
         self.unembedded: list[ParsedPart] = []
@@ -120,10 +123,13 @@ class IndexRun:
     def _produce(self, files: list[str], out: queue.Queue[object]) -> None:
         try:
             parser = self.parser()
-            for path in files:
+            known_at: dict[str, DocumentInfo] = {}
+            for n, path in enumerate(files):
                 if self.should_stop():
                     break
-                known = self.catalog.document(path)
+                if n % _LOOKUP_BATCH == 0:
+                    known_at = self.catalog.documents_at(files[n : n + _LOOKUP_BATCH])
+                known = known_at.get(path)
                 quick = _unchanged_on_disk(path, known)
                 if quick is not None:
                     out.put(quick)
@@ -154,11 +160,16 @@ class IndexRun:
                 finished = True
             elif isinstance(item, Exception):
                 raise item
+            elif isinstance(item, ReadingPage):
+                self.reading = item
+                self._progress()
             elif isinstance(item, ParsedPart):
                 self.open_files.setdefault(item.path, _OpenFile()).parts.append(item)
                 self.unembedded.append(item)
                 pending += len(item.chunks)
             elif isinstance(item, (ParsedDocument, FileReport)):
+                if self.reading is not None and self.reading.path == item.path:
+                    self.reading = None
                 self._finish(item)
             self.cancel.raise_if_cancelled()
             if pending and (finished or item is None or pending >= target):
@@ -230,6 +241,7 @@ class IndexRun:
                     open_file.final,
                     chunks=tuple(c for p in open_file.parts for c in p.chunks),
                     terms=tuple(t for p in open_file.parts for t in p.terms),
+                    scanned=tuple(page for p in open_file.parts for page in p.scanned),
                 )
             )
             vectors.extend(open_file.vectors)
@@ -259,9 +271,10 @@ class IndexRun:
                 IndexProgress(
                     files_total=self.total,
                     files_done=len(self.summary.reports),
-                    current_path=self.current,
+                    current_path=self.reading.path if self.reading else self.current,
                     chunks_embedded=self.chunks_embedded,
                     elapsed_s=time.monotonic() - self.started,
+                    ocr_page=(self.reading.page, self.reading.pages) if self.reading else None,
                 )
             )
 

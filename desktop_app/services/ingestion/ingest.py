@@ -138,6 +138,8 @@ class IngestService:
                 max_tokens=self.settings.chunk_max_tokens,
                 overlap_tokens=self.settings.chunk_overlap_tokens,
             ),
+            ocr=self.settings.ocr_enabled,
+            ocr_languages=tuple(self.settings.ocr_languages),
         )
 
     # -- one batch ----------------------------------------------------------------------------

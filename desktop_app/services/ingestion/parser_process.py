@@ -18,7 +18,7 @@ from pathlib import Path
 
 from desktop_app.core.cancel import Cancelled
 from desktop_app.core.file_selection import file_format
-from desktop_app.core.records import ParsedDocument, ParsedPart
+from desktop_app.core.records import ParsedDocument, ParsedPart, ReadingPage
 from desktop_app.services.child_process import start_child
 from desktop_app.services.ingestion.parsing import ParseOptions, Parser, ParseRequest
 
@@ -98,10 +98,11 @@ class ParserProcess:
     def parse(
         self,
         request: ParseRequest,
-        on_part: Callable[[ParsedPart], None],
+        on_part: Callable[[ParsedPart | ReadingPage], None],
         should_stop: Callable[[], bool] | None = None,
     ) -> ParsedDocument:
-        """Parse one file; passages arrive through `on_part` while later pages are parsed."""
+        """Parse one file; passages arrive through `on_part` while later pages are parsed, and
+        so does word of each page being read by OCR."""
         conn = self._conn or self._start()
         try:
             conn.send(request)
@@ -117,7 +118,7 @@ class ParserProcess:
                     if message == _READY:
                         self._ready = True
                         continue
-                    if isinstance(message, ParsedPart):
+                    if isinstance(message, (ParsedPart, ReadingPage)):
                         on_part(message)
                         deadline = time.monotonic() + self._timeout_s  # it is making progress
                         continue

@@ -24,24 +24,27 @@ from desktop_app.core.chunking import (
 )
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.lexical import index_terms
-from desktop_app.core.records import ChunkDraft, PageText, ParsedDocument, ParsedPart
+from desktop_app.core.records import ChunkDraft, PageText, ParsedDocument, ParsedPart, ReadingPage
 from desktop_app.core.scripts import script_share
 from desktop_app.core.text_quality import (
+    FIXED_BY_OCR,
     MIN_LETTERS_PER_TEXT_PAGE,
     garbage_reason,
     letter_count,
     normalize_text,
+    repair_mojibake,
 )
 from desktop_app.services.ingestion.extraction import SkipFile, extract
+from desktop_app.services.ingestion.scanning import OcrSource, PageScanner
 
 PAGES_PER_PART = 4
 # A file whose first pages are nearly all garbled is given up early: parsing the rest of a
 # 150-page mojibake PDF would cost seconds of CPU for nothing.
 _EARLY_VERDICT_PAGES = 12
 
-NO_TEXT_LAYER = "no text layer (scanned images? run OCR on it first)"
+NO_TEXT_LAYER = "no text layer"
 
-Emit = Callable[[ParsedPart], None]
+Emit = Callable[[ParsedPart | ReadingPage], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ class ParseOptions:
     # estimated from words instead.
     tokenizer_scripts: frozenset[str] | None = None
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+    ocr: bool = True  # read scanned pages and images by OCR
+    ocr_languages: tuple[str, ...] = ("eng", "rus")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,7 @@ class Parser:
     def __init__(self, options: ParseOptions) -> None:
         self.options = options
         self._count_tokens: TokenCounter | None = None
+        self.ocr = OcrSource(options.ocr, options.ocr_languages)
 
     @property
     def count_tokens(self) -> TokenCounter:
@@ -85,13 +91,19 @@ class Parser:
     def parse(self, request: ParseRequest) -> ParsedDocument:
         """The whole file at once (passages in the result)."""
         parts: list[ParsedPart] = []
-        doc = self.parse_streaming(request, parts.append)
+
+        def keep(message: ParsedPart | ReadingPage) -> None:
+            if isinstance(message, ParsedPart):
+                parts.append(message)
+
+        doc = self.parse_streaming(request, keep)
         if doc.skip_reason or doc.unchanged:
             return doc
         return dataclasses.replace(
             doc,
             chunks=tuple(c for p in parts for c in p.chunks),
             terms=tuple(t for p in parts for t in p.terms),
+            scanned=tuple(page for p in parts for page in p.scanned),
         )
 
     def parse_streaming(self, request: ParseRequest, emit: Emit) -> ParsedDocument:
@@ -128,7 +140,15 @@ class Parser:
             return result(content_hash=digest, skip_reason="empty file")
         try:
             extracted = extract(data, fmt, path.name)
-            judge = _PageJudge(fmt)
+            scanner = None
+            if extracted.images is not None:
+                pages = extracted.page_count
+
+                def announce(number: int) -> None:
+                    emit(ReadingPage(request.path, number, pages))
+
+                scanner = PageScanner(extracted.images, self.ocr, announce)
+            judge = _PageJudge(fmt, scanner)
             ordinal = 0
             for group in _groups(judge.clean(extracted.pages), PAGES_PER_PART):
                 drafts = chunk_pages(group, self.count_tokens, self.options.chunking)
@@ -136,18 +156,19 @@ class Parser:
                 if chunks:
                     ordinal += len(chunks)
                     terms = tuple(" ".join(index_terms(c.text)) for c in chunks)
-                    emit(ParsedPart(request.path, chunks, terms))
+                    scanned = tuple(p for p in group if p.scanned)
+                    emit(ParsedPart(request.path, chunks, terms, scanned))
             judge.final_verdict()
         except SkipFile as exc:
             return result(content_hash=digest, skip_reason=str(exc))
         except MemoryError:
             return result(content_hash=digest, skip_reason="too large to read into memory")
         if ordinal == 0:
-            return result(content_hash=digest, skip_reason="no text")
+            return result(content_hash=digest, skip_reason=judge.no_text_reason())
         return result(
             content_hash=digest,
             title=extracted.title or path.stem,
-            pages=judge.pages if fmt == "pdf" else 0,
+            pages=judge.pages if fmt in ("pdf", "image") else 0,
             notes=tuple(extracted.notes + judge.notes()),
         )
 
@@ -172,14 +193,17 @@ def _renumber(chunks: list[ChunkDraft], offset: int) -> tuple[ChunkDraft, ...]:
 
 
 class _PageJudge:
-    """Normalises pages and drops those with no text or only noise, keeping the statistics that
-    decide whether the file as a whole has a usable text layer."""
+    """Normalises pages, repairs or reads by OCR those that need it (see scanning.py), and drops
+    those with no text or only noise, keeping the statistics that decide whether the file as a
+    whole has usable text."""
 
-    def __init__(self, fmt: str) -> None:
+    def __init__(self, fmt: str, scanner: PageScanner | None) -> None:
         self.fmt = fmt
+        self.scanner = scanner
         self.pages = 0
         self.empty_pages = 0
         self.letters = 0
+        self.repaired_pages = 0
         self.garbled_pages = 0
         self.garbled_letters: dict[str, int] = {}
 
@@ -188,11 +212,25 @@ class _PageJudge:
             page = PageText(raw.number, normalize_text(raw.text))
             self.pages += 1
             n = letter_count(page.text)
+            reason = garbage_reason(page.text) if n else None
+            if reason is not None:
+                repaired = repair_mojibake(page.text)
+                if repaired is not None:
+                    page, reason = PageText(page.number, repaired), None
+                    self.repaired_pages += 1
+            scanner = self.scanner
+            number = page.number
+            fixable = reason in FIXED_BY_OCR
+            if scanner and number is not None and scanner.wants(number, n, fixable):
+                scanned = scanner.read(number)
+                found = letter_count(scanned.text) if scanned is not None else 0
+                if scanned is not None and found > (0 if reason else n):
+                    page, n = scanned, found
+                    reason = garbage_reason(page.text)
             self.letters += n
             if n == 0:
                 self.empty_pages += 1
                 continue
-            reason = garbage_reason(page.text)
             if reason is None:
                 yield page
                 continue
@@ -207,23 +245,43 @@ class _PageJudge:
     def _main_garbage_reason(self) -> str:
         return max(self.garbled_letters, key=lambda r: self.garbled_letters[r])
 
+    def no_text_reason(self) -> str:
+        missing = self.scanner.missing_reason() if self.scanner is not None else ""
+        if self.fmt == "image":
+            return f"no text found in the image ({missing})" if missing else "no text found"
+        if self.fmt == "pdf":
+            if missing:
+                return f"{NO_TEXT_LAYER} ({missing})"
+            read = self.scanner is not None and self.scanner.pages_read > 0
+            return f"{NO_TEXT_LAYER}, and OCR found no text" if read else NO_TEXT_LAYER
+        return "no text"
+
     def final_verdict(self) -> None:
         if self.letters == 0:
-            raise SkipFile(NO_TEXT_LAYER if self.fmt == "pdf" else "no text")
+            raise SkipFile(self.no_text_reason())
         # Scanned PDFs often carry a few stray characters (stamps, page numbers, a caption).
         mostly_empty = (
             self.empty_pages * 2 >= self.pages
             and self.letters < MIN_LETTERS_PER_TEXT_PAGE * self.pages
         )
         if self.fmt == "pdf" and mostly_empty:
-            raise SkipFile(NO_TEXT_LAYER)
+            raise SkipFile(self.no_text_reason())
         if self._garbled_share() > 0.5:
             raise SkipFile(self._main_garbage_reason())
 
     def notes(self) -> list[str]:
-        if not self.garbled_pages:
-            return []
-        return [f"{self.garbled_pages} page(s) with garbled text were left out"]
+        notes = []
+        if self.scanner is not None:
+            read, missing = self.scanner.pages_read, self.scanner.missing_reason()
+            if read and self.fmt == "pdf":
+                notes.append(f"{read} page(s) read by OCR")
+            if missing:
+                notes.append(f"{self.scanner.pages_unread} scanned page(s) left out ({missing})")
+        if self.repaired_pages:
+            notes.append(f"{self.repaired_pages} page(s) in the wrong encoding were repaired")
+        if self.garbled_pages:
+            notes.append(f"{self.garbled_pages} page(s) with garbled text were left out")
+        return notes
 
 
 def _by_script(counter: TokenCounter, scripts: frozenset[str]) -> TokenCounter:

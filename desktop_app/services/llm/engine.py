@@ -18,6 +18,7 @@ from typing import Any
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.model_state import ModelState
 from desktop_app.core.offload import fewer_layers
+from desktop_app.services.heap import long_lived_load
 from desktop_app.services.llm.config import LlmConfig
 from desktop_app.services.llm.cpu import physical_cores
 from desktop_app.services.llm.files import LlmError, check_gguf
@@ -76,7 +77,8 @@ class LlmEngine:
             self.state, self.error = ModelState.LOADING, None
             self._close()
             try:
-                self._llm, self.placement = _open(config)
+                with long_lived_load():  # llama.cpp's imports would slow full collections
+                    self._llm, self.placement = _open(config)
             except LlmError as exc:
                 self.state, self.error = ModelState.FAILED, str(exc)
                 raise

@@ -14,12 +14,10 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.core.offload import ModelFootprint
+from desktop_app.core.offload import ModelFootprint, compute_bytes, kv_bytes_per_layer
 from desktop_app.services.llm.files import LlmError, check_gguf
 
 _BLOCK = re.compile(r"^blk\.(\d+)\.")
-KV_BYTES = 2  # llama.cpp's default KV cache type is f16
-LOGITS_BATCH = 512  # llama.cpp's default micro-batch: logits are kept for each of its tokens
 DEFAULT_ALIGNMENT = 32
 # GGUF value types: struct format of the fixed-size ones; 8 = string, 9 = array.
 _SCALARS = {
@@ -166,7 +164,6 @@ def model_footprint(path: Path, context_size: int) -> ModelFootprint:
     if "output.weight" not in header.tensor_bytes:
         # Tied embeddings: llama.cpp puts a copy of the token embeddings on the GPU as the head.
         output_bytes += header.tensor_bytes.get("token_embd.weight", 0)
-    kv_per_layer = context_size * n_head_kv * (key_length + value_length) * KV_BYTES
-    # Scratch: logits for one micro-batch plus the activations of a few layers' worth of it.
-    compute = LOGITS_BATCH * (vocab + 8 * n_embd) * 4
+    kv_per_layer = kv_bytes_per_layer(context_size, n_head_kv, key_length, value_length)
+    compute = compute_bytes(vocab, n_embd)
     return ModelFootprint(tuple(layer_bytes), output_bytes, kv_per_layer, compute)

@@ -10,12 +10,14 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import LibrarianError
-from desktop_app.core.records import DocumentInfo, Outcome, ParsedDocument, StoredChunk
+from desktop_app.core.ocr_layout import pack_words, unpack_words
+from desktop_app.core.records import DocumentInfo, Outcome, PageText, ParsedDocument, StoredChunk
 
 SCHEMA_VERSION = 1
 
@@ -46,6 +48,14 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
+-- Pages read by OCR: their text and words' boxes, to highlight a cited passage on the scan.
+CREATE TABLE IF NOT EXISTS scanned_pages (
+    doc_id TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    words BLOB NOT NULL,
+    PRIMARY KEY (doc_id, page)
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5 (
     terms, tokenize = "unicode61 remove_diacritics 0"
 );
@@ -135,6 +145,23 @@ class Catalog:
             row = self._db.execute(_DOC_SELECT + " WHERE path = ?", (path,)).fetchone()
         return None if row is None else _doc(row)
 
+    def documents_at(self, paths: Sequence[str]) -> dict[str, DocumentInfo]:
+        """The known documents among `paths`, by path: one query per 500 paths, where a
+        query per path would hand the GIL back and forth 10,000 times for a big folder (and
+        a thread that does that starves the window's thread of it)."""
+        rows = self._rows_in(_DOC_SELECT + " WHERE path IN ({})", paths)
+        return {doc.path: doc for doc in map(_doc, rows)}
+
+    def _rows_in(self, query: str, values: Sequence[str]) -> list[tuple[object, ...]]:
+        """The rows of `query` (its `{}` an IN list) for `values`, 500 at a time: SQLite
+        takes at most 999 parameters per statement."""
+        rows: list[tuple[object, ...]] = []
+        with self._lock:
+            for i in range(0, len(values), 500):
+                batch = list(values[i : i + 500])
+                rows += self._db.execute(query.format(",".join("?" * len(batch))), batch)
+        return rows
+
     def documents(self) -> list[DocumentInfo]:
         with self._lock:
             rows = self._db.execute(_DOC_SELECT + " ORDER BY path").fetchall()
@@ -199,6 +226,13 @@ class Catalog:
                     "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
                     (cur.lastrowid, chunk_terms),
                 )
+            db.executemany(
+                "INSERT OR REPLACE INTO scanned_pages (doc_id, page, text, words) VALUES (?,?,?,?)",
+                [
+                    (doc_id, page.number, page.text, pack_words(page.words or ()))
+                    for page in parsed.scanned
+                ],
+            )
 
     def record_unindexed(self, parsed: ParsedDocument, status: Outcome, reason: str) -> None:
         """Remember a skipped or failed file (and drop an older indexed version of it).
@@ -233,21 +267,26 @@ class Catalog:
             (doc_id,),
         )
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM scanned_pages WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return True
+
+    def scanned_page(self, path: str, page: int) -> PageText | None:
+        """Page `page` of the indexed `path` as OCR read it (text and word boxes), or None
+        when that page was not read by OCR."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT s.text, s.words FROM scanned_pages s"
+                " JOIN documents d ON s.doc_id = d.doc_id WHERE d.path = ? AND s.page = ?",
+                (path, page),
+            ).fetchone()
+        return None if row is None else PageText(page, row[0], unpack_words(row[1]))
 
     # -- passages ---------------------------------------------------------------------------
 
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
-        found: dict[str, StoredChunk] = {}
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                batch = list(ids[i : i + 500])
-                marks = ",".join("?" * len(batch))
-                rows = self._db.execute(_CHUNK_SELECT + f" WHERE c.id IN ({marks})", batch)
-                for row in rows:
-                    found[row[0]] = StoredChunk(*row)
-        return found
+        rows = self._rows_in(_CHUNK_SELECT + " WHERE c.id IN ({})", ids)
+        return {str(row[0]): StoredChunk(*row) for row in rows}  # type: ignore[arg-type]
 
     def passages_after(
         self, rowid: int, limit: int
@@ -261,6 +300,24 @@ class Catalog:
                 (rowid, limit),
             ).fetchall()
         return [(int(r[0]), r[1], r[2], r[3], int(r[4]), r[5]) for r in rows]
+
+    def passages_missing(
+        self, have: Collection[str], batch: int, cancel: CancelToken
+    ) -> Iterator[list[tuple[int, str, str, int | None, int, str]]]:
+        """Batches of up to `batch` passages (rows as passages_after) whose id is not in
+        `have`, in storage order, checking `cancel` before each: filling a vector space reads
+        the whole library this way, a page at a time, so a cancel answers within a batch."""
+        after = 0
+        while True:
+            cancel.raise_if_cancelled()
+            rows = self.passages_after(after, 1000)
+            if not rows:
+                return
+            after = rows[-1][0]
+            missing = [r for r in rows if r[1] not in have]
+            for i in range(0, len(missing), batch):
+                cancel.raise_if_cancelled()
+                yield missing[i : i + batch]
 
     def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first; higher is better."""

@@ -47,20 +47,10 @@ def add_sentence_vectors(
             on_progress(ReembedProgress(shown, done, total, time.monotonic() - started))
 
     report()
-    after = 0
-    while True:
-        cancel.raise_if_cancelled()
-        rows = catalog.passages_after(after, 1000)
-        if not rows:
-            break
-        after = rows[-1][0]
-        missing = [r for r in rows if r[1] not in have]
-        for i in range(0, len(missing), _BATCH):
-            cancel.raise_if_cancelled()
-            batch = missing[i : i + _BATCH]
-            blobs = sentence_blobs(embedder, [r[5] for r in batch])
-            store.add_sentences(collection, [r[1] for r in batch], blobs)
-            done += len(batch)
-            report()
+    for batch in catalog.passages_missing(have, _BATCH, cancel):
+        blobs = sentence_blobs(embedder, [r[5] for r in batch])
+        store.add_sentences(collection, [r[1] for r in batch], blobs)
+        done += len(batch)
+        report()
     log.info("%s: sentence vectors added to %d passages", label, done)
     return done

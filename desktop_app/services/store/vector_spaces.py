@@ -28,6 +28,7 @@ from desktop_app.core.cancel import CancelToken, ReembedCallback, ReembedProgres
 from desktop_app.core.embedding_models import EmbeddingModelInfo, describe
 from desktop_app.services.embeddings import Embedder, EmbeddingModelError
 from desktop_app.services.embeddings.passage_vectors import embed_passages
+from desktop_app.services.heap import long_lived_load
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.sentence_backfill import add_sentence_vectors
 from desktop_app.services.store.space_records import (
@@ -259,8 +260,9 @@ class VectorSpaces:
 
     def load_models(self) -> None:
         """Load every model search or ingest will need (seconds; never on the GUI thread)."""
-        for space in self.writable():
-            space.embedder.load()
+        with long_lived_load():  # torch's imports would slow every full collection after
+            for space in self.writable():
+                space.embedder.load()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -331,29 +333,19 @@ class VectorSpaces:
 
         report()
         space.embedder.load()
-        after = 0
-        while True:
-            cancel.raise_if_cancelled()
-            rows = self.catalog.passages_after(after, 1000)
-            if not rows:
-                break
-            after = rows[-1][0]
-            missing = [r for r in rows if r[1] not in have]
-            for i in range(0, len(missing), _BUILD_BATCH):
-                cancel.raise_if_cancelled()
-                batch = missing[i : i + _BUILD_BATCH]
-                vectors = embed_passages(
-                    space.embedder, [r[5] for r in batch], space.info.sentence_scoring
-                )
-                self.store.add(
-                    space.collection,
-                    [r[1] for r in batch],
-                    vectors.vectors,
-                    [{"doc_id": r[2], "page": r[3] or 0, "ordinal": r[4]} for r in batch],
-                    vectors.sentences,
-                )
-                done += len(batch)
-                report()
+        for batch in self.catalog.passages_missing(have, _BUILD_BATCH, cancel):
+            vectors = embed_passages(
+                space.embedder, [r[5] for r in batch], space.info.sentence_scoring
+            )
+            self.store.add(
+                space.collection,
+                [r[1] for r in batch],
+                vectors.vectors,
+                [{"doc_id": r[2], "page": r[3] or 0, "ordinal": r[4]} for r in batch],
+                vectors.sentences,
+            )
+            done += len(batch)
+            report()
         extra = have - stored  # passages removed while this space was incomplete
         if extra:
             self.store.delete(space.collection, extra)

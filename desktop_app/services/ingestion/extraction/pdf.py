@@ -83,8 +83,16 @@ def _read(data: bytes) -> Extracted:
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise SkipFile(f"damaged PDF ({type(exc).__name__}: {exc})") from exc
 
+    from desktop_app.services.ingestion.extraction.page_images import PdfPageImages
+
     notes: list[str] = []
-    return Extracted(_pages(pages, notes), title=_title(reader), notes=notes)
+    return Extracted(
+        _pages(pages, notes),
+        title=_title(reader),
+        notes=notes,
+        images=PdfPageImages(data),
+        page_count=len(pages),
+    )
 
 
 def _pages(pages: list[Any], notes: list[str]) -> Iterator[PageText]:

@@ -15,12 +15,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from desktop_app.application.models import ModelShelf
+from desktop_app.application.teaching import Teacher
 from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallback
 from desktop_app.core.conversation import Conversation, to_markdown
 from desktop_app.core.errors import LibrarianError
-from desktop_app.core.file_selection import file_format
 from desktop_app.core.paths import DataPaths, resolve_data_dir
-from desktop_app.core.records import DiskState, DocumentInfo, RunSummary, SearchHit
+from desktop_app.core.records import DiskState, DocumentInfo, PageText, RunSummary, SearchHit
 from desktop_app.core.settings import Settings
 from desktop_app.services import diagnostics
 from desktop_app.services.embeddings import Embedder, make_embedder
@@ -103,9 +104,10 @@ class Library:
             self.retriever = Retriever(self.catalog, self.spaces)
             self.llm = LlmEngine()
             self.answers = AnswerService(self.retriever, self.llm)
+            self.models = ModelShelf(self.paths.models, self.settings, self.save_settings)
+            self.teaching = Teacher(self.paths.adapters, self.settings, self.save_settings)
             self._conversations = ConversationStore(self.paths.conversations)
-            # Things the user should be told once, at opening.
-            self.notices: list[str] = [
+            self.notices: list[str] = [  # things the user should be told once, at opening
                 *problems,
                 *self.spaces.choose(self.settings.chosen_embedding_models()),
             ]
@@ -372,14 +374,13 @@ class Library:
 
     def source_text(self, path: str | Path) -> str:
         """The text of a non-PDF document as it was indexed: passages' spans index into it."""
-        file = Path(path)
-        fmt = file_format(file)
-        if fmt is None or fmt == "pdf":
-            raise ValueError(f"{file.name} has no plain-text view")
-        from desktop_app.services.ingestion.extraction import extract
+        from desktop_app.services.ingestion.extraction import document_text
 
-        pages = list(extract(file.read_bytes(), fmt, file.name).pages)
-        return pages[0].text if pages else ""
+        return document_text(Path(path))
+
+    def scanned_page(self, path: str | Path, page: int) -> PageText | None:
+        """Page `page` as OCR read it (text, word boxes), None if not read by OCR."""
+        return self.catalog.scanned_page(str(path), page)
 
     def gguf_kind(self, path: str | Path) -> str:
         """ "adapter" or "model" (LlmError when it is no readable GGUF): what a dropped .gguf is."""
@@ -392,7 +393,7 @@ class Library:
         return self.ingest.remove(resolved)
 
     def doctor(self) -> dict[str, Any]:
-        info = diagnostics.report(self.paths.root, self.spaces.describe())
+        info = diagnostics.report(self.paths.root, self.spaces.describe(), self.settings)
         info["documents"] = len(self.catalog.documents())
         info["chunks"] = self.catalog.chunk_count()
         info["index_problems"] = self.check_index()  # repaired by index, search and ask

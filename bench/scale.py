@@ -1,0 +1,355 @@
+"""How Librarian's costs grow with the library: issue 16's measurements.
+
+    python -m bench.scale --passages 10000,100000,1000000 [--queries 100] [--json] [--keep DIR]
+
+For each size a library is built through the app's own write path (IngestService.commit:
+both vector spaces' Chroma collections with sentence vectors, the catalog and its FTS5 lexical
+index; bench/library_builder.py), 100 passages to a document, then opened afresh in a child
+process that measures what a user waits for.
+
+Text: the passages of the shared QA corpora (PubMedQA abstracts, XQuAD paragraphs in English
+and Russian, cut by the app's chunker), cycled; copy c of a passage has its sentences rotated
+by c, so passages differ in order and length of their first lines but keep real vocabulary.
+Vectors: every base passage (and sentence) is embedded once by the real models (their speed
+is reported apart, and cached between runs); copy c's vector is its base vector plus Gaussian
+noise scaled so that its cosine to the base is about 0.9 (a close paraphrase), renormalised;
+copies keep their base's sentence vectors. So the vectors have the real models' distribution
+with realistic near-duplicates, and nothing but the writes and searches is timed.
+
+Reported per size: write throughput (passages/s, encoder excluded), disk bytes per passage;
+after a fresh open in a new process: opening the library, the first search (models already
+loaded: their load time is reported apart), hybrid / dense / lexical search latency
+p50/p95/p99 over real questions (and the question's encoding by each model apart: a dense
+search pays it at any size), listing the documents, and the resident memory of the app
+process and of each child (vector store, parser). Goals (issue 16): hybrid p95 <= 50 ms at
+100k and <= 150 ms at 1M; first search <= 2 s after opening a 1M library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import EVAL, print_json
+
+PASSAGES_PER_DOCUMENT = 100
+COPY_COSINE = 0.9  # a copy's vector against its base's
+GOALS_P95_MS = {100_000: 50.0, 1_000_000: 150.0}
+GOAL_FIRST_SEARCH_S = 2.0
+CORPORA = ("pubmedqa", "xquad-en-dev", "xquad-ru-dev")
+
+
+# -- the material --------------------------------------------------------------------------
+
+
+def base_passages() -> list[str]:
+    """Every passage the app's chunker cuts from the shared QA corpora."""
+    from bench.retrieval import load
+    from desktop_app.core.chunking import chunk_pages
+    from desktop_app.core.records import PageText
+
+    passages: list[str] = []
+    for name in CORPORA:
+        corpus, _, _ = load(EVAL / "qa" / name)
+        for entry in corpus:
+            text = f"{entry.get('title') or ''}\n\n{entry['text']}".strip()
+            passages.extend(c.text for c in chunk_pages([PageText(None, text)]))
+    return passages
+
+
+def questions(count: int) -> list[str]:
+    from bench.retrieval import load
+
+    asked: list[str] = []
+    for name in CORPORA:
+        _, queries, _ = load(EVAL / "qa" / name)
+        asked.extend(q["text"] for q in queries[: count // len(CORPORA) + 1])
+    return asked[:count]
+
+
+def rotated(text: str, by: int) -> str:
+    from desktop_app.core.chunking import passage_sentences
+
+    sentences = passage_sentences(text, max_count=64)
+    if len(sentences) < 2:
+        return text
+    by %= len(sentences)
+    return " ".join(sentences[by:] + sentences[:by])
+
+
+class BaseVectors:
+    """The real models' vectors of the base passages (and sentence blobs), cached on disk."""
+
+    def __init__(self, library: Any, passages: list[str]) -> None:
+        from desktop_app.services.embeddings.passage_vectors import embed_passages
+
+        self.vectors: dict[str, np.ndarray] = {}
+        self.sentences: dict[str, tuple[bytes, ...] | None] = {}
+        self.encoder_passages_per_s: dict[str, float] = {}
+        digest = hashlib.sha1("\0".join(passages).encode()).hexdigest()[:12]
+        cache = Path(tempfile.gettempdir()) / "librarian-bench-scale"
+        cache.mkdir(exist_ok=True)
+        for space in library.spaces.writable():
+            key = space.info.key
+            stem = cache / f"{key}-{space.embedder.fingerprint.rsplit(':', 1)[-1][:12]}-{digest}"
+            if stem.with_suffix(".json").is_file():
+                meta = json.loads(stem.with_suffix(".json").read_text())
+                self.vectors[key] = np.load(stem.with_suffix(".npy"))
+                blobs = meta["sentences"]
+                self.sentences[key] = (
+                    None if blobs is None else tuple(bytes.fromhex(b) for b in blobs)
+                )
+                self.encoder_passages_per_s[key] = meta["passages_per_s"]
+                continue
+            started = time.perf_counter()
+            embedded = embed_passages(space.embedder, passages, space.info.sentence_scoring)
+            speed = len(passages) / (time.perf_counter() - started)
+            self.vectors[key] = np.asarray(embedded.vectors, dtype=np.float32)
+            self.sentences[key] = embedded.sentences
+            self.encoder_passages_per_s[key] = speed
+            np.save(stem.with_suffix(".npy"), self.vectors[key])
+            sentences = (
+                None if embedded.sentences is None else [b.hex() for b in embedded.sentences]
+            )
+            stem.with_suffix(".json").write_text(
+                json.dumps({"passages_per_s": speed, "sentences": sentences})
+            )
+
+
+class DerivedVectors:
+    """The vector source for library_builder: passage i is copy i // B of base passage i % B."""
+
+    def __init__(self, base: BaseVectors, seed: int = 0) -> None:
+        self.base = base
+        self.served: dict[str, int] = {}
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, space: Any, texts: list[str]) -> Any:
+        from desktop_app.services.embeddings.passage_vectors import PassageVectors
+
+        key = space.info.key
+        base = self.base.vectors[key]
+        first = self.served.get(key, 0)
+        self.served[key] = first + len(texts)
+        index = np.arange(first, first + len(texts))
+        rows = base[index % len(base)].copy()
+        copies = index >= len(base)
+        if copies.any():
+            # For unit u and noise n of norm s orthogonal-ish to u: cos(u, u + n) = 1/sqrt(1+s^2).
+            scale = np.sqrt(1 / COPY_COSINE**2 - 1) / np.sqrt(rows.shape[1])
+            noise = self.rng.standard_normal((int(copies.sum()), rows.shape[1])) * scale
+            rows[copies] += noise.astype(np.float32)
+            rows[copies] /= np.linalg.norm(rows[copies], axis=1, keepdims=True)
+        blobs = self.base.sentences[key]
+        sentences = None if blobs is None else tuple(blobs[i % len(blobs)] for i in index)
+        return PassageVectors(rows, sentences)
+
+
+def documents(passages: list[str], terms: list[str], total: int, root: str) -> Iterator[Any]:
+    from desktop_app.core.records import ChunkDraft, ParsedDocument
+
+    for doc in range(0, total, PASSAGES_PER_DOCUMENT):
+        chunks, doc_terms = [], []
+        for ordinal, i in enumerate(range(doc, min(total, doc + PASSAGES_PER_DOCUMENT))):
+            base = i % len(passages)
+            text = rotated(passages[base], i // len(passages))
+            chunks.append(ChunkDraft(1 + ordinal // 3, 0, len(text), text, ordinal))
+            doc_terms.append(terms[base])
+        path = f"{root}/document-{doc // PASSAGES_PER_DOCUMENT:06d}.pdf"
+        yield ParsedDocument(
+            path, hashlib.sha1(path.encode()).hexdigest(), 1, 0, "pdf", f"Document {doc}",
+            pages=1 + len(chunks) // 3, chunks=tuple(chunks), terms=tuple(doc_terms),
+        )  # fmt: skip
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def build(
+    folder: Path, total: int, passages: list[str], embedders: dict[str, Any]
+) -> dict[str, Any]:
+    from bench.library_builder import write_documents
+    from desktop_app.application import Library
+    from desktop_app.core.lexical import index_terms
+
+    library = Library(folder, embedders=embedders)
+    try:
+        base = BaseVectors(library, passages)
+        terms = [" ".join(index_terms(p)) for p in passages]
+        started = time.perf_counter()
+        written = write_documents(
+            library, documents(passages, terms, total, str(folder / "docs")), DerivedVectors(base),
+            batch_passages=5000,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+    finally:
+        library.close()
+    disk = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    return {
+        "passages": written,
+        "documents": -(-written // PASSAGES_PER_DOCUMENT),
+        "write_s": round(seconds, 1),
+        "write_passages_per_s": round(written / seconds, 1),
+        "disk_bytes_per_passage": round(disk / written),
+        "encoder_passages_per_s": {k: round(v, 1) for k, v in base.encoder_passages_per_s.items()},
+    }
+
+
+# -- measuring, in a fresh process ---------------------------------------------------------
+
+
+def probe(folder: Path, asked: list[str]) -> dict[str, Any]:
+    """Open the library as the app does (models loaded first, timed apart), search, list."""
+    import psutil
+
+    from desktop_app.application import Library
+    from desktop_app.services.embeddings import make_embedder
+
+    started = time.perf_counter()
+    embedders = {}
+    for key in ("use-m3", "minilm"):
+        embedders[key] = make_embedder(key)
+        embedders[key].load()
+    models_s = time.perf_counter() - started
+    started = time.perf_counter()
+    library = Library(folder, embedders=embedders)
+    opened_s = time.perf_counter() - started
+    library.search(asked[0], mode="hybrid")
+    first_s = time.perf_counter() - started
+    latencies: dict[str, list[float]] = {"hybrid": [], "dense": [], "lexical": []}
+    encoding: dict[str, list[float]] = {key: [] for key in embedders}
+    for question in asked[1:]:
+        for key, embedder in embedders.items():  # part of every dense search, at any size
+            t = time.perf_counter()
+            embedder.embed_query(question)
+            encoding[key].append((time.perf_counter() - t) * 1000)
+        for mode, times in latencies.items():
+            t = time.perf_counter()
+            library.search(question, mode=mode)
+            times.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    listed = library.documents_on_disk()
+    listing_s = time.perf_counter() - t
+    me = psutil.Process()
+    memory = {"app": me.memory_info().rss}
+    for child in me.children(recursive=True):
+        try:
+            memory[child.name() + f"-{child.pid}"] = child.memory_info().rss
+        except psutil.Error:
+            continue
+    library.close()
+    return {
+        "models_load_s": round(models_s, 2),
+        "open_s": round(opened_s, 2),
+        "open_to_first_search_s": round(first_s, 2),
+        "latency_ms": {mode: percentiles(times) for mode, times in latencies.items()},
+        "query_encoding_ms": {key: percentiles(times) for key, times in encoding.items()},
+        "documents_listed": len(listed),
+        "docs_listing_ms": round(listing_s * 1000, 1),
+        "memory_mb": {name: round(rss / 2**20) for name, rss in memory.items()},
+    }
+
+
+def percentiles(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+
+    def at(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
+
+    return {"p50": round(statistics.median(ordered), 1), "p95": at(0.95), "p99": at(0.99)}
+
+
+def goals(size: int, result: dict[str, Any]) -> dict[str, Any]:
+    met: dict[str, Any] = {}
+    if size in GOALS_P95_MS:
+        p95 = result["latency_ms"]["hybrid"]["p95"]
+        met["hybrid_p95_ms"] = {
+            "goal": GOALS_P95_MS[size],
+            "measured": p95,
+            "met": p95 <= GOALS_P95_MS[size],
+        }
+    if size >= 1_000_000:
+        first = result["open_to_first_search_s"]
+        met["first_search_s"] = {
+            "goal": GOAL_FIRST_SEARCH_S,
+            "measured": first,
+            "met": first <= GOAL_FIRST_SEARCH_S,
+        }
+    return met
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--passages", default="10000,100000", help="sizes, comma-separated")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--keep", type=Path, help="build the libraries here and keep them")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)  # the child's side
+    args = parser.parse_args()
+    asked = questions(args.queries + 1)
+    if args.probe:
+        print(json.dumps(probe(args.probe, asked)))
+        return
+    from bench.retrieval import _shared_embedders
+
+    passages = base_passages()
+    embedders = _shared_embedders({"use-m3", "minilm"})
+    root = args.keep or Path(tempfile.mkdtemp(prefix="librarian-scale-"))
+    results: dict[str, Any] = {
+        "base_passages": len(passages),
+        "vectors": f"real for the {len(passages)} base passages; copies: base + noise"
+        f" (cosine ~{COPY_COSINE})",
+        "sizes": {},
+    }
+    for size in (int(s) for s in args.passages.split(",")):
+        folder = root / f"library-{size}"
+        shutil.rmtree(folder, ignore_errors=True)
+        built = build(folder, size, passages, embedders)
+        command = ["-m", "bench.scale", "--probe", str(folder), "--queries", str(args.queries)]
+        run = subprocess.run(
+            [sys.executable, *command],
+            capture_output=True, text=True, check=True, env={**os.environ, "TQDM_DISABLE": "1"},
+        )  # fmt: skip
+        measured = {**built, **json.loads(run.stdout.strip().splitlines()[-1])}
+        measured["goals"] = goals(size, measured)
+        results["sizes"][str(size)] = measured
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+        if not args.json:
+            report(size, measured)
+    if args.json:
+        print_json(results)
+
+
+def report(size: int, m: dict[str, Any]) -> None:
+    lat = m["latency_ms"]
+    print(
+        f"{size:>9,} passages: write {m['write_passages_per_s']:.0f}/s, "
+        f"{m['disk_bytes_per_passage']} B/passage on disk; open {m['open_s']} s, "
+        f"first search {m['open_to_first_search_s']} s (models {m['models_load_s']} s apart)",
+        flush=True,
+    )
+    for mode in ("hybrid", "dense", "lexical"):
+        p = lat[mode]
+        print(f"    {mode:8} p50 {p['p50']:>7} ms  p95 {p['p95']:>7} ms  p99 {p['p99']:>7} ms")
+    for key, p in m["query_encoding_ms"].items():
+        print(f"    encoding a question with {key}: p50 {p['p50']} ms, p95 {p['p95']} ms")
+    print(f"    docs listing {m['docs_listing_ms']} ms; memory MB {m['memory_mb']}")
+    print(f"    goals {m['goals']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""An image document (a photographed or scanned page, a page of a TIFF) fitted to the width,
+with the cited passage's OCR word boxes painted over it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QImage, QImageReader, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QScrollArea, QWidget
+
+from desktop_app.ui.pdf_view import HIGHLIGHT
+from desktop_app.ui.scan_highlight import Fraction
+
+
+class _Canvas(QWidget):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.image = QImage()
+        self.boxes: list[Fraction] = []
+
+    def fit(self, width: int) -> None:
+        if self.image.isNull() or width <= 0:
+            self.resize(0, 0)
+            return
+        self.resize(width, round(self.image.height() * width / self.image.width()))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.image.isNull():
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(self.rect(), self.image)
+        w, h = self.width(), self.height()
+        for left, top, right, bottom in self.boxes:
+            painter.fillRect(
+                QRectF(left * w, top * h, (right - left) * w, (bottom - top) * h), HIGHLIGHT
+            )
+        painter.end()
+
+
+class HighlightingImageView(QScrollArea):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.canvas = _Canvas(self)
+        self.setWidget(self.canvas)
+        self.setWidgetResizable(False)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+
+    def load(self, path: str, page: int) -> bool:
+        """Show page `page` (1-based: a TIFF's pages) of the image file; False if unreadable."""
+        reader = QImageReader(path)
+        reader.setAutoTransform(True)
+        if page > 1:
+            reader.jumpToImage(page - 1)
+        self.canvas.image = reader.read()
+        self.canvas.boxes = []
+        self._fit()
+        return not self.canvas.image.isNull()
+
+    def highlight(self, boxes: list[Fraction]) -> bool:
+        self.canvas.boxes = boxes
+        self.canvas.update()
+        if boxes:
+            top = min(b[1] for b in boxes) * self.canvas.height()
+            self.verticalScrollBar().setValue(max(0, round(top) - 40))
+        return bool(boxes)
+
+    def _fit(self) -> None:
+        self.canvas.fit(self.viewport().width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
