@@ -10,11 +10,11 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from desktop_app.application.model_status import ModelStatus
 from desktop_app.application.models import ModelShelf
 from desktop_app.application.teaching import Teacher
 from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallback
@@ -61,16 +61,6 @@ __all__ = [
     "Placement",
     "default_llm_path",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelStatus:
-    """The answering model as it stands: loading, ready or failed (and why), which file."""
-
-    state: ModelState
-    error: str | None
-    config: LlmConfig | None  # the loaded model's, None until one is loaded
-    placement: Placement | None  # where it runs (CPU, or which GPU and how many layers)
 
 
 # Paths of indexing requests that have not run to the end: a window closed mid-run resumes them.
@@ -261,8 +251,16 @@ class Library:
     def save_settings(self) -> None:
         self.settings.save(self.paths.settings)
 
-    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[SearchHit]:
-        return self.retriever.search(query, k or self.settings.search_results, SearchMode(mode))
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: str = "hybrid",
+        within: Sequence[str] | None = None,
+    ) -> list[SearchHit]:
+        """The best passages; of the documents at `within` only (files or folders), if given."""
+        k = k or self.settings.search_results
+        return self.retriever.search(query, k, SearchMode(mode), within)
 
     def llm_config(
         self, model: str | None = None, lora: str | None = None, lora_scale: float | None = None
@@ -301,6 +299,7 @@ class Library:
         on_token: Callable[[str], None] | None = None,
         cancel: CancelToken | None = None,
         conversation_id: int | None = None,
+        within: Sequence[str] | None = None,
     ) -> Answer:
         """Answer from the documents, loading (or switching) the model first if needed.
 
@@ -330,6 +329,7 @@ class Library:
             cancel=cancel,
             history=history,
             allow_general=s.allow_general_answers,
+            within=within,
         )
         if conversation_id is not None:
             self._conversations.add_exchange(

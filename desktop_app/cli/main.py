@@ -78,7 +78,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "index":
             return _index(library, args)
         if args.command == "search":
-            hits = library.search(args.query, args.k, args.mode)
+            hits = library.search(args.query, args.k, args.mode, args.within)
             if args.json:
                 _print_json([h.as_dict() for h in hits])
             else:
@@ -346,6 +346,7 @@ def _ask(library: Library, args: argparse.Namespace) -> int:
             on_token=None if args.json else stream,
             cancel=cancel,
             conversation_id=conversation,
+            within=args.within,
         )
     finally:
         signal.signal(signal.SIGINT, previous)

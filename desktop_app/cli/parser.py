@@ -4,6 +4,7 @@ subcommands without importing this; a test keeps the two equal)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from desktop_app import __version__
 from desktop_app.cli.models import add_models_parser
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("-k", type=int, default=5, metavar="N", help="number of passages (default 5)")
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    _add_scope(p)
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("ask", help="answer a question from the documents, with citations")
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="answering model: an installed model's name (`librarian models list`) or a .gguf"
         " file (default: the one chosen in the settings, else the bundled SmolLM2-135M)",
     )
+    _add_scope(p)
     p.add_argument("--lora", metavar="GGUF", help="LoRA adapter to apply to the model")
     p.add_argument("--lora-scale", type=float, default=None, metavar="S")
     p.add_argument("--max-tokens", type=int, default=None, metavar="N")
@@ -100,3 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="versions, paths, models and compute back-end")
     p.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_scope(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--in",
+        dest="within",
+        action="append",
+        type=lambda path: str(Path(path).expanduser().resolve()),
+        metavar="PATH",
+        help="search only this indexed file, or the files under this folder (repeatable)",
+    )

@@ -64,6 +64,9 @@ def test_search_json_shape(capsys, corpus: Path):
     assert hits[0]["page"] == 3 and hits[0]["path"].endswith("ntsb_report.pdf")
     code, out, _ = run(capsys, "search", "reading room hours", "-k", "1", "--json")
     assert json.loads(out)[0]["page"] is None  # text files have no pages
+    pdf = str(corpus / "ntsb_report.pdf")
+    code, out, _ = run(capsys, "search", "reading room hours", "--in", pdf, "--json")
+    assert code == EXIT_OK and {h["path"] for h in json.loads(out)} == {str(Path(pdf).resolve())}
 
 
 def test_docs_and_remove(capsys, corpus: Path):

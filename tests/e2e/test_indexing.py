@@ -11,6 +11,7 @@ import pytest
 
 from desktop_app.application import Library
 from desktop_app.core.records import Outcome
+from desktop_app.services.search import retrieval
 from tests.conftest import FIXTURES, vectors_match_catalog
 
 pytestmark = pytest.mark.e2e
@@ -67,6 +68,26 @@ def test_every_format_is_indexed_and_searchable(library: Library, tmp_path: Path
         hit = library.search(query, k=1)[0]
         assert hit.path == str(path.resolve()), query
         assert hit.page == page, query
+
+
+@pytest.mark.parametrize("by_document", [False, True])  # Chroma by passage ids, or by filter
+def test_search_within_some_documents(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_document: bool
+):
+    if by_document:
+        monkeypatch.setattr(retrieval, "_MAX_SCOPE_IDS", 0)
+    files = write_corpus(tmp_path / "docs")
+    library.index([tmp_path / "docs"])
+    question = "When does the lighthouse keeper light the lamp?"
+    assert library.search(question, k=1)[0].path == str(files["txt"].resolve())
+    for mode in ("hybrid", "dense", "lexical"):
+        within = [str(files["md"].resolve()), str(files["pdf"].resolve())]
+        hits = library.search(question, k=5, mode=mode, within=within)
+        assert hits or mode == "lexical", mode  # no word of the question is in those two
+        assert {h.path for h in hits} <= set(within), mode
+    folder = library.search(question, k=1, within=[str((tmp_path / "docs").resolve())])
+    assert folder[0].path == str(files["txt"].resolve())
+    assert library.search(question, within=[str(tmp_path / "elsewhere")]) == []
 
 
 def test_spans_point_into_the_page_text(library: Library, tmp_path: Path):

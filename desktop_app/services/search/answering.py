@@ -89,11 +89,13 @@ class AnswerService:
         cancel: CancelToken | None = None,
         history: Sequence[tuple[str, str]] = (),
         allow_general: bool = False,
+        within: Sequence[str] | None = None,
     ) -> Answer:
-        """Answer `question`; `history` holds the conversation's recent turns, if any."""
+        """Answer `question` (from the documents at `within` only, when given); `history`
+        holds the conversation's recent turns, if any."""
         started = time.perf_counter()
         query = standalone_query(question, [q for q, _ in history])
-        nearest = self.retriever.search(query, k)
+        nearest = self.retriever.search(query, k, within=within)
         retrieval_ms = (time.perf_counter() - started) * 1000
         hits = [h for h in nearest if is_relevant(query, h, self.thresholds)]
         if not hits:

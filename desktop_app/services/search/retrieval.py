@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from enum import StrEnum
 
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
@@ -13,9 +14,12 @@ from desktop_app.core.records import SearchHit, StoredChunk
 from desktop_app.core.scripts import dominant_script, script_share
 from desktop_app.services.embeddings.passage_vectors import rescore
 from desktop_app.services.store.catalog import Catalog
+from desktop_app.services.store.lexical_search import Scope
 from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
 
 log = logging.getLogger(__name__)
+
+_MAX_SCOPE_IDS = 20_000  # bench.scale: a bigger scope is filtered by document
 
 
 class SearchMode(StrEnum):
@@ -30,16 +34,26 @@ class Retriever:
         self.spaces = spaces
 
     def search(
-        self, query: str, k: int = 5, mode: SearchMode = SearchMode.HYBRID
+        self,
+        query: str,
+        k: int = 5,
+        mode: SearchMode = SearchMode.HYBRID,
+        within: Sequence[str] | None = None,
     ) -> list[SearchHit]:
+        """The best `k` passages; of the documents at `within` only (files or folders), when
+        given."""
         query = query.strip()
         if not query or k <= 0:
             return []
         started = time.perf_counter()
+        scope = None if within is None else self.catalog.scope(within)
+        if scope is not None and scope.empty:
+            return []
+        limits = self._dense_limits(scope)
         depth = max(4 * k, 30)  # candidates per ranking, before fusion and merging
         lexical: list[tuple[str, float]] = []
         if mode is not SearchMode.DENSE:
-            lexical = self.catalog.lexical_search(query_terms(query), depth)
+            lexical = self.catalog.lexical_search(query_terms(query), depth, scope)
         dense: list[DenseRanking] = []
         scripts: dict[str, frozenset[str] | None] = {}  # what each consulted model reads
         if mode is not SearchMode.LEXICAL:
@@ -59,7 +73,7 @@ class Retriever:
                     continue
                 # Dense mode has no lexical ranking: fuse() shares the whole score among these.
                 weight = info.fusion_weight * trust * (share / seen if seen > 0 else 1.0)
-                ranked = self._dense_ranking(space, query, depth)
+                ranked = self._dense_ranking(space, query, depth, limits)
                 dense.append(DenseRanking(info.key, weight, ranked))
                 scripts[info.key] = info.scripts
         candidates = [cid for cid, _ in lexical] + [cid for d in dense for cid, _ in d.ranked]
@@ -74,8 +88,9 @@ class Retriever:
         # The question itself is logged only with --verbose: the log holds no user text.
         log.debug("search for %r", query)
         log.info(
-            "%s search: %d results in %.0f ms (%d dense rankings, %d lexical candidates)",
+            "%s search%s: %d results in %.0f ms (%d dense rankings, %d lexical candidates)",
             mode.value,
+            "" if scope is None else f" in {scope.passages} passages",
             len(hits),
             (time.perf_counter() - started) * 1000,
             len(dense),
@@ -83,12 +98,24 @@ class Retriever:
         )
         return hits
 
-    def _dense_ranking(self, space: VectorSpace, query: str, depth: int) -> list[tuple[str, float]]:
+    def _dense_limits(self, scope: Scope | None) -> dict[str, list[str]]:
+        """How the vector store keeps to a scope: a small one by its passages' ids (Chroma
+        compares the question with each of them), a big one by a filter on their documents
+        (Chroma's HNSW search with a metadata filter)."""
+        if scope is None:
+            return {}
+        if scope.passages <= _MAX_SCOPE_IDS:
+            return {"ids": self.catalog.scope_chunk_ids(scope)}
+        return {"doc_ids": list(scope.doc_ids)}
+
+    def _dense_ranking(
+        self, space: VectorSpace, query: str, depth: int, limits: dict[str, list[str]]
+    ) -> list[tuple[str, float]]:
         """One model's candidates, best first; a model that scores sentences rescores its own
         candidates by their best sentence (services.embeddings.passage_vectors)."""
         store = self.spaces.store
         vector = space.embedder.embed_query(query)
-        ranked = store.query(space.collection, vector, depth)
+        ranked = store.query(space.collection, vector, depth, **limits)
         if not space.info.sentence_scoring or not ranked:
             return ranked
         sentences = store.sentences(space.collection, [cid for cid, _ in ranked])

@@ -18,6 +18,13 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.ocr_layout import pack_words, unpack_words
 from desktop_app.core.records import DocumentInfo, Outcome, PageText, ParsedDocument, StoredChunk
+from desktop_app.services.store.lexical_search import (
+    Scope,
+    lexical_search,
+    open_vocabulary,
+    scope_chunk_ids,
+    scope_of,
+)
 
 SCHEMA_VERSION = 1
 
@@ -94,6 +101,7 @@ class Catalog:
             self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process kills
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
+            open_vocabulary(self._db)
             version = self._meta("schema_version")
             if version is None:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -319,19 +327,21 @@ class Catalog:
                 cancel.raise_if_cancelled()
                 yield missing[i : i + batch]
 
-    def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score), best first; higher is better."""
-        if not terms:
-            return []
-        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    def lexical_search(
+        self, terms: Sequence[str], limit: int, scope: Scope | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first; higher is better (services.store.lexical_search)."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT c.id, -bm25(chunk_terms) AS score FROM chunk_terms"
-                " JOIN chunks c ON c.rowid = chunk_terms.rowid"
-                " WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms) LIMIT ?",
-                (query, limit),
-            ).fetchall()
-        return [(r[0], float(r[1])) for r in rows]
+            return lexical_search(self._db, terms, limit, scope)
+
+    def scope(self, paths: Sequence[str]) -> Scope:
+        """The indexed passages of the documents at `paths` (files or folders)."""
+        with self._lock:
+            return scope_of(self._db, paths)
+
+    def scope_chunk_ids(self, scope: Scope) -> list[str]:
+        with self._lock:
+            return scope_chunk_ids(self._db, scope)
 
 
 def _insert_document(

@@ -48,7 +48,12 @@ class VectorIndex(Protocol):
     ) -> None: ...
     def delete(self, collection: str, ids: Iterable[str]) -> None: ...
     def query(
-        self, collection: str, embedding: Sequence[float], n: int
+        self,
+        collection: str,
+        embedding: Sequence[float],
+        n: int,
+        ids: Sequence[str] | None = None,
+        doc_ids: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]: ...
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]: ...
     def add_sentences(
@@ -123,18 +128,34 @@ class VectorStore:
             coll.delete(ids=id_list[i : i + _MAX_BATCH])
         self._sentences.delete(collection, id_list)
 
-    def query(self, collection: str, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first."""
+    def query(
+        self,
+        collection: str,
+        embedding: Sequence[float],
+        n: int,
+        ids: Sequence[str] | None = None,
+        doc_ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first; among `ids` only, or the passages of
+        `doc_ids` only, when given (a search scope)."""
         coll = self._coll(collection)
-        count = coll.count()
-        if count == 0:
+        count = coll.count() if ids is None else len(ids)
+        if count == 0 or doc_ids == []:
             return []
+        limits: dict[str, Any] = {}
+        if ids is not None:
+            limits["ids"] = list(ids)
+        if doc_ids is not None:
+            limits["where"] = {"doc_id": {"$in": list(doc_ids)}}
         result = coll.query(
-            query_embeddings=[list(embedding)], n_results=min(n, count), include=["distances"]
+            query_embeddings=[list(embedding)],
+            n_results=min(n, count),
+            include=["distances"],
+            **limits,
         )
-        ids = result["ids"][0]
+        found = result["ids"][0]
         distances = result["distances"][0]
-        return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances, strict=True)]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(found, distances, strict=True)]
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
         """The sentence vectors of those of these passages that have more than one."""

@@ -109,8 +109,22 @@ class VectorStoreProcess:
     def delete(self, collection: str, ids: Iterable[str]) -> None:
         self._call("delete", collection, list(ids))
 
-    def query(self, collection: str, embedding: Sequence[float], n: int) -> list[tuple[str, float]]:
-        result: list[tuple[str, float]] = self._call("query", collection, list(embedding), n)
+    def query(
+        self,
+        collection: str,
+        embedding: Sequence[float],
+        n: int,
+        ids: Sequence[str] | None = None,
+        doc_ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        result: list[tuple[str, float]] = self._call(
+            "query",
+            collection,
+            list(embedding),
+            n,
+            None if ids is None else list(ids),
+            None if doc_ids is None else list(doc_ids),
+        )
         return result
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
