@@ -55,28 +55,35 @@ CORPORA = ("pubmedqa", "xquad-en-dev", "xquad-ru-dev")
 # -- the material --------------------------------------------------------------------------
 
 
-def base_passages() -> list[str]:
-    """Every passage the app's chunker cuts from the shared QA corpora."""
+def base_passages() -> tuple[list[str], list[str]]:
+    """Every passage the app's chunker cuts from the shared QA corpora, and for each the corpus
+    entry it comes from ("corpus/id")."""
     from bench.retrieval import load
     from desktop_app.core.chunking import chunk_pages
     from desktop_app.core.records import PageText
 
     passages: list[str] = []
+    owners: list[str] = []
     for name in CORPORA:
         corpus, _, _ = load(EVAL / "qa" / name)
         for entry in corpus:
             text = f"{entry.get('title') or ''}\n\n{entry['text']}".strip()
-            passages.extend(c.text for c in chunk_pages([PageText(None, text)]))
-    return passages
+            cut = [c.text for c in chunk_pages([PageText(None, text)])]
+            passages.extend(cut)
+            owners.extend(f"{name}/{entry['_id']}" for _ in cut)
+    return passages, owners
 
 
-def questions(count: int) -> list[str]:
+def questions(count: int) -> list[tuple[str, frozenset[str]]]:
+    """Real questions, each with the corpus entries that answer it ("corpus/id")."""
     from bench.retrieval import load
 
-    asked: list[str] = []
+    asked: list[tuple[str, frozenset[str]]] = []
     for name in CORPORA:
-        _, queries, _ = load(EVAL / "qa" / name)
-        asked.extend(q["text"] for q in queries[: count // len(CORPORA) + 1])
+        _, queries, qrels = load(EVAL / "qa" / name)
+        for q in queries[: count // len(CORPORA) + 1]:
+            gold = frozenset(f"{name}/{cid}" for cid in qrels.get(q["_id"], {}))
+            asked.append((q["text"], gold))
     return asked[:count]
 
 
@@ -211,12 +218,22 @@ def build(
 # -- measuring, in a fresh process ---------------------------------------------------------
 
 
-def probe(folder: Path, asked: list[str]) -> dict[str, Any]:
+def base_of(hit: Any, base_count: int) -> int:
+    """Which base passage a hit is a copy of: document n's passage k is passage 100 n + k."""
+    number = int(Path(hit.path).stem.rsplit("-", 1)[-1])
+    ordinal = int(hit.chunk_ids[0].rsplit(":", 1)[-1])
+    return (number * PASSAGES_PER_DOCUMENT + ordinal) % base_count
+
+
+def probe(folder: Path, asked: list[tuple[str, frozenset[str]]]) -> dict[str, Any]:
     """Open the library as the app does (models loaded first, timed apart), search, list."""
+    import random
+
     import psutil
 
     from desktop_app.application import Library
     from desktop_app.services.embeddings import make_embedder
+    from desktop_app.services.store import lexical_search
 
     started = time.perf_counter()
     embedders = {}
@@ -227,19 +244,42 @@ def probe(folder: Path, asked: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     library = Library(folder, embedders=embedders)
     opened_s = time.perf_counter() - started
-    library.search(asked[0], mode="hybrid")
+    library.search(asked[0][0], mode="hybrid")
     first_s = time.perf_counter() - started
-    latencies: dict[str, list[float]] = {"hybrid": [], "dense": [], "lexical": []}
+    _, owners = base_passages()
+    paths = sorted(d.path for d in library.documents())
+    budget = lexical_search.POSTINGS_BUDGET
+    unbounded = 10**15
+    rng = random.Random(0)
+    tenth = paths[: max(1, len(paths) // 10)]
+    # What is timed, in turn for each question (so that drift hits every kind alike):
+    # kind -> (mode, postings budget, scope).
+    kinds: dict[str, tuple[str, int, list[str] | None]] = {
+        "hybrid": ("hybrid", budget, None),
+        "dense": ("dense", budget, None),
+        "lexical": ("lexical", budget, None),
+        "hybrid, every term": ("hybrid", unbounded, None),
+        "lexical, every term": ("lexical", unbounded, None),
+        "hybrid in 10 documents": ("hybrid", budget, []),
+        f"hybrid in a tenth ({len(tenth)} documents)": ("hybrid", budget, tenth),
+    }
+    latencies: dict[str, list[float]] = {kind: [] for kind in kinds}
+    gold_first: dict[str, int] = {kind: 0 for kind in kinds if kinds[kind][2] is None}
     encoding: dict[str, list[float]] = {key: [] for key in embedders}
-    for question in asked[1:]:
+    for question, gold in asked[1:]:
         for key, embedder in embedders.items():  # part of every dense search, at any size
             t = time.perf_counter()
             embedder.embed_query(question)
             encoding[key].append((time.perf_counter() - t) * 1000)
-        for mode, times in latencies.items():
+        for kind, (mode, postings, scope) in kinds.items():
+            lexical_search.POSTINGS_BUDGET = postings
+            within = scope if scope is None or scope else rng.sample(paths, min(10, len(paths)))
             t = time.perf_counter()
-            library.search(question, mode=mode)
-            times.append((time.perf_counter() - t) * 1000)
+            hits = library.search(question, mode=mode, within=within)
+            latencies[kind].append((time.perf_counter() - t) * 1000)
+            if kind in gold_first and hits and owners[base_of(hits[0], len(owners))] in gold:
+                gold_first[kind] += 1
+    lexical_search.POSTINGS_BUDGET = budget
     t = time.perf_counter()
     listed = library.documents_on_disk()
     listing_s = time.perf_counter() - t
@@ -255,7 +295,9 @@ def probe(folder: Path, asked: list[str]) -> dict[str, Any]:
         "models_load_s": round(models_s, 2),
         "open_s": round(opened_s, 2),
         "open_to_first_search_s": round(first_s, 2),
-        "latency_ms": {mode: percentiles(times) for mode, times in latencies.items()},
+        "postings_budget": budget,
+        "latency_ms": {kind: percentiles(times) for kind, times in latencies.items()},
+        "top_hit_is_gold": {k: round(n / (len(asked) - 1), 3) for k, n in gold_first.items()},
         "query_encoding_ms": {key: percentiles(times) for key, times in encoding.items()},
         "documents_listed": len(listed),
         "docs_listing_ms": round(listing_s * 1000, 1),
@@ -296,6 +338,9 @@ def main() -> None:
     parser.add_argument("--passages", default="10000,100000", help="sizes, comma-separated")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--keep", type=Path, help="build the libraries here and keep them")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --keep: measure libraries built before again"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)  # the child's side
     args = parser.parse_args()
@@ -305,8 +350,8 @@ def main() -> None:
         return
     from bench.retrieval import _shared_embedders
 
-    passages = base_passages()
-    embedders = _shared_embedders({"use-m3", "minilm"})
+    passages, _ = base_passages()
+    embedders: dict[str, Any] | None = None
     root = args.keep or Path(tempfile.mkdtemp(prefix="librarian-scale-"))
     results: dict[str, Any] = {
         "base_passages": len(passages),
@@ -316,8 +361,14 @@ def main() -> None:
     }
     for size in (int(s) for s in args.passages.split(",")):
         folder = root / f"library-{size}"
-        shutil.rmtree(folder, ignore_errors=True)
-        built = build(folder, size, passages, embedders)
+        saved = folder / "built.json"
+        if args.reuse and saved.is_file():
+            built = json.loads(saved.read_text())
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            embedders = embedders or _shared_embedders({"use-m3", "minilm"})
+            built = build(folder, size, passages, embedders)
+            saved.write_text(json.dumps(built))
         command = ["-m", "bench.scale", "--probe", str(folder), "--queries", str(args.queries)]
         run = subprocess.run(
             [sys.executable, *command],
@@ -335,16 +386,18 @@ def main() -> None:
 
 
 def report(size: int, m: dict[str, Any]) -> None:
-    lat = m["latency_ms"]
     print(
         f"{size:>9,} passages: write {m['write_passages_per_s']:.0f}/s, "
         f"{m['disk_bytes_per_passage']} B/passage on disk; open {m['open_s']} s, "
         f"first search {m['open_to_first_search_s']} s (models {m['models_load_s']} s apart)",
         flush=True,
     )
-    for mode in ("hybrid", "dense", "lexical"):
-        p = lat[mode]
-        print(f"    {mode:8} p50 {p['p50']:>7} ms  p95 {p['p95']:>7} ms  p99 {p['p99']:>7} ms")
+    for kind, p in m["latency_ms"].items():
+        gold = m["top_hit_is_gold"].get(kind)
+        first = "" if gold is None else f"  top hit gold {gold:.3f}"
+        print(
+            f"    {kind:34} p50 {p['p50']:>6} ms  p95 {p['p95']:>6} ms  p99 {p['p99']:>6} ms{first}"
+        )
     for key, p in m["query_encoding_ms"].items():
         print(f"    encoding a question with {key}: p50 {p['p50']} ms, p95 {p['p95']} ms")
     print(f"    docs listing {m['docs_listing_ms']} ms; memory MB {m['memory_mb']}")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.conversation import Message
 from desktop_app.ui.formatting import source_label
+from desktop_app.ui.scope_bar import ScopeBar
 
 _CITATION = re.compile(r"\[(\d+)\]")
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
@@ -257,7 +258,7 @@ class Composer(QPlainTextEdit):
 
 
 class ChatPanel(QWidget):
-    """Transcript, question box, Send and Stop."""
+    """Transcript, the search scope (when limited), question box, Send and Stop."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -265,6 +266,7 @@ class ChatPanel(QWidget):
         self.title.setWordWrap(True)
         self.transcript = ChatTranscript(self)
         self.composer = Composer(self)
+        self.scope = ScopeBar(self)
         self.send_button = QPushButton("Send")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop the answer (Esc)")
@@ -279,6 +281,7 @@ class ChatPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.transcript, 1)
+        layout.addWidget(self.scope)
         layout.addLayout(row)
 
     def set_answering(self, answering: bool) -> None:

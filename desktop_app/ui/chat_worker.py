@@ -37,8 +37,15 @@ class ChatWorker(EngineWorker):
         """Load the model the settings name (no-op when it is already loaded)."""
         self.submit(self._load)
 
-    def ask(self, question: str, conversation_id: int, cancel: CancelToken) -> None:
-        self.submit(lambda: self._ask(question, conversation_id, cancel))
+    def ask(
+        self,
+        question: str,
+        conversation_id: int,
+        cancel: CancelToken,
+        within: list[str] | None = None,
+    ) -> None:
+        """Answer on the worker; from the documents at `within` only, when given."""
+        self.submit(lambda: self._ask(question, conversation_id, cancel, within))
 
     def close(self) -> bool:
         return self.stop()
@@ -97,7 +104,9 @@ class ChatWorker(EngineWorker):
             ]
             self.placement_known.emit(placement.describe(), "\n".join(d for d in details if d))
 
-    def _ask(self, question: str, conversation_id: int, cancel: CancelToken) -> None:
+    def _ask(
+        self, question: str, conversation_id: int, cancel: CancelToken, within: list[str] | None
+    ) -> None:
         library = self.library
         if library is None:
             self.answer_failed.emit("The library is not open.")
@@ -114,6 +123,7 @@ class ChatWorker(EngineWorker):
                 on_token=self.token.emit,
                 cancel=cancel,
                 conversation_id=conversation_id,
+                within=within,
             )
         except Exception as exc:  # noqa: BLE001 - the window shows it and stays usable
             self.answer_failed.emit(user_message(exc, "answering"))

@@ -44,6 +44,7 @@ class LibraryPanel(QWidget):
     reveal_requested = Signal(str)
     open_requested = Signal(str)
     unwatch_requested = Signal(str)
+    ask_within_requested = Signal(list)  # paths: files or folders
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,6 +167,7 @@ class LibraryPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Open", lambda: self.open_requested.emit(paths[0]))
         menu.addAction("Reveal in file manager", lambda: self.reveal_requested.emit(paths[0]))
+        menu.addAction("Ask about these only", lambda: self.ask_within_requested.emit(paths))
         menu.addSeparator()
         menu.addAction("Re-index", lambda: self.reindex_requested.emit(paths))
         menu.addAction("Remove from library", lambda: self.remove_requested.emit(paths))
@@ -177,5 +179,8 @@ class LibraryPanel(QWidget):
             return
         folder = item.text()
         menu = QMenu(self)
+        menu.addAction(
+            "Ask about this folder only", lambda: self.ask_within_requested.emit([folder])
+        )
         menu.addAction("Stop watching", lambda: self.unwatch_requested.emit(folder))
         menu.popup(self.watched.viewport().mapToGlobal(position))

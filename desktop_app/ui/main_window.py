@@ -173,6 +173,8 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.library_panel.reveal_requested.connect(self._reveal)
         self.library_panel.open_requested.connect(lambda path: self.open_source(path, 1, 0, 0, ""))
         self.library_panel.unwatch_requested.connect(self.unwatch_folder)
+        self.library_panel.ask_within_requested.connect(self.set_search_scope)
+        self.chat.scope.cleared.connect(lambda: self.set_search_scope([]))
         self.passages.passage_activated.connect(
             lambda hit: self.open_source(hit.path, hit.page, hit.start, hit.end, hit.text)
         )

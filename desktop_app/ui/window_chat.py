@@ -151,7 +151,14 @@ class ChatMixin:
         self.answering = True
         self.chat.set_answering(True)
         self._answer_token = CancelToken()
-        self.chat_worker.ask(question, self.conversation_id, self._answer_token)
+        within = self.chat.scope.paths or None
+        self.chat_worker.ask(question, self.conversation_id, self._answer_token, within)
+
+    def set_search_scope(self, paths: list[str]) -> None:
+        """Answer from these documents (files, or folders' files) only; none: from all."""
+        self.chat.scope.show_scope(paths)
+        if paths:
+            self.chat.composer.setFocus()
 
     def stop_answer(self) -> None:
         if self._answer_token is not None:

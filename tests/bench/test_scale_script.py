@@ -7,7 +7,14 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from bench.scale import COPY_COSINE, PASSAGES_PER_DOCUMENT, DerivedVectors, documents, goals
+from bench.scale import (
+    COPY_COSINE,
+    PASSAGES_PER_DOCUMENT,
+    DerivedVectors,
+    base_of,
+    documents,
+    goals,
+)
 
 
 def test_copies_lie_near_their_base_and_stay_unit_vectors():
@@ -47,3 +54,8 @@ def test_goals_are_judged_for_the_sizes_that_have_them():
     assert goals(100_000, result)["hybrid_p95_ms"] == {"goal": 50.0, "measured": 60.0, "met": False}
     million = goals(1_000_000, result)
     assert million["hybrid_p95_ms"]["met"] and million["first_search_s"]["met"]
+
+
+def test_a_hit_is_traced_to_the_base_passage_it_copies():
+    hit = SimpleNamespace(path="/lib/document-000002.pdf", chunk_ids=("0f3a:5", "0f3a:6"))
+    assert base_of(hit, 7) == (2 * PASSAGES_PER_DOCUMENT + 5) % 7

@@ -89,6 +89,22 @@ def test_stop_ends_the_answer_and_keeps_what_was_said(make_window, documents, qt
     assert [m.role for m in stored.messages] == ["user", "assistant"]
 
 
+def test_answers_only_from_the_documents_asked_about(make_window, documents, qtbot):
+    window = indexed_window(make_window, documents, qtbot)
+    notes = str(documents / "notes.md")
+    window.library_panel.ask_within_requested.emit([notes])  # Library: "Ask about these only"
+    bar = window.chat.scope
+    assert bar.isVisibleTo(window) and "notes.md" in bar.label.text()
+    answers: list = []
+    window.chat_worker.answered.connect(lambda answer, _id: answers.append(answer))
+    ask(window, qtbot, QUESTION)  # about the PDF, which is out of scope
+    assert answers and answers[0].retrieved
+    assert {hit.path for hit in answers[0].retrieved} == {notes}
+    assert {source.path for source in window.chat.transcript.messages[-1].sources} <= {notes}
+    bar.clear_button.click()
+    assert not bar.isVisibleTo(window) and bar.paths == []
+
+
 def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtbot, tmp_path):
     window = indexed_window(make_window, documents, qtbot)
     states: list[str] = []

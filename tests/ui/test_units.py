@@ -89,3 +89,11 @@ def test_answer_bubbles_follow_a_dark_palette(qtbot):
     assert bubble_colors(light) and all(min(c) > 150 for c in bubble_colors(light))
     dark_colors = bubble_colors(transcript.toHtml())
     assert len(dark_colors) == 2 and all(max(c) < 90 for c in dark_colors)
+
+
+def test_the_scope_line_names_a_few_documents_and_counts_the_rest():
+    from desktop_app.ui.scope_bar import scope_text
+
+    assert scope_text(["/a/x.pdf"]) == "Answers only from: <b>x.pdf</b>"
+    text = scope_text(["/a/x.pdf", "/a/y <b>.md", "/a/z.txt", "/a/w.txt", "/b"])
+    assert text == "Answers only from: <b>x.pdf, y &lt;b&gt;.md, z.txt and 2 more</b>"
