@@ -4,6 +4,8 @@ indexing reports on the worker's side."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from desktop_app.core.records import DiskState, DocumentInfo, Outcome
@@ -90,3 +92,19 @@ def test_gathered_items_cross_in_lists_and_nothing_is_left_behind():
     assert sent == [[0], [1, 2, 3, 4]]
     gathered.flush()
     assert sent == [[0], [1, 2, 3, 4]]
+
+
+def test_an_item_held_back_goes_when_its_interval_is_over():
+    sent: list[list[int]] = []
+    gathered: Gathered[int] = Gathered(0.05, sent.append)
+    gathered.add(1)
+    gathered.add(2)  # within the interval: held, with nothing coming after it
+    assert sent == [[1]]
+    deadline = time.monotonic() + 5
+    while len(sent) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sent == [[1], [2]]
+    gathered.add(3)
+    gathered.flush()  # the end of a run: sent now, and the timer it started sends nothing more
+    time.sleep(0.1)
+    assert sent == [[1], [2], [3]]
