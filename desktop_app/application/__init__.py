@@ -189,6 +189,7 @@ class Library:
             thread.join()
         try:
             self.llm.close()
+            self.retriever.close()
             self._conversations.close()
             self.ingest.close()
             self.vectors.close()
@@ -389,8 +390,7 @@ class Library:
         return gguf_kind(Path(path))
 
     def remove(self, paths: Sequence[str | Path]) -> list[str]:
-        resolved = [str(Path(p).expanduser().resolve()) for p in paths]
-        return self.ingest.remove(resolved)
+        return self.ingest.remove([str(Path(p).expanduser().resolve()) for p in paths])
 
     def doctor(self) -> dict[str, Any]:
         info = diagnostics.report(self.paths.root, self.spaces.describe(), self.settings)
