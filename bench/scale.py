@@ -1,6 +1,7 @@
 """How Librarian's costs grow with the library: issue 16's measurements.
 
-    python -m bench.scale --passages 10000,100000,1000000 [--queries 100] [--json] [--keep DIR]
+    python -m bench.scale --passages 10000,100000,1000000 [--queries 100] [--json]
+                          [--keep DIR [--reuse]]
 
 For each size a library is built through the app's own write path (IngestService.commit:
 both vector spaces' Chroma collections with sentence vectors, the catalog and its FTS5 lexical
@@ -20,8 +21,11 @@ Reported per size: write throughput (passages/s, encoder excluded), disk bytes p
 after a fresh open in a new process: opening the library, the first search (models already
 loaded: their load time is reported apart), hybrid / dense / lexical search latency
 p50/p95/p99 over real questions (and the question's encoding by each model apart: a dense
-search pays it at any size), listing the documents, and the resident memory of the app
-process and of each child (vector store, parser). Goals (issue 16): hybrid p95 <= 50 ms at
+search pays it at any size), side by side in one run: with the lexical postings budget and
+with every term (and for each, how often the top hit is a copy of a passage that answers the
+question), and hybrid searches limited to 10 random documents and to a tenth of the library;
+then listing the documents, and the resident memory of the app process and of each child
+(vector store, parser). --reuse measures libraries kept by an earlier --keep run again. Goals (issue 16): hybrid p95 <= 50 ms at
 100k and <= 150 ms at 1M; first search <= 2 s after opening a 1M library.
 """
 

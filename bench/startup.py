@@ -1,8 +1,9 @@
 """Start-up: process start to main window painted, relative to a bare PySide6 window.
 
-    python -m bench.startup [--runs N] [--json]
+    python -m bench.startup [--runs N] [--data-dir DIR] [--json]
 
-Starts `python -m desktop_app` (on an empty temporary library) and a bare PySide6 script that
+Starts `python -m desktop_app` (on an empty temporary library, or on DIR: e.g. a million-passage
+library kept by `bench.scale --keep`) and a bare PySide6 script that
 shows a QMainWindow, alternately, N times each. Each child prints the wall-clock time of its
 window's first paint event and quits; the time counted is from just before the process is
 started. ratio = median app time / median bare time (goal: at most 1.5, which needs every heavy
@@ -61,6 +62,7 @@ def painted_after(command: list[str], env: dict[str, str], cwd: Path = REPO) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--data-dir", type=Path, help="start on this library, not an empty one")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     env = dict(os.environ)
@@ -72,7 +74,8 @@ def main() -> None:
     app_s: list[float] = []
     bare_s: list[float] = []
     with tempfile.TemporaryDirectory(prefix="librarian-startup-") as tmp:
-        app_command = [sys.executable, "-m", "desktop_app", "--data-dir", str(Path(tmp) / "lib")]
+        library = args.data_dir or Path(tmp) / "lib"
+        app_command = [sys.executable, "-m", "desktop_app", "--data-dir", str(library)]
         bare_command = [sys.executable, "-c", BARE_WINDOW]
         painted_after(bare_command, env)  # warm the file cache for both: Qt's libraries
         painted_after(app_command, env)
@@ -87,6 +90,7 @@ def main() -> None:
         "app_runs_s": [round(s, 3) for s in app_s],
         "bare_runs_s": [round(s, 3) for s in bare_s],
         "platform": env.get("QT_QPA_PLATFORM", "display"),
+        "library": str(args.data_dir) if args.data_dir else "empty",
     }
     if args.json:
         print_json(result)
