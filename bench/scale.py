@@ -25,8 +25,9 @@ search pays it at any size), side by side in one run: with the lexical postings 
 with every term (and for each, how often the top hit is a copy of a passage that answers the
 question), and hybrid searches limited to 10 random documents and to a tenth of the library;
 then listing the documents, and the resident memory of the app process and of each child
-(vector store, parser). --reuse measures libraries kept by an earlier --keep run again. Goals (issue 16): hybrid p95 <= 50 ms at
-100k and <= 150 ms at 1M; first search <= 2 s after opening a 1M library.
+(vector store, parser). --reuse measures libraries kept by an earlier --keep run again.
+Goals (issue 16): hybrid p95 <= 50 ms at 100k and <= 150 ms at 1M; first search <= 2 s after
+opening a 1M library.
 """
 
 from __future__ import annotations
