@@ -157,7 +157,7 @@ class Library:
         """Start the parser and vector store processes and load the embedding models now
         (seconds, off the GUI thread), rather than when the first document arrives."""
         self.ingest.parser().start()
-        self.vectors.collections()
+        self.vectors.preload()  # the vector indexes: seconds for a big library
         self.load_embedding_models()
 
     def embedding_spaces(self) -> list[dict[str, object]]:

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 LEGACY_COLLECTION = "passages"  # the one collection of libraries made before vector spaces
 _MAX_BATCH = 5000  # Chroma refuses batches over ~5461 rows
 _PROBE_RESULTS = 10
+# A search within documents holding 1/r of the library asks the whole index for about 2 r n
+# nearest and keeps those in the documents, while that is at most this many (bench.scale, 1M
+# passages: 300 nearest cost 3 ms, Chroma's document filter 350 ms); else the filter.
+_MAX_WIDENED = 5000
 
 
 class VectorStoreError(LibrarianError):
@@ -54,7 +58,9 @@ class VectorIndex(Protocol):
         n: int,
         ids: Sequence[str] | None = None,
         doc_ids: Sequence[str] | None = None,
+        scope_passages: int = 0,
     ) -> list[tuple[str, float]]: ...
+    def preload(self) -> None: ...
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]: ...
     def add_sentences(
         self, collection: str, ids: Sequence[str], sentences: Sequence[bytes]
@@ -74,12 +80,34 @@ class VectorStore:
         self._client: Any = None
         self._lock = threading.Lock()
         self._sentences = SentenceStore(path / SENTENCES_FILE)
+        # Chroma counts a collection by reading its records: 46 ms at a million passages, which
+        # every search paid. Kept here, forgotten by each write (one writer: the instance lock).
+        self._counts: dict[str, int] = {}
 
     def _coll(self, name: str) -> Any:
         with self._lock:
             if name not in self._collections:
                 self._collections[name] = self._open(name)
             return self._collections[name]
+
+    def _count(self, name: str) -> int:
+        with self._lock:
+            known = self._counts.get(name)
+        if known is None:
+            known = int(self._coll(name).count())
+            with self._lock:
+                self._counts[name] = known
+        return known
+
+    def _written(self, name: str) -> None:
+        with self._lock:
+            self._counts.pop(name, None)
+
+    def preload(self) -> None:
+        """Load every collection's index now (Chroma loads one on its first use: 2-3 s each at
+        a million passages), so that the first search after opening does not wait for it."""
+        for name in self.collections():
+            self._count(name)
 
     def _open_client(self) -> Any:
         if self._client is None:
@@ -112,6 +140,7 @@ class VectorStore:
         """Store passages' vectors; `sentences`: each one's sentence vectors, for models
         that score sentences (services.embeddings.passage_vectors)."""
         coll = self._coll(collection)
+        self._written(collection)
         if sentences is not None:
             self._sentences.put(collection, ids, sentences)
         for i in range(0, len(ids), _MAX_BATCH):
@@ -124,6 +153,7 @@ class VectorStore:
     def delete(self, collection: str, ids: Iterable[str]) -> None:
         id_list = list(ids)
         coll = self._coll(collection)
+        self._written(collection)
         for i in range(0, len(id_list), _MAX_BATCH):
             coll.delete(ids=id_list[i : i + _MAX_BATCH])
         self._sentences.delete(collection, id_list)
@@ -135,27 +165,29 @@ class VectorStore:
         n: int,
         ids: Sequence[str] | None = None,
         doc_ids: Sequence[str] | None = None,
+        scope_passages: int = 0,
     ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first; among `ids` only, or the passages of
-        `doc_ids` only, when given (a search scope)."""
-        coll = self._coll(collection)
-        count = coll.count() if ids is None else len(ids)
-        if count == 0 or doc_ids == []:
+        """(chunk id, cosine similarity), best first. Within a scope, when given: `ids` (a
+        few passages: compared one by one) or `doc_ids` (their documents, holding
+        `scope_passages` passages)."""
+        total = self._count(collection)
+        if total == 0 or n <= 0:
             return []
-        limits: dict[str, Any] = {}
+        coll = self._coll(collection)
         if ids is not None:
-            limits["ids"] = list(ids)
-        if doc_ids is not None:
-            limits["where"] = {"doc_id": {"$in": list(doc_ids)}}
-        result = coll.query(
-            query_embeddings=[list(embedding)],
-            n_results=min(n, count),
-            include=["distances"],
-            **limits,
-        )
-        found = result["ids"][0]
-        distances = result["distances"][0]
-        return [(cid, 1.0 - float(d)) for cid, d in zip(found, distances, strict=True)]
+            return _nearest_among(coll, embedding, ids, n)
+        if doc_ids is None:
+            return _nearest(coll, embedding, min(n, total))
+        wanted = set(doc_ids)
+        widened = -(-2 * n * total // max(scope_passages, 1))
+        if widened <= _MAX_WIDENED:
+            found = _nearest(coll, embedding, min(widened, total))
+            # A chunk id is "<doc_id>:<ordinal>" (services.store.catalog.chunk_id).
+            kept = [(cid, sim) for cid, sim in found if cid.rsplit(":", 1)[0] in wanted]
+            if len(kept) >= n or widened >= total:
+                return kept[:n]
+        where = {"doc_id": {"$in": list(doc_ids)}}
+        return _nearest(coll, embedding, min(n, scope_passages or n), where=where)
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
         """The sentence vectors of those of these passages that have more than one."""
@@ -183,7 +215,7 @@ class VectorStore:
             offset += _MAX_BATCH
 
     def count(self, collection: str) -> int:
-        return int(self._coll(collection).count())
+        return self._count(collection)
 
     def reachable(self, collection: str) -> bool:
         """Whether a search reaches the stored vectors. Chroma keeps ids in SQLite and vectors
@@ -206,6 +238,7 @@ class VectorStore:
         """Delete a collection and its vectors (an embedding model no longer used)."""
         with self._lock:
             self._collections.pop(collection, None)
+            self._counts.pop(collection, None)
             client = self._open_client()
             if collection in self._names(client):
                 client.delete_collection(collection)
@@ -218,3 +251,34 @@ class VectorStore:
     @staticmethod
     def _names(client: Any) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in client.list_collections()]
+
+
+def _nearest(
+    coll: Any, embedding: Sequence[float], n: int, **limits: Any
+) -> list[tuple[str, float]]:
+    result = coll.query(
+        query_embeddings=[list(embedding)], n_results=n, include=["distances"], **limits
+    )
+    found = result["ids"][0]
+    return [(cid, 1.0 - float(d)) for cid, d in zip(found, result["distances"][0], strict=True)]
+
+
+def _nearest_among(
+    coll: Any, embedding: Sequence[float], ids: Sequence[str], n: int
+) -> list[tuple[str, float]]:
+    """The `n` of these passages nearest the query, compared one by one: Chroma's own search
+    among given ids walks its graph looking for them (75 ms for 1,000 ids at a million
+    passages; fetching their vectors and comparing: 20 ms)."""
+    import numpy as np
+
+    if not ids:
+        return []
+    got = coll.get(ids=list(ids), include=["embeddings"])
+    if not got["ids"]:
+        return []
+    vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    query = np.asarray(embedding, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1) * float(np.linalg.norm(query))
+    similarities = vectors @ query / np.maximum(norms, 1e-12)
+    best = np.argsort(-similarities)[:n]
+    return [(got["ids"][i], float(similarities[i])) for i in best]

@@ -25,6 +25,7 @@ from desktop_app.services.store.vector_store import VectorStore, VectorStoreErro
 log = logging.getLogger(__name__)
 
 _METHODS = {
+    "preload",
     "add",
     "delete",
     "query",
@@ -116,6 +117,7 @@ class VectorStoreProcess:
         n: int,
         ids: Sequence[str] | None = None,
         doc_ids: Sequence[str] | None = None,
+        scope_passages: int = 0,
     ) -> list[tuple[str, float]]:
         result: list[tuple[str, float]] = self._call(
             "query",
@@ -124,8 +126,12 @@ class VectorStoreProcess:
             n,
             None if ids is None else list(ids),
             None if doc_ids is None else list(doc_ids),
+            scope_passages,
         )
         return result
+
+    def preload(self) -> None:
+        self._call("preload")
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
         result: dict[str, bytes] = self._call("sentences", collection, list(ids))
