@@ -33,7 +33,8 @@ def exact(store: VectorStore, query: np.ndarray, allowed: set[str], n: int) -> l
     return ranked[:n]
 
 
-@pytest.mark.parametrize("widened_at_most", [vector_store._MAX_WIDENED, 0])  # or the filter
+# A wider search filtered; or, past its limit, the given passages one by one
+@pytest.mark.parametrize("widened_at_most", [vector_store._MAX_WIDENED, 0])
 def test_searches_within_a_scope_agree_with_an_exact_search(
     store: VectorStore, monkeypatch: pytest.MonkeyPatch, widened_at_most: int
 ):
@@ -45,12 +46,14 @@ def test_searches_within_a_scope_agree_with_an_exact_search(
         query = rng.standard_normal(DIM).astype(np.float32)
         query /= np.linalg.norm(query)
         expected = exact(store, query, allowed, 5)
-        among = store.query("space", query.tolist(), 5, ids=sorted(allowed))
+        among = store.query(
+            "space", query.tolist(), 5, ids=sorted(allowed), doc_ids=documents, scope_passages=40
+        )
         assert [cid for cid, _ in among] == expected
         assert among[0][1] == pytest.approx(float(store.vectors[expected[0]] @ query), abs=1e-5)  # type: ignore[attr-defined]
         within = store.query("space", query.tolist(), 5, doc_ids=documents, scope_passages=40)
         assert [cid for cid, _ in within] == expected  # HNSW is exact at this size
-    assert store.query("space", [1.0] * DIM, 5, ids=[]) == []
+    assert store.query("space", [1.0] * DIM, 5, ids=[], doc_ids=[], scope_passages=0) == []
 
 
 def test_the_count_follows_writes(tmp_path: Path):
@@ -61,5 +64,7 @@ def test_the_count_follows_writes(tmp_path: Path):
     assert store.count("coll") == 3
     assert len(store.query("coll", [1.0, 0, 0, 0], 10)) == 3
     store.delete("coll", ["a:0", "a:1"])
-    assert store.count("coll") == 1 and [c for c, _ in store.query("coll", [1.0, 0, 0, 0], 10)] == ["b:0"]
+    assert store.count("coll") == 1 and [c for c, _ in store.query("coll", [1.0, 0, 0, 0], 10)] == [
+        "b:0"
+    ]
     store.preload()  # loads every collection's index: harmless when loaded

@@ -130,14 +130,15 @@ class Retriever:
         return hits
 
     def _dense_limits(self, scope: Scope | None) -> dict[str, Any]:
-        """How the vector store keeps to a scope: a small one by its passages' ids (compared
-        with the question one by one), a big one by their documents (a wider search of the
-        whole index, filtered; see VectorStore.query)."""
+        """What the vector store needs to keep to a scope (see VectorStore.query): its
+        documents, and the passages' ids of a small one (to compare them one by one when a
+        wider search of the whole index would cost more)."""
         if scope is None:
             return {}
+        limits: dict[str, Any] = {"doc_ids": list(scope.doc_ids), "scope_passages": scope.passages}
         if scope.passages <= _MAX_SCOPE_IDS:
-            return {"ids": self.catalog.scope_chunk_ids(scope)}
-        return {"doc_ids": list(scope.doc_ids), "scope_passages": scope.passages}
+            limits["ids"] = self.catalog.scope_chunk_ids(scope)
+        return limits
 
     def _dense_ranking(
         self, space: VectorSpace, query: str, depth: int, limits: dict[str, Any]
