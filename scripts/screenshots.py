@@ -2,7 +2,8 @@
 
     xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py
 
-Indexes a few real documents into a temporary library, asks a question, opens the first
+Indexes a few real documents into a temporary library, asks a question about two of them
+(the search scope), opens the first
 citation, opens Model > Get models…, and saves grabs of the screen to assets/screenshots/.
 """
 
@@ -77,6 +78,11 @@ def main() -> int:
         shoot(window, "library.png")
 
         window.left_tabs.setCurrentIndex(0)
+        # Library → "Ask about these only" on the two accident reports: the line above the
+        # question box shows it.
+        window.set_search_scope(
+            [str(docs / "ntsb_report.pdf"), str(docs / "docugami_ntsb_20080102X00002.pdf")]
+        )
         window.chat.composer.setPlainText(QUESTION)
         window.send()
         wait(window.answer_finished)

@@ -26,6 +26,7 @@ class ScopeBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel()
+        self.label.setWordWrap(True)  # long file names wrap instead of being cut off
         self.clear_button = QPushButton("Search all documents")
         self.clear_button.clicked.connect(self.cleared.emit)
         row = QHBoxLayout(self)
