@@ -67,6 +67,8 @@ def test_search_json_shape(capsys, corpus: Path):
     pdf = str(corpus / "ntsb_report.pdf")
     code, out, _ = run(capsys, "search", "reading room hours", "--in", pdf, "--json")
     assert code == EXIT_OK and {h["path"] for h in json.loads(out)} == {str(Path(pdf).resolve())}
+    code, _, err = run(capsys, "search", "reading room hours", "--in", str(corpus / "locked.pdf"))
+    assert code == EXIT_ERROR and "Nothing is indexed in locked.pdf" in err  # it was skipped
 
 
 def test_docs_and_remove(capsys, corpus: Path):

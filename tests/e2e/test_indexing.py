@@ -12,6 +12,7 @@ import pytest
 from desktop_app.application import Library
 from desktop_app.core.records import Outcome
 from desktop_app.services.search import retrieval
+from desktop_app.services.search.retrieval import EmptyScopeError
 from tests.conftest import FIXTURES, vectors_match_catalog
 
 pytestmark = pytest.mark.e2e
@@ -87,7 +88,8 @@ def test_search_within_some_documents(
         assert {h.path for h in hits} <= set(within), mode
     folder = library.search(question, k=1, within=[str((tmp_path / "docs").resolve())])
     assert folder[0].path == str(files["txt"].resolve())
-    assert library.search(question, within=[str(tmp_path / "elsewhere")]) == []
+    with pytest.raises(EmptyScopeError, match="Nothing is indexed in elsewhere"):
+        library.search(question, within=[str(tmp_path / "elsewhere")])
 
 
 def test_spans_point_into_the_page_text(library: Library, tmp_path: Path):

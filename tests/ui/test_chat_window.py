@@ -103,6 +103,13 @@ def test_answers_only_from_the_documents_asked_about(make_window, documents, qtb
     assert {source.path for source in window.chat.transcript.messages[-1].sources} <= {notes}
     bar.clear_button.click()
     assert not bar.isVisibleTo(window) and bar.paths == []
+    # A document that was skipped (damaged) has nothing to answer from: said, not a silent blank.
+    window.set_search_scope([str(documents / "broken.pdf")])
+    window.chat.composer.setPlainText(QUESTION)
+    with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
+        window.send()
+    assert "Nothing is indexed in broken.pdf" in window.errors[-1]
+    assert "Could not answer" in window.chat.transcript.messages[-1].content
 
 
 def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtbot, tmp_path):

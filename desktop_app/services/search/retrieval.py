@@ -9,8 +9,10 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
+from desktop_app.core.errors import LibrarianError
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
 from desktop_app.core.lexical import query_terms
 from desktop_app.core.records import SearchHit, StoredChunk
@@ -23,6 +25,17 @@ from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
 log = logging.getLogger(__name__)
 
 _MAX_SCOPE_IDS = 2_000  # bench.scale: passages compared one by one, at 20 ms per 1,000
+
+
+class EmptyScopeError(LibrarianError):
+    """A search was limited to documents none of which has indexed passages."""
+
+    def __init__(self, within: Sequence[str]) -> None:
+        names = ", ".join(Path(p).name or p for p in within[:3]) + (" …" if len(within) > 3 else "")
+        super().__init__(
+            f"Nothing is indexed in {names}: add these documents (or wait for their indexing),"
+            " or search all documents"
+        )
 
 
 class SearchMode(StrEnum):
@@ -58,14 +71,14 @@ class Retriever:
         within: Sequence[str] | None = None,
     ) -> list[SearchHit]:
         """The best `k` passages; of the documents at `within` only (files or folders), when
-        given."""
+        given (EmptyScopeError when none of them has indexed passages)."""
         query = query.strip()
         if not query or k <= 0:
             return []
         started = time.perf_counter()
         scope = None if within is None else self.catalog.scope(within)
-        if scope is not None and scope.empty:
-            return []
+        if within is not None and scope is not None and scope.empty:
+            raise EmptyScopeError(within)
         limits = self._dense_limits(scope)
         depth = max(4 * k, 30)  # candidates per ranking, before fusion and merging
         # The rankings run at once: each model's encoding, the vector store process's
