@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from desktop_app.services.store import vector_store
-from desktop_app.services.store.vector_store import VectorStore
+from desktop_app.services.store.vector_store import VectorScope, VectorStore
 
 DOCS, PER_DOC, DIM = 30, 10, 16
 
@@ -47,13 +47,13 @@ def test_searches_within_a_scope_agree_with_an_exact_search(
         query /= np.linalg.norm(query)
         expected = exact(store, query, allowed, 5)
         among = store.query(
-            "space", query.tolist(), 5, ids=sorted(allowed), doc_ids=documents, scope_passages=40
+            "space", query.tolist(), 5, VectorScope(tuple(documents), 40, tuple(sorted(allowed)))
         )
         assert [cid for cid, _ in among] == expected
         assert among[0][1] == pytest.approx(float(store.vectors[expected[0]] @ query), abs=1e-5)  # type: ignore[attr-defined]
-        within = store.query("space", query.tolist(), 5, doc_ids=documents, scope_passages=40)
+        within = store.query("space", query.tolist(), 5, VectorScope(tuple(documents), 40))
         assert [cid for cid, _ in within] == expected  # HNSW is exact at this size
-    assert store.query("space", [1.0] * DIM, 5, ids=[], doc_ids=[], scope_passages=0) == []
+    assert store.query("space", [1.0] * DIM, 5, VectorScope((), 0, ())) == []
 
 
 def test_the_count_follows_writes(tmp_path: Path):
@@ -68,3 +68,4 @@ def test_the_count_follows_writes(tmp_path: Path):
         "b:0"
     ]
     store.preload()  # loads every collection's index: harmless when loaded
+    assert store.count("coll") == 1

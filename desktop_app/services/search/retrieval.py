@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
@@ -21,6 +20,7 @@ from desktop_app.services.embeddings.passage_vectors import rescore
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.lexical_search import Scope
 from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
+from desktop_app.services.store.vector_store import VectorScope
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Retriever:
         scope = None if within is None else self.catalog.scope(within)
         if within is not None and scope is not None and scope.empty:
             raise EmptyScopeError(within)
-        limits = self._dense_limits(scope)
+        within_vectors = self._vector_scope(scope)
         depth = max(4 * k, 30)  # candidates per ranking, before fusion and merging
         # The rankings run at once: each model's encoding, the vector store process's
         # queries and SQLite's BM25 mostly run outside the GIL, so on 2 cores a hybrid search
@@ -108,13 +108,17 @@ class Retriever:
                 weights[info.key] = info.fusion_weight * trust * (share / seen if seen > 0 else 1)
                 scripts[info.key] = info.scripts
                 if trust > 0:
-                    jobs[info.key] = pool.submit(self._dense_ranking, space, query, depth, limits)
+                    jobs[info.key] = pool.submit(
+                        self._dense_ranking, space, query, depth, within_vectors
+                    )
         lexical = [] if lexical_job is None else lexical_job.result()
         if not jobs and not lexical:
             # A blind dense ranking still beats no result at all when no word matched and no
             # model can read the query.
             for space, _ in spaces:
-                jobs[space.info.key] = pool.submit(self._dense_ranking, space, query, depth, limits)
+                jobs[space.info.key] = pool.submit(
+                    self._dense_ranking, space, query, depth, within_vectors
+                )
         dense = [
             DenseRanking(s.info.key, weights[s.info.key], jobs[s.info.key].result())
             for s, _ in spaces
@@ -142,25 +146,23 @@ class Retriever:
         )
         return hits
 
-    def _dense_limits(self, scope: Scope | None) -> dict[str, Any]:
-        """What the vector store needs to keep to a scope (see VectorStore.query): its
-        documents, and the passages' ids of a small one (to compare them one by one when a
-        wider search of the whole index would cost more)."""
+    def _vector_scope(self, scope: Scope | None) -> VectorScope | None:
+        """The scope as the vector store keeps to it (see VectorStore.query): with the
+        passages' ids of a small one."""
         if scope is None:
-            return {}
-        limits: dict[str, Any] = {"doc_ids": list(scope.doc_ids), "scope_passages": scope.passages}
-        if scope.passages <= _MAX_SCOPE_IDS:
-            limits["ids"] = self.catalog.scope_chunk_ids(scope)
-        return limits
+            return None
+        small = scope.passages <= _MAX_SCOPE_IDS
+        ids = tuple(self.catalog.scope_chunk_ids(scope)) if small else None
+        return VectorScope(scope.doc_ids, scope.passages, ids)
 
     def _dense_ranking(
-        self, space: VectorSpace, query: str, depth: int, limits: dict[str, Any]
+        self, space: VectorSpace, query: str, depth: int, scope: VectorScope | None
     ) -> list[tuple[str, float]]:
         """One model's candidates, best first; a model that scores sentences rescores its own
         candidates by their best sentence (services.embeddings.passage_vectors)."""
         store = self.spaces.store
         vector = space.embedder.embed_query(query)
-        ranked = store.query(space.collection, vector, depth, **limits)
+        ranked = store.query(space.collection, vector, depth, scope)
         if not space.info.sentence_scoring or not ranked:
             return ranked
         sentences = store.sentences(space.collection, [cid for cid, _ in ranked])

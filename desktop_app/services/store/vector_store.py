@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +34,16 @@ _PROBE_RESULTS = 10
 # Chroma's document filter 350 ms); past it, a few passages are compared one by one, and
 # many are left to Chroma's filter.
 _MAX_WIDENED = 5000
+
+
+@dataclass(frozen=True)
+class VectorScope:
+    """The passages a search keeps to: those of `doc_ids` (`passages` of them), and, for a
+    small scope, their ids (compared one by one when a wider search would cost more)."""
+
+    doc_ids: tuple[str, ...]
+    passages: int
+    ids: tuple[str, ...] | None = None
 
 
 class VectorStoreError(LibrarianError):
@@ -54,13 +65,7 @@ class VectorIndex(Protocol):
     ) -> None: ...
     def delete(self, collection: str, ids: Iterable[str]) -> None: ...
     def query(
-        self,
-        collection: str,
-        embedding: Sequence[float],
-        n: int,
-        ids: Sequence[str] | None = None,
-        doc_ids: Sequence[str] | None = None,
-        scope_passages: int = 0,
+        self, collection: str, embedding: Sequence[float], n: int, scope: VectorScope | None = None
     ) -> list[tuple[str, float]]: ...
     def preload(self) -> None: ...
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]: ...
@@ -161,24 +166,17 @@ class VectorStore:
         self._sentences.delete(collection, id_list)
 
     def query(
-        self,
-        collection: str,
-        embedding: Sequence[float],
-        n: int,
-        ids: Sequence[str] | None = None,
-        doc_ids: Sequence[str] | None = None,
-        scope_passages: int = 0,
+        self, collection: str, embedding: Sequence[float], n: int, scope: VectorScope | None = None
     ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first. Within a scope, when given: the
-        passages of `doc_ids` (`scope_passages` of them; `ids`, when they are few)."""
+        """(chunk id, cosine similarity), best first; within `scope`, when given."""
         total = self._count(collection)
         if total == 0 or n <= 0:
             return []
         coll = self._coll(collection)
-        if doc_ids is None:
+        if scope is None:
             return _nearest(coll, embedding, min(n, total))
-        wanted = set(doc_ids)
-        widened = -(-4 * n * total // max(scope_passages, 1))
+        wanted = set(scope.doc_ids)
+        widened = -(-4 * n * total // max(scope.passages, 1))
         while widened <= _MAX_WIDENED:
             found = _nearest(coll, embedding, min(widened, total))
             # A chunk id is "<doc_id>:<ordinal>" (services.store.catalog.chunk_id).
@@ -186,10 +184,10 @@ class VectorStore:
             if len(kept) >= n or widened >= total:
                 return kept[:n]
             widened *= 4
-        if ids is not None:
-            return _nearest_among(coll, embedding, ids, n)
-        where = {"doc_id": {"$in": list(doc_ids)}}
-        return _nearest(coll, embedding, min(n, scope_passages or n), where=where)
+        if scope.ids is not None:
+            return _nearest_among(coll, embedding, scope.ids, n)
+        where = {"doc_id": {"$in": list(scope.doc_ids)}}
+        return _nearest(coll, embedding, min(n, scope.passages or n), where=where)
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
         """The sentence vectors of those of these passages that have more than one."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.services.child_process import start_child
-from desktop_app.services.store.vector_store import VectorStore, VectorStoreError
+from desktop_app.services.store.vector_store import VectorScope, VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
 
@@ -111,23 +111,9 @@ class VectorStoreProcess:
         self._call("delete", collection, list(ids))
 
     def query(
-        self,
-        collection: str,
-        embedding: Sequence[float],
-        n: int,
-        ids: Sequence[str] | None = None,
-        doc_ids: Sequence[str] | None = None,
-        scope_passages: int = 0,
+        self, collection: str, embedding: Sequence[float], n: int, scope: VectorScope | None = None
     ) -> list[tuple[str, float]]:
-        result: list[tuple[str, float]] = self._call(
-            "query",
-            collection,
-            list(embedding),
-            n,
-            None if ids is None else list(ids),
-            None if doc_ids is None else list(doc_ids),
-            scope_passages,
-        )
+        result: list[tuple[str, float]] = self._call("query", collection, list(embedding), n, scope)
         return result
 
     def preload(self) -> None:
