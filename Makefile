@@ -16,6 +16,7 @@ test: setup
 bench: setup
 	$(VENV_PY) -m bench.startup
 	$(VENV_PY) -m bench.responsiveness
+	$(VENV_PY) -m bench.embedding
 	$(VENV_PY) -m bench.indexing
 	$(VENV_PY) -m bench.retrieval ../shared/eval/qa/xquad-en-dev
 	$(VENV_PY) -m bench.ocr

@@ -2,11 +2,13 @@
 
     python -m bench.indexing [FILES_OR_FOLDERS...] [--json]
 
-For the previous default embedding model (MiniLM alone) and the current one (USE-m3 and MiniLM),
-in one run: indexes the documents through the app (extract, chunk, embed with every model,
-store) into a temporary data directory, then embeds the very same passages with the same loaded
-models, bare, in the same process. ratio = app passages/s divided by bare passages/s: 1.0 means
-the pipeline costs nothing beyond the unavoidable embedding work.
+For MiniLM alone and for today's default (USE-m3 and MiniLM), each with MiniLM on torch
+(sentence-transformers, as before) and on ONNX Runtime (as now), in alternating rounds of one
+run: indexes the documents through the app (extract, chunk, embed with every model, store) into
+a temporary data directory, then embeds the very same passages with the same loaded models,
+bare, in the same process. ratio = app passages/s divided by bare passages/s: 1.0 means the
+pipeline costs nothing beyond the unavoidable embedding work; onnx_vs_torch compares the app's
+passages/s of the two MiniLM paths.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.common import EVAL, print_json
 
@@ -27,35 +30,48 @@ DEFAULT_DOCS = [
     "pdfs/diverse/docugami_ntsb_20080102X00002.pdf",
     "pdfs/diverse/pypdf_Seige_of_Vicksburg_Sample_OCR.pdf",
 ]
+MODEL_SETS = (("minilm",), ("use-m3", "minilm"))
+RUNTIMES = ("torch", "onnx")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", help=f"documents (default: {len(DEFAULT_DOCS)} PDFs)")
-    parser.add_argument("--repeat", type=int, default=2, help="app/bare pairs to run (default 2)")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds to run (default 2)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     paths = [Path(p) for p in args.paths] or [EVAL / p for p in DEFAULT_DOCS]
 
-    from desktop_app.services.embeddings import make_embedder
+    from desktop_app.services.embeddings import SentenceTransformerEmbedder, make_embedder
 
-    embedders = {key: make_embedder(key) for key in ("use-m3", "minilm")}
-    for model in embedders.values():
-        model.load()
-    results = {
-        "+".join(models): measure(paths, models, embedders, args.repeat)
-        for models in (("minilm",), ("use-m3", "minilm"))
+    use_m3, onnx = make_embedder("use-m3"), make_embedder("minilm")
+    assert isinstance(onnx, SentenceTransformerEmbedder)
+    torch = SentenceTransformerEmbedder(onnx.model_path, onnx.batch_size)
+    engines = {
+        "torch": {"use-m3": use_m3, "minilm": torch},
+        "onnx": {"use-m3": use_m3, "minilm": onnx},
     }
-    old, new = results["minilm"], results["use-m3+minilm"]
-    results["new_vs_old_passages_per_s"] = round(  # type: ignore[assignment]
-        new["app_passages_per_s"] / old["app_passages_per_s"],  # type: ignore[operator]
-        3,
-    )
+    for model in (use_m3, onnx, torch):
+        model.load()
+    assert (torch.backend, onnx.backend) == ("sentence-transformers", "onnx"), "run make setup"
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for _ in range(args.repeat):  # alternating, so drifts in machine load hit every variant
+        for models in MODEL_SETS:
+            for runtime in RUNTIMES:
+                name = f"{'+'.join(models)}, MiniLM on {runtime}"
+                runs.setdefault(name, []).append(measure(paths, models, engines[runtime]))
+    results: dict[str, Any] = {name: summarise(each) for name, each in runs.items()}
+    for models in MODEL_SETS:
+        joined = "+".join(models)
+        before, now = (results[f"{joined}, MiniLM on {runtime}"] for runtime in RUNTIMES)
+        ratio = now["app_passages_per_s"] / before["app_passages_per_s"]
+        results[f"{joined}: onnx_vs_torch"] = round(ratio, 3)
     if args.json:
         print_json(results)
         return
     for name, result in results.items():
         if not isinstance(result, dict):
+            print(f"{name} (app passages/s): {result}")
             continue
         print(
             f"[{name}] {result['passages']} passages from {result['files_indexed']} files, "
@@ -67,52 +83,54 @@ def main() -> None:
             f"  ratio (app / bare throughput): {result['ratio']:.3f}  (goal >= 0.9); "
             f"per run: {result['ratios']}"
         )
-    print(f"new default vs old, app passages/s: {results['new_vs_old_passages_per_s']}")
 
 
-def measure(
-    paths: list[Path], models: tuple[str, ...], embedders: dict, repeat: int
-) -> dict[str, object]:
+def measure(paths: list[Path], models: tuple[str, ...], embedders: dict) -> dict[str, Any]:
+    """One run: the app indexes `paths`, then the same models encode its passages bare."""
     from desktop_app.application import Library
     from desktop_app.core.embedding_models import describe
     from desktop_app.core.settings import Settings
     from desktop_app.services.embeddings.passage_vectors import embed_passages
 
     settings = Settings(embedding_models=list(models))
-    app_times: list[float] = []
-    bare_times: list[float] = []
-    for _ in range(repeat):
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            Library(Path(tmp), settings, embedders=embedders) as library,
-        ):
-            # The app keeps its engines alive between runs: start the models and the parser
-            # process before timing, as the bare baseline's models are loaded before its timing.
-            library.load_embedding_models()
-            library.ingest.parser().start(wait=True)
-            started = time.perf_counter()
-            summary = library.index(paths)
-            app_times.append(time.perf_counter() - started)
-            ids = sorted(library.catalog.all_chunk_ids())
-            texts = [c.text for c in library.catalog.chunks(ids).values()]
-
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Library(Path(tmp), settings, embedders=embedders) as library,
+    ):
+        # The app keeps its engines alive between runs: start the models and the parser
+        # process before timing, as the bare baseline's models are loaded before its timing.
+        library.load_embedding_models()
+        library.ingest.parser().start(wait=True)
         started = time.perf_counter()
-        for key in models:  # the same loaded models, bare (with sentence vectors where used)
-            embed_passages(embedders[key], texts, describe(key).sentence_scoring)
-        bare_times.append(time.perf_counter() - started)
-
-    n = len(texts)
-    app_s, bare_s = sum(app_times), sum(bare_times)
+        summary = library.index(paths)
+        app_s = time.perf_counter() - started
+        ids = sorted(library.catalog.all_chunk_ids())
+        texts = [c.text for c in library.catalog.chunks(ids).values()]
+    started = time.perf_counter()
+    for key in models:  # the same loaded models, bare (with sentence vectors where used)
+        embed_passages(embedders[key], texts, describe(key).sentence_scoring)
     return {
-        "ratio": round(bare_s / app_s, 3),
-        "ratios": [round(b / a, 3) for a, b in zip(app_times, bare_times, strict=True)],
-        "passages": n,
+        "app_s": app_s,
+        "bare_s": time.perf_counter() - started,
+        "passages": len(texts),
         "files_indexed": sum(1 for r in summary.reports if r.status.value == "indexed"),
         "pages": sum(r.pages for r in summary.reports),
-        "app_s": [round(t, 2) for t in app_times],
-        "bare_encode_s": [round(t, 2) for t in bare_times],
-        "app_passages_per_s": round(n * len(app_times) / app_s, 1),
-        "bare_passages_per_s": round(n * len(bare_times) / bare_s, 1),
+    }
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    n = runs[0]["passages"]
+    app_s, bare_s = sum(r["app_s"] for r in runs), sum(r["bare_s"] for r in runs)
+    return {
+        "ratio": round(bare_s / app_s, 3),
+        "ratios": [round(r["bare_s"] / r["app_s"], 3) for r in runs],
+        "passages": n,
+        "files_indexed": runs[0]["files_indexed"],
+        "pages": runs[0]["pages"],
+        "app_s": [round(r["app_s"], 2) for r in runs],
+        "bare_encode_s": [round(r["bare_s"], 2) for r in runs],
+        "app_passages_per_s": round(n * len(runs) / app_s, 1),
+        "bare_passages_per_s": round(n * len(runs) / bare_s, 1),
     }
 
 

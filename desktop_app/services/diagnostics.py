@@ -19,6 +19,7 @@ _PACKAGES = (
     "llama-cpp-python",
     "chromadb",
     "sentence-transformers",
+    "onnxruntime",
     "torch",
     "pypdf",
     "PySide6",
@@ -55,6 +56,7 @@ def report(
         **compute_backend(),
         **gpu_report(llm),
         "embedding_device": _embedding_device(),
+        "minilm_runtime": _minilm_runtime(),
         "ocr": ocr_report(settings.ocr_enabled, settings.ocr_languages),
     }
 
@@ -73,6 +75,20 @@ def ocr_report(enabled: bool, languages: list[str]) -> dict[str, Any]:
         "tessdata": status.tessdata or "not found",
         "problem": status.problem or "none",
     }
+
+
+def _minilm_runtime() -> str:
+    """Whether MiniLM runs on ONNX Runtime (its export found) or on sentence-transformers."""
+    from desktop_app.services.embeddings.onnx_export import find_export
+    from desktop_app.services.embeddings.sentence_transformer import weights_fingerprint
+
+    folder = default_model_path()
+    if folder is None:
+        return "not installed"
+    found = find_export(weights_fingerprint(folder))
+    if found is None:
+        return "sentence-transformers (no ONNX export yet: made on first use, or by make setup)"
+    return f"ONNX Runtime on the CPU ({found})"
 
 
 def _embedding_device() -> str:

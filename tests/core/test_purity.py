@@ -3,7 +3,16 @@
 import subprocess
 import sys
 
-HEAVY = ["torch", "sentence_transformers", "chromadb", "llama_cpp", "pypdf", "PySide6", "numpy"]
+HEAVY = [
+    "torch",
+    "sentence_transformers",
+    "onnxruntime",
+    "chromadb",
+    "llama_cpp",
+    "pypdf",
+    "PySide6",
+    "numpy",
+]
 
 
 def imported_after(statement: str) -> set[str]:

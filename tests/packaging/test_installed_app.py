@@ -43,6 +43,7 @@ EXPECTED_IN_PACKAGE = (
     "./usr/share/icons/hicolor/scalable/apps/librarian.svg",
     "./opt/librarian/_internal/models/SmolLM2-135M-Instruct.Q4_1.gguf",
     "./opt/librarian/_internal/models/all-MiniLM-L6-v2/model.safetensors",
+    "./opt/librarian/_internal/models/all-MiniLM-L6-v2-onnx/model.onnx",
 )
 
 pytestmark = [pytest.mark.packaging, pytest.mark.timeout(2400)]

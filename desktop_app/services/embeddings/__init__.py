@@ -46,7 +46,7 @@ def make_embedder(
     if key == USE_M3:
         return UniversalSentenceEncoder(threads=os.cpu_count() or 2, batch_size=batch_size)
     if key == MINILM:
-        return SentenceTransformerEmbedder(resolve_model_path(""), batch_size)
+        return SentenceTransformerEmbedder(resolve_model_path(""), batch_size, onnx_allowed=True)
     return SentenceTransformerEmbedder(
         resolve_model_path(key), batch_size, scripts=custom_scripts, key=key
     )
