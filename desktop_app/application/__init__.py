@@ -157,8 +157,8 @@ class Library:
         """Start the parser and vector store processes and load the embedding models now
         (seconds, off the GUI thread), rather than when the first document arrives."""
         self.ingest.parser().start()
-        self.vectors.preload()  # the vector indexes: seconds for a big library
-        self.load_embedding_models()
+        self.load_embedding_models()  # first: every search needs them
+        self.vectors.preload()  # seconds for a big library: the int8 copies answer meanwhile
 
     def embedding_spaces(self) -> list[dict[str, object]]:
         """Each vector space's model and state (what `librarian embeddings` shows)."""

@@ -79,8 +79,8 @@ def ocr_report(enabled: bool, languages: list[str]) -> dict[str, Any]:
 
 def _minilm_runtime() -> str:
     """Whether MiniLM runs on ONNX Runtime (its export found) or on sentence-transformers."""
+    from desktop_app.services.embeddings.model_folders import weights_fingerprint
     from desktop_app.services.embeddings.onnx_export import find_export
-    from desktop_app.services.embeddings.sentence_transformer import weights_fingerprint
 
     folder = default_model_path()
     if folder is None:

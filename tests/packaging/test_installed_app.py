@@ -241,8 +241,9 @@ def read_scans_offline(app: list[str], tmp_path: Path, tessdata_under: str) -> N
     subprocess.run([*cli, "index", str(scans)], env=env, check=True, timeout=600)
     found = subprocess.run(
         [*cli, "search", "lowest cloud condition and visibility", "-k", "2", "--json"],
-        env=env, capture_output=True, text=True, check=True, timeout=300,
+        env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
+    assert found.returncode == 0, found.stderr
     hits = {(Path(h["path"]).name, h["page"]) for h in json.loads(found.stdout)}
     assert hits == {("scan.pdf", 2), ("photo.png", 1)}, found.stdout
 

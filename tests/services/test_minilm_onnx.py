@@ -17,10 +17,8 @@ from desktop_app.services.embeddings import (
     onnx_export,
 )
 from desktop_app.services.embeddings.base import EmbeddingModelError
-from desktop_app.services.embeddings.sentence_transformer import (
-    torch_may_see_gpu,
-    weights_fingerprint,
-)
+from desktop_app.services.embeddings.model_folders import weights_fingerprint
+from desktop_app.services.embeddings.sentence_transformer import torch_may_see_gpu
 from tests.conftest import Embedders
 
 PASSAGES = [

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from desktop_app.core.embedding_models import MINILM, USE_M3
 from desktop_app.services.embeddings.base import Embedder, EmbeddingModelError
-from desktop_app.services.embeddings.sentence_transformer import (
+from desktop_app.services.embeddings.model_folders import (
     DEFAULT_MODEL_DIR,
-    MINILM_SCRIPTS,
-    SentenceTransformerEmbedder,
     default_model_path,
     resolve_model_path,
+)
+from desktop_app.services.embeddings.sentence_transformer import (
+    MINILM_SCRIPTS,
+    SentenceTransformerEmbedder,
     torch_device,
 )
 from desktop_app.services.embeddings.universal_sentence_encoder import UniversalSentenceEncoder

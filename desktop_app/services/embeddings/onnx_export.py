@@ -159,7 +159,7 @@ def export(model_path: Path, fingerprint: str, folder: Path | None = None) -> Pa
 
 
 def main(argv: list[str] | None = None) -> int:
-    from desktop_app.services.embeddings.sentence_transformer import (
+    from desktop_app.services.embeddings.model_folders import (
         default_model_path,
         weights_fingerprint,
     )

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from desktop_app.core.errors import LibrarianError
+from desktop_app.services.store.flat_index import FOLDER as FLAT_FOLDER
+from desktop_app.services.store.flat_index import FlatIndex
 from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
 from desktop_app.services.store.sentence_store import SentenceStore
 
@@ -68,6 +70,7 @@ class VectorIndex(Protocol):
         self, collection: str, embedding: Sequence[float], n: int, scope: VectorScope | None = None
     ) -> list[tuple[str, float]]: ...
     def preload(self) -> None: ...
+    def copy_step(self) -> bool: ...
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]: ...
     def add_sentences(
         self, collection: str, ids: Sequence[str], sentences: Sequence[bytes]
@@ -90,12 +93,31 @@ class VectorStore:
         # Chroma counts a collection by reading its records: 46 ms at a million passages, which
         # every search paid. Kept here, forgotten by each write (one writer: the instance lock).
         self._counts: dict[str, int] = {}
+        self._flats: dict[str, FlatIndex] = {}  # each collection's int8 copy (flat_index)
+        self._copying: dict[str, int] = {}  # stale copies being refilled: next row to copy
 
     def _coll(self, name: str) -> Any:
         with self._lock:
             if name not in self._collections:
                 self._collections[name] = self._open(name)
+                flat = self._flats[name] = FlatIndex(self.path / FLAT_FOLDER, name)
+                held = self._collections[name].count()
+                if flat.header() is None:  # a new collection, or one from before the copies
+                    flat.reset(clean=held == 0)
+                elif flat.clean() and flat.live() != held:  # Chroma lost or gained vectors
+                    log.warning("vector store: the int8 copy of %s is out of step", name)
+                    flat.reset(clean=False)  # refilled by copy_step
             return self._collections[name]
+
+    def _flat_begin(self, name: str) -> FlatIndex | None:
+        """The copy to write in step with Chroma; None when it is stale (being refilled: a
+        write makes the refill start over)."""
+        flat = self._flats[name]
+        if name in self._copying:
+            flat.reset(clean=False)
+            self._copying[name] = 0
+            return None
+        return flat if flat.begin() else None
 
     def _count(self, name: str) -> int:
         with self._lock:
@@ -115,6 +137,31 @@ class VectorStore:
         a million passages), so that the first search after opening does not wait for it."""
         for name in self.collections():
             self._count(name)
+
+    def copy_step(self) -> bool:
+        """Copy one page of Chroma's vectors into a stale int8 copy (a library from before the
+        copies, or a kill between the two writes); True while more remains. One page per call,
+        so that searches are answered between pages."""
+        if not self._copying:
+            for name in self.collections():
+                self._coll(name)
+                if not self._flats[name].clean():
+                    self._flats[name].reset(clean=False)
+                    self._copying[name] = 0
+        if not self._copying:
+            return False
+        name, offset = next(iter(self._copying.items()))
+        page = self._coll(name).get(include=["embeddings"], limit=_MAX_BATCH, offset=offset)
+        flat = self._flats[name]
+        if page["ids"]:
+            flat.append(page["ids"], page["embeddings"], replace=False)
+        if len(page["ids"]) < _MAX_BATCH:
+            flat.commit()
+            del self._copying[name]
+            log.info("vector store: int8 copy of %s complete", name)
+        else:
+            self._copying[name] = offset + len(page["ids"])
+        return bool(self._copying)
 
     def _open_client(self) -> Any:
         if self._client is None:
@@ -148,6 +195,7 @@ class VectorStore:
         that score sentences (services.embeddings.passage_vectors)."""
         coll = self._coll(collection)
         self._written(collection)
+        flat = self._flat_begin(collection)
         if sentences is not None:
             self._sentences.put(collection, ids, sentences)
         for i in range(0, len(ids), _MAX_BATCH):
@@ -156,14 +204,21 @@ class VectorStore:
                 embeddings=embeddings[i : i + _MAX_BATCH],
                 metadatas=list(metadatas[i : i + _MAX_BATCH]),
             )
+        if flat is not None:
+            flat.append(ids, embeddings)
+            flat.commit()
 
     def delete(self, collection: str, ids: Iterable[str]) -> None:
         id_list = list(ids)
         coll = self._coll(collection)
         self._written(collection)
+        flat = self._flat_begin(collection)
         for i in range(0, len(id_list), _MAX_BATCH):
             coll.delete(ids=id_list[i : i + _MAX_BATCH])
         self._sentences.delete(collection, id_list)
+        if flat is not None:
+            flat.remove(id_list)
+            flat.commit()
 
     def query(
         self, collection: str, embedding: Sequence[float], n: int, scope: VectorScope | None = None
@@ -239,6 +294,9 @@ class VectorStore:
         with self._lock:
             self._collections.pop(collection, None)
             self._counts.pop(collection, None)
+            self._copying.pop(collection, None)
+            self._flats.pop(collection, None)
+            FlatIndex(self.path / FLAT_FOLDER, collection).drop()
             client = self._open_client()
             if collection in self._names(client):
                 client.delete_collection(collection)

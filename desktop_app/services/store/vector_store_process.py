@@ -20,12 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.services.child_process import start_child
+from desktop_app.services.store.flat_index import FOLDER as FLAT_FOLDER
+from desktop_app.services.store.flat_index import FlatIndex
+from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
+from desktop_app.services.store.sentence_store import SentenceStore
 from desktop_app.services.store.vector_store import VectorScope, VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
 
 _METHODS = {
     "preload",
+    "copy_step",
     "add",
     "delete",
     "query",
@@ -60,13 +65,19 @@ def _child_main(conn: Connection, path: Path) -> None:
 
 class VectorStoreProcess:
     """VectorStore's methods, each one a request to the child (started on the first call).
-    Thread-safe: one request at a time."""
+    Thread-safe: one request at a time.
+
+    Until the child has loaded Chroma's indexes (preload: 5-11 s at a million passages, during
+    which it answers nothing else), searches are answered here, from the int8 copies of the
+    vectors (flat_index) and the sentence vectors' SQLite file, both read-only."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._indexes_loaded = threading.Event()  # Chroma's, in the child: preload returned
+        self._sentences = SentenceStore(path / SENTENCES_FILE)  # read here before then
 
     def start(self) -> None:
         with self._lock:
@@ -113,13 +124,28 @@ class VectorStoreProcess:
     def query(
         self, collection: str, embedding: Sequence[float], n: int, scope: VectorScope | None = None
     ) -> list[tuple[str, float]]:
+        if scope is None and not self._indexes_loaded.is_set():
+            found = FlatIndex(self.path / FLAT_FOLDER, collection).search(embedding, n)
+            if found is not None:
+                return found
         result: list[tuple[str, float]] = self._call("query", collection, list(embedding), n, scope)
         return result
 
     def preload(self) -> None:
+        """Load Chroma's indexes in the child, then refill any stale int8 copy there, a page
+        per request, so that searches are answered between pages."""
         self._call("preload")
+        self._indexes_loaded.set()
+        self._sentences.close()  # read in the child from now on
+        while self.copy_step():
+            pass
+
+    def copy_step(self) -> bool:
+        return bool(self._call("copy_step"))
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
+        if not self._indexes_loaded.is_set():
+            return self._sentences.get(collection, ids)
         result: dict[str, bytes] = self._call("sentences", collection, list(ids))
         return result
 
