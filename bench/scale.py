@@ -340,6 +340,9 @@ def probe(folder: Path, asked: list[tuple[str, frozenset[str]]]) -> dict[str, An
         "first_search_ms": round(first_search_ms, 1),
         "vector_index_load_s": round(preload_s, 2),
         "int8_copy_refill_s": refill_s,
+        "int8_copy_bytes": sum(
+            f.stat().st_size for f in (folder / "vectors" / "flat").glob("*") if f.is_file()
+        ),
         "first_search_after_load_ms": round(first_after_preload_ms, 1),
         "postings_budget": budget,
         "latency_ms": {kind: percentiles(times) for kind, times in latencies.items()},

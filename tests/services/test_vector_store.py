@@ -49,8 +49,14 @@ def test_searches_within_a_scope_agree_with_an_exact_search(
         among = store.query(
             "space", query.tolist(), 5, VectorScope(tuple(documents), 40, tuple(sorted(allowed)))
         )
-        assert [cid for cid, _ in among] == expected
-        assert among[0][1] == pytest.approx(float(store.vectors[expected[0]] @ query), abs=1e-5)  # type: ignore[attr-defined]
+        # One by one means on the int8 copy: similarities within a few thousandths, so
+        # neighbours that close may swap places, but nothing farther gets in.
+        table = store.vectors  # type: ignore[attr-defined]
+        fifth = float(table[expected[-1]] @ query)
+        assert among[0][0] == expected[0] and len(among) == 5
+        for cid, similarity in among:
+            assert similarity == pytest.approx(float(table[cid] @ query), abs=0.01)
+            assert cid in allowed and float(table[cid] @ query) >= fifth - 0.01
         within = store.query("space", query.tolist(), 5, VectorScope(tuple(documents), 40))
         assert [cid for cid, _ in within] == expected  # HNSW is exact at this size
     assert store.query("space", [1.0] * DIM, 5, VectorScope((), 0, ())) == []

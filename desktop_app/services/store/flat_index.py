@@ -137,6 +137,34 @@ class FlatIndex:
         header = self.header() or {"rows": 0, "dimension": None}
         self._write_header(header["rows"], header["dimension"], clean=False, live=len(rows_of))
 
+    def search_among(
+        self, query: Sequence[float], ids: Sequence[str], n: int
+    ) -> list[tuple[str, float]] | None:
+        """The `n` of these chunks nearest the query, compared exactly; for the process that
+        writes the copy (it knows each chunk's row). None when the copy is not clean."""
+        import numpy as np
+
+        header = self.header()
+        if not header or not header.get("clean"):
+            return None
+        rows_of = self._rows()
+        rows = np.array(sorted({rows_of[cid] for cid in ids if cid in rows_of}), dtype=np.int64)
+        if not len(rows) or n <= 0:
+            return []
+        q = np.asarray(query, dtype=np.float32)
+        q = q / max(float(np.linalg.norm(q)), 1e-12)
+        dimension = int(header["dimension"])
+        matrix = np.memmap(
+            self._file("i8"), dtype=np.int8, mode="r", shape=(header["rows"], dimension)
+        )
+        scale = np.fromfile(self._file("scale"), dtype=np.float32, count=header["rows"])
+        scores = (matrix[rows].astype(np.float32) @ q) * scale[rows]
+        order = np.argsort(-scores)[:n]
+        names = np.memmap(
+            self._file("ids"), dtype=f"S{ID_BYTES}", mode="r", shape=(header["rows"],)
+        )
+        return [(names[rows[i]].decode("ascii"), float(scores[i])) for i in order]
+
     def _rows(self) -> dict[str, int]:
         if self._rows_of is None:
             import numpy as np
@@ -147,9 +175,15 @@ class FlatIndex:
                 ids = np.fromfile(self._file("ids"), dtype=f"S{ID_BYTES}", count=header["rows"])
                 scale = np.fromfile(self._file("scale"), dtype=np.float32, count=header["rows"])
                 live = np.flatnonzero(scale != 0)
-                rows_of = {ids[row].decode("ascii"): int(row) for row in live}
+                names = (name.decode("ascii") for name in ids[live].tolist())
+                rows_of = dict(zip(names, live.tolist(), strict=True))
             self._rows_of = rows_of
         return self._rows_of
+
+    def know_rows(self) -> None:
+        """Read which row holds each chunk now (seconds at a million) rather than at the
+        first scoped search or write."""
+        self._rows()
 
     def drop(self) -> None:
         for suffix in ("i8", "scale", "ids", "json"):

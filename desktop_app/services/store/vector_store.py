@@ -95,6 +95,7 @@ class VectorStore:
         self._counts: dict[str, int] = {}
         self._flats: dict[str, FlatIndex] = {}  # each collection's int8 copy (flat_index)
         self._copying: dict[str, int] = {}  # stale copies being refilled: next row to copy
+        self._mapped: set[str] = set()  # copies whose chunk -> row maps copy_step has read
 
     def _coll(self, name: str) -> Any:
         with self._lock:
@@ -140,8 +141,9 @@ class VectorStore:
 
     def copy_step(self) -> bool:
         """Copy one page of Chroma's vectors into a stale int8 copy (a library from before the
-        copies, or a kill between the two writes); True while more remains. One page per call,
-        so that searches are answered between pages."""
+        copies, or a kill between the two writes), or else read one copy's chunk -> row map
+        (seconds at a million, else paid by the first scoped search or write); True while more
+        remains. One step per call, so that searches are answered between steps."""
         if not self._copying:
             for name in self.collections():
                 self._coll(name)
@@ -149,6 +151,11 @@ class VectorStore:
                     self._flats[name].reset(clean=False)
                     self._copying[name] = 0
         if not self._copying:
+            for name, flat in self._flats.items():  # last: the copies' row maps, one a call
+                if name not in self._mapped:
+                    self._mapped.add(name)
+                    flat.know_rows()
+                    return True
             return False
         name, offset = next(iter(self._copying.items()))
         page = self._coll(name).get(include=["embeddings"], limit=_MAX_BATCH, offset=offset)
@@ -161,7 +168,7 @@ class VectorStore:
             log.info("vector store: int8 copy of %s complete", name)
         else:
             self._copying[name] = offset + len(page["ids"])
-        return bool(self._copying)
+        return True  # the next call may have the row maps left to read
 
     def _open_client(self) -> Any:
         if self._client is None:
@@ -239,8 +246,9 @@ class VectorStore:
             if len(kept) >= n or widened >= total:
                 return kept[:n]
             widened *= 4
-        if scope.ids is not None:
-            return _nearest_among(coll, embedding, scope.ids, n)
+        if scope.ids is not None:  # a few passages: compared one by one, on the int8 copy
+            among = self._flats[collection].search_among(embedding, scope.ids, n)
+            return among if among is not None else _nearest_among(coll, embedding, scope.ids, n)
         where = {"doc_id": {"$in": list(scope.doc_ids)}}
         return _nearest(coll, embedding, min(n, scope.passages or n), where=where)
 
