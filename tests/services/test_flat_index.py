@@ -164,3 +164,41 @@ def test_a_copy_out_of_step_with_chroma_is_set_aside_and_refilled(tmp_path: Path
     while store.copy_step():
         pass
     assert flat.live() == 100 and flat.search(vectors[5].tolist(), 1)[0][0] == ids[5]  # type: ignore[index]
+
+
+def test_a_failed_copy_write_never_fails_the_store_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vectors, ids = unit_vectors(20, 10), ids_of(20)
+    store = VectorStore(tmp_path)
+    store.add("space", ids[:10], vectors[:10], [{"doc_id": "d"}] * 10)
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(FlatIndex, "append", disk_full)
+        store.add("space", ids[10:], vectors[10:], [{"doc_id": "d"}] * 10)
+    assert store.count("space") == 20  # Chroma has them
+    flat = FlatIndex(tmp_path / FOLDER, "space")
+    assert flat.search(vectors[15].tolist(), 1) is None  # the copy waits to be refilled
+    while store.copy_step():
+        pass
+    assert flat.live() == 20 and flat.search(vectors[15].tolist(), 1)[0][0] == ids[15]  # type: ignore[index]
+
+
+def test_the_warm_up_refills_a_stale_copy_in_the_background(tmp_path: Path) -> None:
+    vectors, ids = unit_vectors(300, 11), ids_of(300)
+    VectorStore(tmp_path).add("space", ids, vectors, [{"doc_id": "d"}] * 300)
+    flat = FlatIndex(tmp_path / FOLDER, "space")
+    assert flat.begin()  # a write cut short: the copy is stale
+    proxy = VectorStoreProcess(tmp_path)
+    try:
+        proxy.preload()  # returns once Chroma's indexes are loaded; the refill follows
+        assert proxy.query("space", vectors[3].tolist(), 1)[0][0] == ids[3]  # from Chroma
+        assert proxy.copies_done(timeout=120)
+        assert flat.live() == 300 and flat.search(vectors[3].tolist(), 1)[0][0] == ids[3]  # type: ignore[index]
+    finally:
+        proxy.close()
+    # A refill step after closing does not start the vector store process again.
+    assert proxy._call("copy_step", start=False) is None and proxy._process is None

@@ -90,15 +90,14 @@ class FlatIndex:
         header = self.header() or {"rows": 0, "dimension": None}
         self._write_header(header["rows"], header["dimension"], clean=True)
 
-    def append(self, ids: Sequence[str], vectors: Any, replace: bool = True) -> None:
-        """Add rows; with `replace`, a chunk id written before loses its old row."""
+    def append(self, ids: Sequence[str], vectors: Any) -> None:
+        """Add rows; a chunk id written before loses its old row."""
         import numpy as np
 
         if not len(ids):
             return
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
-        if replace:
-            self.remove(ids)
+        self.remove(ids)
         header = self.header() or {"rows": 0, "dimension": None}
         rows, dimension = header["rows"], header["dimension"] or matrix.shape[1]
         if matrix.shape[1] != dimension:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -161,7 +161,7 @@ class VectorStore:
         page = self._coll(name).get(include=["embeddings"], limit=_MAX_BATCH, offset=offset)
         flat = self._flats[name]
         if page["ids"]:
-            flat.append(page["ids"], page["embeddings"], replace=False)
+            flat.append(page["ids"], page["embeddings"])  # a repeated id replaces its row
         if len(page["ids"]) < _MAX_BATCH:
             flat.commit()
             del self._copying[name]
@@ -212,8 +212,7 @@ class VectorStore:
                 metadatas=list(metadatas[i : i + _MAX_BATCH]),
             )
         if flat is not None:
-            flat.append(ids, embeddings)
-            flat.commit()
+            _in_step(flat, lambda: flat.append(ids, embeddings))
 
     def delete(self, collection: str, ids: Iterable[str]) -> None:
         id_list = list(ids)
@@ -224,8 +223,7 @@ class VectorStore:
             coll.delete(ids=id_list[i : i + _MAX_BATCH])
         self._sentences.delete(collection, id_list)
         if flat is not None:
-            flat.remove(id_list)
-            flat.commit()
+            _in_step(flat, lambda: flat.remove(id_list))
 
     def query(
         self, collection: str, embedding: Sequence[float], n: int, scope: VectorScope | None = None
@@ -317,6 +315,16 @@ class VectorStore:
     @staticmethod
     def _names(client: Any) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in client.list_collections()]
+
+
+def _in_step(flat: FlatIndex, write: Callable[[], None]) -> None:
+    """Write the copy after Chroma; a failure (a full disk) leaves it unclean, to be refilled,
+    and never fails the write Chroma has already made."""
+    try:
+        write()
+        flat.commit()
+    except (OSError, ValueError) as exc:
+        log.warning("vector store: the int8 copy of %s is left to refill: %s", flat.name, exc)
 
 
 def _nearest(

@@ -77,6 +77,7 @@ class VectorStoreProcess:
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._indexes_loaded = threading.Event()  # Chroma's, in the child: preload returned
+        self._refill: threading.Thread | None = None  # stale int8 copies, after preload
         self._sentences = SentenceStore(path / SENTENCES_FILE)  # read here before then
 
     def start(self) -> None:
@@ -91,9 +92,12 @@ class VectorStoreProcess:
             self._process, self._conn = process, parent
         return self._conn
 
-    def _call(self, method: str, *args: Any) -> Any:
+    def _call(self, method: str, *args: Any, start: bool = True) -> Any:
+        """The child's answer; without `start`, None when the child is not running (closed)."""
         assert method in _METHODS
         with self._lock:
+            if not start and self._conn is None:
+                return None
             conn = self._connection()
             try:
                 conn.send((method, args))
@@ -132,13 +136,31 @@ class VectorStoreProcess:
         return result
 
     def preload(self) -> None:
-        """Load Chroma's indexes in the child, then refill any stale int8 copy there, a page
-        per request, so that searches are answered between pages."""
+        """Load Chroma's indexes in the child; then, in the background, a step per request so
+        that other requests are answered between steps, refill any stale int8 copy there (a
+        library made before the copies: minutes at a million passages) and read the copies'
+        row maps."""
         self._call("preload")
         self._indexes_loaded.set()
         self._sentences.close()  # read in the child from now on
-        while self.copy_step():
-            pass
+        if self._refill is None or not self._refill.is_alive():
+            self._refill = threading.Thread(
+                target=self._refill_copies, name="librarian-int8-copies", daemon=True
+            )
+            self._refill.start()
+
+    def _refill_copies(self) -> None:
+        try:
+            while self._call("copy_step", start=False):
+                pass
+        except VectorStoreError as exc:  # the child stopped: its next start refills
+            log.warning("int8 copies not refilled: %s", exc)
+
+    def copies_done(self, timeout: float | None = None) -> bool:
+        """Wait for the background refill (benchmarks and tests); True when it is over."""
+        if self._refill is not None:
+            self._refill.join(timeout)
+        return self._refill is None or not self._refill.is_alive()
 
     def copy_step(self) -> bool:
         return bool(self._call("copy_step"))
