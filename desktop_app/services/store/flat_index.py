@@ -4,7 +4,8 @@ Why: Chroma loads a collection's whole HNSW index into memory on its first use (
 5-11 s for the two models at a million passages), and its calls hold the vector store
 process's GIL, so nothing else is answered there meanwhile. This copy (one byte per dimension:
 0.9 GB for both models at a million) opens at once, so until Chroma's index is loaded the app
-process searches it itself (VectorStoreProcess.query).
+process searches it itself (VectorStoreProcess.query); and the vector store compares a small
+scope's passages on it (VectorStore.query) instead of fetching their vectors from Chroma.
 
 Files, per collection, in the vector store's `flat/` folder:
     NAME.i8     int8, rows x dimension: each vector scaled so its largest component is 127
@@ -12,8 +13,10 @@ Files, per collection, in the vector store's `flat/` folder:
     NAME.ids    ID_BYTES per row: its chunk id, ASCII, NUL-padded
     NAME.json   {"dimension", "rows", "live", "clean"}: rows written, rows not removed
 The vector store writes it in step with Chroma: marked unclean, Chroma written, the copy
-written, marked clean with its row count. A copy left unclean (a kill between the two, a
-library from before the copy) is never searched; the vector store copies Chroma into it anew.
+written, marked clean with its counts. A copy left unclean (a kill between the two, a full
+disk, a library from before the copies), or whose live count differs from Chroma's when the
+vector store opens the collection, is never searched: the vector store copies Chroma into it
+anew (VectorStore.copy_step).
 """
 
 from __future__ import annotations
