@@ -5,6 +5,7 @@ export is missing, unusable, or made from other weights."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,7 @@ def test_an_export_is_checked_and_found_only_for_its_own_weights(
     source = json.loads((folder / onnx_export.SOURCE_FILE).read_text())
     assert source["worst"] <= onnx_export.TOLERANCE
     assert not list(tmp_path.glob(".export-*"))  # the work folder is gone
-    monkeypatch.setattr(onnx_export, "exported_dir", lambda _fingerprint: folder)
+    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint: [folder])
     assert onnx_export.find_export(fingerprint) == onnx_file
     # The packaged app's copy of the weights is in a folder of another name: same weights.
     assert onnx_export.find_export("all-MiniLM-L6-v2:" + fingerprint.split(":")[1]) == onnx_file
@@ -86,7 +87,7 @@ def test_a_broken_export_falls_back_to_sentence_transformers(
     fingerprint = weights_fingerprint(minilm_folder)
     (folder / onnx_export.SOURCE_FILE).write_text(json.dumps({"fingerprint": fingerprint}))
     (folder / onnx_export.ONNX_FILE).write_bytes(b"\x08\x07not a model" * 100)
-    monkeypatch.setattr(onnx_export, "exported_dir", lambda _fingerprint: folder)
+    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint: [folder])
     model = SentenceTransformerEmbedder(minilm_folder, onnx_allowed=True)
     vectors = model.embed_documents(PASSAGES[:2])
     assert model.backend == "sentence-transformers"
@@ -118,3 +119,23 @@ def test_a_cpu_build_of_torch_never_looks_for_a_gpu(monkeypatch: pytest.MonkeyPa
     assert not torch_may_see_gpu()  # no NVIDIA driver
     monkeypatch.setattr("shutil.which", lambda _name: "/usr/bin/nvidia-smi")
     assert torch_may_see_gpu()
+
+
+def test_an_installation_the_user_cannot_write_to_gets_its_export_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    prefix, cache = tmp_path / "usr" / "share" / "onnx" / "m", tmp_path / "cache" / "onnx" / "m"
+    (tmp_path / "usr").mkdir()
+    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint: [prefix, cache])
+    assert onnx_export.exported_dir("model:1") == prefix  # a virtual environment: writable
+    writable = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: Path(path) != tmp_path / "usr" and writable(path, mode)
+    )
+    assert onnx_export.exported_dir("model:1") == cache  # `pip install --user` under /usr
+    # What `places` gives outside the packaged app: the prefix first, then the user's cache.
+    monkeypatch.undo()
+    found = onnx_export.places("model:0123")
+    assert found[0].is_relative_to(sys.prefix) and found[1].name == "model-0123"

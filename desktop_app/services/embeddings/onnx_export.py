@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.paths import bundled_model
+from desktop_app.core.paths import APP_NAME, bundled_model
 from desktop_app.services.embeddings.base import EmbeddingModelError
 
 log = logging.getLogger(__name__)
@@ -43,29 +43,43 @@ PROBES = [
 ]
 
 
-def exported_dir(fingerprint: str) -> Path:
-    """Where the export for these weights lives: inside the packaged app when it ships one,
-    else under the installation's prefix (the virtual environment), next to the weights' copy
-    that pip installed, so that `make clean` or removing the environment removes it too."""
+def places(fingerprint: str) -> list[Path]:
+    """Where the export for these weights may live, in the order looked at: inside the packaged
+    app when it ships one; else under the installation's prefix (the virtual environment), so
+    that `make clean` or removing the environment removes it too; else, for an installation the
+    user cannot write to (`pip install --user`), in the user's cache."""
     bundled = bundled_model(BUNDLED_ONNX_DIR)
     if bundled is not None:
-        return bundled
+        return [bundled]
+    import platformdirs
+
     safe = fingerprint.replace(":", "-").replace("/", "-")
-    return Path(sys.prefix) / "share" / "librarian" / "onnx" / safe
+    cache = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    return [Path(sys.prefix) / "share" / "librarian" / "onnx" / safe, cache / "onnx" / safe]
+
+
+def exported_dir(fingerprint: str) -> Path:
+    """Where a new export goes: the first of `places` that can be written."""
+    candidates = places(fingerprint)
+    for folder in candidates:
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if os.access(existing, os.W_OK):
+            return folder
+    return candidates[-1]
 
 
 def find_export(fingerprint: str) -> Path | None:
     """The exported model file for these weights, or None when there is none (or it was made
     from other weights)."""
-    folder = exported_dir(fingerprint)
-    try:
-        source = json.loads((folder / SOURCE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    onnx_file = folder / ONNX_FILE
-    if _weights(source.get("fingerprint", "")) != _weights(fingerprint):
-        return None
-    return onnx_file if onnx_file.is_file() else None
+    for folder in places(fingerprint):
+        try:
+            source = json.loads((folder / SOURCE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        onnx_file = folder / ONNX_FILE
+        if _weights(source.get("fingerprint", "")) == _weights(fingerprint) and onnx_file.is_file():
+            return onnx_file
+    return None
 
 
 def _weights(fingerprint: str) -> str:

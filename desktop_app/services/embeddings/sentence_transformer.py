@@ -22,9 +22,7 @@ from typing import Any
 
 from desktop_app.core.embedding_models import BUILTIN_MODELS, MINILM
 from desktop_app.services.embeddings.base import EmbeddingModelError
-from desktop_app.services.embeddings.model_folders import (
-    weights_fingerprint,
-)
+from desktop_app.services.embeddings.model_folders import weights_fingerprint
 from desktop_app.services.embeddings.onnx_encoder import BATCH_SIZE as ONNX_BATCH_SIZE
 from desktop_app.services.embeddings.onnx_encoder import OnnxEncoder
 
