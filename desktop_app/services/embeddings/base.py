@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from desktop_app.core.errors import LibrarianError
+
+# Every model loads under this one lock, whatever its thread: two models loading at once made
+# two threads import numpy for the first time together, which fails in the packaged app
+# ("cannot import name ... from partially initialized module"): a first search from the
+# command line loads both on the search's threads.
+MODEL_LOADING = threading.Lock()
 
 
 class EmbeddingModelError(LibrarianError):

@@ -15,13 +15,12 @@ import logging
 import platform
 import shutil
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.embedding_models import BUILTIN_MODELS, MINILM
-from desktop_app.services.embeddings.base import EmbeddingModelError
+from desktop_app.services.embeddings.base import MODEL_LOADING, EmbeddingModelError
 from desktop_app.services.embeddings.model_folders import weights_fingerprint
 from desktop_app.services.embeddings.onnx_encoder import BATCH_SIZE as ONNX_BATCH_SIZE
 from desktop_app.services.embeddings.onnx_encoder import OnnxEncoder
@@ -83,7 +82,7 @@ class SentenceTransformerEmbedder:
         # always run on sentence-transformers.
         self.onnx_allowed = onnx_allowed
         self.backend: str | None = None  # "onnx" or "sentence-transformers", once loaded
-        self._lock = threading.Lock()
+        self._lock = MODEL_LOADING  # one model loads at a time (base.MODEL_LOADING)
         self.documents_embedded = 0  # counted so tests and the GUI can see work done
 
     @functools.cached_property

