@@ -98,7 +98,8 @@ def test_answers_only_from_the_documents_asked_about(make_window, documents, qtb
     answers: list = []
     window.chat_worker.answered.connect(lambda answer, _id: answers.append(answer))
     ask(window, qtbot, QUESTION)  # about the PDF, which is out of scope
-    assert answers and answers[0].retrieved
+    qtbot.waitUntil(lambda: bool(answers))  # the worker's signal may land after the window's
+    assert answers[0].retrieved
     assert {hit.path for hit in answers[0].retrieved} == {notes}
     assert {source.path for source in window.chat.transcript.messages[-1].sources} <= {notes}
     bar.clear_button.click()
