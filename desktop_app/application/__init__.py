@@ -6,23 +6,25 @@ cheap (no model is loaded, no heavy library imported); the embedding model loads
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from desktop_app.application.background import BackgroundJobs
 from desktop_app.application.model_status import ModelStatus
 from desktop_app.application.models import ModelShelf
+from desktop_app.application.pending import PendingIndex
 from desktop_app.application.teaching import Teacher
+from desktop_app.application.writers import cannot_write
 from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallback
 from desktop_app.core.conversation import Conversation, to_markdown
-from desktop_app.core.errors import LibrarianError
 from desktop_app.core.paths import DataPaths, resolve_data_dir
+from desktop_app.core.quotes import Quote
 from desktop_app.core.records import DiskState, DocumentInfo, PageText, RunSummary, SearchHit
 from desktop_app.core.settings import Settings
+from desktop_app.core.writing_languages import WriterLanguages
 from desktop_app.services import diagnostics
 from desktop_app.services.embeddings import Embedder, make_embedder
 from desktop_app.services.ingestion.disk_state import disk_state
@@ -59,12 +61,10 @@ __all__ = [
     "ModelState",
     "ModelStatus",
     "Placement",
+    "Quote",
+    "WriterLanguages",
     "default_llm_path",
 ]
-
-
-# Paths of indexing requests that have not run to the end: a window closed mid-run resumes them.
-_PENDING_INDEX_KEY = "pending_index"
 
 
 class Library:
@@ -83,11 +83,12 @@ class Library:
         self.paths.root.mkdir(parents=True, exist_ok=True)
         self._lock = InstanceLock(self.paths.lock)
         self._lock.acquire()
-        self._threads: list[threading.Thread] = []
+        self._background = BackgroundJobs()
         try:
             problems: list[str] = []
             self.settings = settings or Settings.load(self.paths.settings, problems)
             self.catalog = Catalog(self.paths.catalog)
+            self._pending = PendingIndex(self.catalog)
             self.vectors = VectorStoreProcess(self.paths.vector_store)
             self.spaces = VectorSpaces(self.catalog, self.vectors, self._make_embedder, embedders)
             self.ingest = IngestService(self.catalog, self.spaces, self.settings)
@@ -168,25 +169,8 @@ class Library:
     def chosen_embedding_models(self) -> tuple[str, ...]:
         return self.spaces.chosen
 
-    def _in_background(self, job: Callable[[], None], name: str) -> None:
-        """Run `job` on a thread that close() waits for. A thread still importing a library
-        when the interpreter shuts down fails inside that import ("can't register atexit after
-        shutdown"): every early exit (a bad LoRA given to `ask`) would print a traceback."""
-
-        def run() -> None:
-            try:
-                job()
-            except LibrarianError as exc:  # the next use raises it again, where it is shown
-                log.warning("%s: %s", name, exc)
-
-        thread = threading.Thread(target=run, name=name)
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(thread)
-        thread.start()
-
     def close(self) -> None:
-        for thread in self._threads:
-            thread.join()
+        self._background.join()
         try:
             self.llm.close()
             self.retriever.close()
@@ -224,30 +208,21 @@ class Library:
         Until the run ends uncancelled, the paths stay written down as pending (see
         pending_index): an interrupted run can be resumed by the next start."""
         requested = [str(Path(p).expanduser().resolve()) for p in paths]
-        self._set_pending([*self.pending_index(), *requested])
+        self._pending.set([*self.pending_index(), *requested])
         summary = self.ingest.index(
             [Path(p) for p in requested], excludes, on_report, on_progress, cancel, prune
         )
         if not summary.cancelled:
-            self._set_pending([p for p in self.pending_index() if p not in requested])
+            self._pending.set([p for p in self.pending_index() if p not in requested])
         return summary
 
     def pending_index(self) -> list[str]:
         """Paths whose indexing was interrupted (window closed, process killed)."""
-        raw = self.catalog.get_meta(_PENDING_INDEX_KEY)
-        try:
-            value = json.loads(raw) if raw else []
-        except ValueError:
-            return []
-        return [str(p) for p in value] if isinstance(value, list) else []
+        return self._pending.paths()
 
     def forget_pending(self) -> None:
         """The user cancelled on purpose: do not resume at the next start."""
-        self._set_pending([])
-
-    def _set_pending(self, paths: Sequence[str]) -> None:
-        unique = list(dict.fromkeys(paths))
-        self.catalog.set_meta(_PENDING_INDEX_KEY, json.dumps(unique, ensure_ascii=False))
+        self._pending.set([])
 
     def save_settings(self) -> None:
         self.settings.save(self.paths.settings)
@@ -298,21 +273,29 @@ class Library:
         max_tokens: int | None = None,
         instructions: str = "",
         on_token: Callable[[str], None] | None = None,
+        on_quotes: Callable[[list[Quote]], None] | None = None,
         cancel: CancelToken | None = None,
         conversation_id: int | None = None,
         within: Sequence[str] | None = None,
+        quotes_only: bool = False,
     ) -> Answer:
-        """Answer from the documents, loading (or switching) the model first if needed.
-
-        With a conversation, its recent turns and instructions apply and the exchange is
-        stored in it (a cancelled answer is stored as far as it got)."""
-        config = config or self.llm_config()
-        if not all(s.embedder.loaded for s in self.spaces.searchable()):
-            if self.llm.config != config:
-                check_files(config)  # a bad file is said now, not after the embedders load
-            # Load the embedding and answering models at once: seconds saved on a cold start.
-            self._in_background(self.spaces.load_models, "librarian-embed-load")
-        self.llm.load(config)
+        """Answer from the documents, loading (or switching) the model first if needed; the
+        quotes go to `on_quotes` as soon as the search is done. The model is neither loaded nor
+        run with `quotes_only`, nor for a question in a language it does not write (the answer
+        says so and what would answer). With a conversation, its recent turns and instructions
+        apply and the exchange is stored in it (a cancelled one as far as it got)."""
+        instead = ""
+        if not quotes_only:
+            config = config or self.llm_config()
+            instead = cannot_write(question, config.model_path, self.settings, self.models)
+        write = not quotes_only and not instead
+        if write and config is not None:
+            if not all(s.embedder.loaded for s in self.spaces.searchable()):
+                if self.llm.config != config:
+                    check_files(config)  # a bad file is said now, not after the embedders load
+                # Load the embedding and answering models at once: seconds saved on a cold start.
+                self._background.start(self.spaces.load_models, "librarian-embed-load")
+            self.llm.load(config)
         history: list[tuple[str, str]] = []
         if conversation_id is not None:
             conversation = self._conversations.get(conversation_id)
@@ -327,14 +310,19 @@ class Library:
             system_prompt=s.system_prompt,
             instructions=instructions,
             on_token=on_token,
+            on_quotes=on_quotes,
             cancel=cancel,
             history=history,
             allow_general=s.allow_general_answers,
             within=within,
+            write=write,
+            instead=instead,
+            evidence=s.prompt_evidence,
         )
         if conversation_id is not None:
+            records = answer.source_records()
             self._conversations.add_exchange(
-                conversation_id, question, answer.text, answer.source_records(), answer.cited
+                conversation_id, question, answer.text, records, answer.cited, answer.quotes
             )
         return answer
 

@@ -95,6 +95,7 @@ class ModelShelf:
         self._installed = InstalledModels(models_dir)
         self._settings = settings
         self._save = save
+        self._machine: Machine | None = None  # probed once, for offer_for
 
     # -- what there is ----------------------------------------------------------------------
 
@@ -116,6 +117,39 @@ class ModelShelf:
             for entry, fit in zip(entries, fits, strict=True)
         ]
         return machine, rows
+
+    def offer_for(self, language: str) -> str:
+        """One sentence on how to get answers written in `language`: an installed model that
+        writes it, else the catalogue's model for this machine that does (the machine is
+        probed once: call it off the GUI thread)."""
+        from desktop_app.core.model_catalogue import GIB
+        from desktop_app.core.writing_languages import language_name
+        from desktop_app.services.llm.languages import writer_languages
+
+        name = language_name(language)
+        overrides = self._settings.writer_languages
+        for row in self.installed():
+            codes = writer_languages(row.path, overrides).codes
+            if not row.in_use and codes is not None and language in codes:
+                return (
+                    f"{row.name} is installed and writes {name}: choose it in Model → Get "
+                    f"models…, or run `librarian ask --model {row.name}`."
+                )
+        if self._machine is None:
+            from desktop_app.services.models.machine import this_machine
+
+            self._machine = this_machine()
+        _, rows = self.catalogue(self._machine)
+        fitting = [r for r in rows if r.fit.usable and r.entry.writes(language)]
+        if not fitting:
+            return f"No model in the catalogue that writes {name} fits this computer."
+        pick = recommend([r.entry for r in fitting], [r.fit for r in fitting], self._machine)
+        entry = pick or min((r.entry for r in fitting), key=lambda e: e.estimated_size)
+        return (
+            f"{entry.title} writes {name} and runs on this computer "
+            f"({entry.estimated_size / GIB:.1f} GB): Model → Get models…, or run "
+            f"`librarian models get {entry.name}`."
+        )
 
     def installed(self) -> list[ModelRow]:
         """The bundled model, the downloads and the models picked from disk."""

@@ -93,7 +93,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                     print("No passages found.", file=sys.stderr)
             return EXIT_OK
         if args.command == "ask":
-            return _ask(library, args)
+            from desktop_app.cli.ask import run_ask
+
+            return run_ask(library, args)
         if args.command == "embeddings":
             return _embeddings(library, args)
         if args.command == "models":
@@ -304,76 +306,6 @@ def _teach(library: Library, args: argparse.Namespace) -> int:
     except TeachingError as exc:
         print(f"librarian: {exc}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def _ask(library: Library, args: argparse.Namespace) -> int:
-    from desktop_app.application import ConversationNotFound
-    from desktop_app.application.models import ModelChoiceError
-
-    try:
-        model = str(library.models.resolve(args.model)) if args.model else None
-    except ModelChoiceError as exc:
-        raise UsageError(f"--model: {exc}") from None
-    if model and not Path(model).is_file():
-        raise UsageError(f"--model: no such file: {args.model}")
-    config = library.llm_config(model, args.lora, args.lora_scale)
-    conversation = args.conversation
-    if conversation is None:
-        conversation = library.new_conversation(args.instructions or "")
-    else:
-        try:
-            library.conversation(conversation)
-        except ConversationNotFound as exc:
-            raise UsageError(str(exc)) from None
-        if args.instructions is not None:
-            library.set_instructions(conversation, args.instructions)
-    cancel = CancelToken()
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        cancel.cancel()  # stops generation within one token; the partial answer is kept
-
-    def stream(piece: str) -> None:
-        sys.stdout.write(piece)
-        sys.stdout.flush()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        answer = library.ask(
-            args.question,
-            k=args.k,
-            config=config,
-            max_tokens=args.max_tokens,
-            on_token=None if args.json else stream,
-            cancel=cancel,
-            conversation_id=conversation,
-            within=args.within,
-        )
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if args.json:
-        result = answer.as_dict()
-        result["model"] = Path(config.model_path).name
-        result["lora"] = Path(config.lora_path).name if config.lora_path else None
-        result["conversation"] = conversation
-        _print_json(result)
-        return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
-    print()
-    if answer.sources:
-        print("\nSources:")
-        for n, hit in enumerate(answer.sources, start=1):
-            mark = "*" if n in answer.cited else " "
-            page = f", page {hit.page}" if hit.page else ""
-            print(f"{mark}[{n}] {hit.path}{page}")
-    t = answer.timings
-    sys.stdout.flush()
-    print(f"(conversation {conversation})", file=sys.stderr)
-    if answer.grounded:
-        print(
-            f"({t['retrieval_ms']:.0f} ms retrieval, {t['prompt_tokens']} prompt tokens, "
-            f"first token {t['first_token_s']:.2f} s, {t['tokens_per_s']:.0f} tokens/s)",
-            file=sys.stderr,
-        )
-    return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
 
 
 def _print_json(data: object) -> None:

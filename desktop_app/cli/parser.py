@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lora-scale", type=float, default=None, metavar="S")
     p.add_argument("--max-tokens", type=int, default=None, metavar="N")
     p.add_argument(
+        "--quotes-only",
+        action="store_true",
+        help="print the sentences that answer the question, without loading or running the model",
+    )
+    p.add_argument(
         "--instructions",
         metavar="TEXT",
         help='for a new conversation: tone, language, role ("answer in Russian, as a lawyer")',

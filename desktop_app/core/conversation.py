@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from desktop_app.core.quotes import Quote
+
 _FOLLOW_UP_TERMS = 5  # fewer content words than this: the question leans on the previous one
 
 
@@ -26,6 +28,7 @@ class Message:
     sources: tuple[Source, ...] = ()
     cited: tuple[int, ...] = ()
     created_at: float = 0.0
+    quotes: tuple[Quote, ...] = ()  # an answer's evidence, shown before its text
 
 
 @dataclass(slots=True)
@@ -70,8 +73,13 @@ def to_markdown(conversation: Conversation) -> str:
         if message.role == "user":
             lines += [f"**Question:** {message.content}", ""]
             continue
-        lines += [message.content, ""]
-        cited = [s for s in message.sources if s.n in message.cited]
+        for said in message.quotes:
+            page = f", page {said.page}" if said.page is not None else ""
+            lines += [f"> {said.text} [{said.n}]", f"> — `{said.path}`{page}", ""]
+        if message.content:
+            lines += [message.content, ""]
+        quoted = {q.n for q in message.quotes}
+        cited = [s for s in message.sources if s.n in message.cited or s.n in quoted]
         if cited:
             lines.append("Sources:")
             for source in cited:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from desktop_app.core.records import SearchHit
 from desktop_app.core.scripts import script_share
@@ -56,11 +56,23 @@ _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the model reads of one source: the whole passage, or its sentence windows."""
+
+    n: int  # the number it is cited by
+    hit: SearchHit
+    text: str
+    # The characters of the page (the document, without pages) the text was taken from.
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PromptPlan:
     messages: list[dict[str, str]]
-    passages: list[SearchHit]  # passage n is passages[n - 1]
+    passages: list[SearchHit]  # the sources the model was given, in the prompt's order
     prompt_tokens: int  # as counted for the budget (the chat template adds a few more)
-    budget_tokens: int  # what the context window left for the prompt
+    budget_tokens: int  # what the context window (and the wanted first-token time) left
+    evidence: list[Evidence] = field(default_factory=list)  # what was sent, as numbered
 
 
 def build_prompt(
@@ -74,28 +86,49 @@ def build_prompt(
     history: Sequence[tuple[str, str]] = (),
     template_overhead: int = 48,
 ) -> PromptPlan:
-    """Keep the best passages that fit the context window with room for the answer.
+    """Keep the best whole passages that fit the context window with room for the answer,
+    numbered [1], [2] ... in the order kept.
 
     `history` holds the conversation's recent (question, answer) turns, oldest first; they are
     sent as earlier chat turns so that follow-up questions make sense to the model.
     """
+    evidence = [Evidence(0, hit, hit.text.strip(), ((hit.start, hit.end),)) for hit in hits]
+    budget = context_size - answer_tokens - template_overhead
+    return build_evidence_prompt(
+        question, evidence, count_tokens, budget, system_prompt, instructions, history, True
+    )
+
+
+def build_evidence_prompt(
+    question: str,
+    evidence: Sequence[Evidence],
+    count_tokens: TokenCount,
+    budget: int,
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+    instructions: str = "",
+    history: Sequence[tuple[str, str]] = (),
+    renumber: bool = False,
+) -> PromptPlan:
+    """The messages for `question` with as much of `evidence`, in order, as fits `budget`
+    tokens (a piece that does not fit is passed over: a shorter one after it may). With
+    `renumber`, the pieces kept are numbered 1, 2 ... in order; else each keeps its n."""
     rules = f"{GROUNDING_RULES} {answer_language_rule(question)}"
     system = "\n\n".join(p for p in (system_prompt.strip(), rules, instructions.strip()) if p)
     question_part = f"Question: {question.strip()}"
-    budget = context_size - answer_tokens - template_overhead
     turns: list[dict[str, str]] = []
     for asked, answered in history:
         turns += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
     used = count_tokens(system) + count_tokens(question_part)
     used += sum(count_tokens(t["content"]) + 4 for t in turns)
-    passages: list[SearchHit] = []
+    kept: list[Evidence] = []
     blocks: list[str] = []
-    for hit in hits:
-        block = _passage_block(len(passages) + 1, hit)
+    for piece in evidence:
+        n = len(kept) + 1 if renumber else piece.n
+        block = _passage_block(n, piece.hit, piece.text)
         cost = count_tokens(block)
         if used + cost > budget:
             continue  # a shorter, lower-ranked passage may still fit
-        passages.append(hit)
+        kept.append(Evidence(n, piece.hit, piece.text, piece.spans))
         blocks.append(block)
         used += cost
     context = "\n\n".join(blocks) if blocks else "(no passages)"
@@ -105,14 +138,14 @@ def build_prompt(
         *turns,
         {"role": "user", "content": user},
     ]
-    return PromptPlan(messages, passages, used, budget)
+    return PromptPlan(messages, [e.hit for e in kept], used, budget, kept)
 
 
-def _passage_block(n: int, hit: SearchHit) -> str:
+def _passage_block(n: int, hit: SearchHit, text: str) -> str:
     where = hit.title or hit.path.rsplit("/", 1)[-1]
     if hit.page is not None:
         where += f", page {hit.page}"
-    return f"[{n}] ({where})\n{hit.text.strip()}"
+    return f"[{n}] ({where})\n{text}"
 
 
 def cited_numbers(answer: str, passage_count: int) -> list[int]:
@@ -145,8 +178,14 @@ def strip_invalid_citations(answer: str, passage_count: int) -> str:
 _SENTENCE = re.compile(r"(?:[^.!?…\n]|[.!?…](?=[^\s.!?…]))+[.!?…]*", re.UNICODE)
 
 
-def infer_citations(answer: str, passages: Sequence[SearchHit], min_overlap: float = 0.5) -> str:
-    """Add [n] after each sentence that mostly repeats passage n's words.
+def infer_citations(
+    answer: str,
+    passages: Sequence[SearchHit],
+    numbers: Sequence[int] | None = None,
+    min_overlap: float = 0.5,
+) -> str:
+    """Add [n] after each sentence that mostly repeats passage n's words (`numbers` gives
+    each passage's n when they are not 1, 2, ...).
 
     Small models (the bundled 135M one) often answer correctly from a passage without citing
     it. Rather than show an answer without sources, we cite the passage a sentence was evidently
@@ -164,10 +203,10 @@ def infer_citations(answer: str, passages: Sequence[SearchHit], min_overlap: flo
         terms = {t for t in index_terms(sentence) if t.isalpha()}  # numbers prove nothing
         best, best_overlap = 0, 0.0
         if len(terms) >= 3 and not _CITATION.search(sentence):
-            for n, candidate in enumerate(passage_terms, start=1):
+            for i, candidate in enumerate(passage_terms):
                 overlap = len(terms & candidate) / len(terms)
                 if overlap > best_overlap:
-                    best, best_overlap = n, overlap
+                    best, best_overlap = numbers[i] if numbers else i + 1, overlap
         if best and best_overlap >= min_overlap:
             body = sentence.rstrip()
             pieces.append(f"{body} [{best}]{sentence[len(body) :]}")

@@ -43,10 +43,16 @@ class Settings:
     lora_scale: float = 1.0
     context_size: int = 4096
     max_answer_tokens: int = 384
+    # What the model reads: "windows" (the best sentences with their neighbours, within a
+    # budget set by its measured speed) or "passages" (whole passages, as many as fit).
+    prompt_evidence: str = "windows"
     temperature: float = 0.0
     threads: int = 0  # 0 = physical cores
     gpu_layers: int = -1  # -1 = all when the build can offload to a GPU
     seed: int = 0
+    # The languages an answering model writes, by its file name ("model.gguf": ["en", "ru"]),
+    # where the catalogue or the file does not say, or says wrong (services.llm.languages).
+    writer_languages: dict[str, list[str]] = field(default_factory=dict)
     system_prompt: str = ""  # empty = the built-in one; grounding rules always apply
     # When nothing relevant is found: also give the model's own answer, labelled as such.
     allow_general_answers: bool = False
@@ -128,4 +134,10 @@ def _checked(value: Any, annotation: str) -> Any:
     if kind == "list[str]":
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         return list(value) if ok else _INVALID
+    if kind == "dict[str, list[str]]":
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(c, str) for c in v)
+            for k, v in value.items()
+        )
+        return {k: list(v) for k, v in value.items()} if ok else _INVALID
     raise TypeError(f"no check for settings of type {annotation}")  # a new field's type

@@ -13,6 +13,7 @@ from desktop_app.application import Library
 from desktop_app.cli.main import EXIT_OK, main
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.prompts import NOTHING_FOUND
+from desktop_app.core.quotes import folded
 from desktop_app.core.settings import Settings
 from tests.conftest import FIXTURES, Embedders
 
@@ -41,13 +42,69 @@ def test_answer_cites_the_file_and_page(library: Library):
     assert answer.timings["prompt_tokens"] <= answer.timings["prompt_budget_tokens"]
 
 
-def test_a_russian_question_is_answered_from_an_english_pdf(library: Library):
+def test_a_russian_question_gets_quotes_from_an_english_pdf_and_an_honest_line(
+    library: Library,
+):
     """Cross-lingual: the Russian question shares no word with the English report, the
-    multilingual model finds its page, the gate lets it through, the answer cites it."""
-    answer = library.ask("Где произошла авария самолёта?")
-    assert answer.grounded, answer.text
+    multilingual model finds its page and the quotes come from it. The bundled model writes
+    English only: it is not run (no token streamed), and the answer says so and names a model
+    that writes Russian with the command that gets it."""
+    quoted: list[list] = []
+    tokens: list[str] = []
+    library.llm.close()
+    answer = library.ask(
+        "Где произошла авария самолёта?", on_quotes=quoted.append, on_token=tokens.append
+    )
+    assert answer.grounded and not answer.writer_ran
+    assert library.llm.state.value == "empty"  # never even loaded
     assert any(h.path.endswith("ntsb_report.pdf") and h.page == 1 for h in answer.sources)
-    assert answer.text and answer.text != NOTHING_FOUND
+    assert quoted == [answer.quotes] and answer.quotes
+    assert "writes English only" in answer.text and "Russian" in answer.text
+    assert "librarian models get qwen2.5" in answer.text
+    assert tokens == [answer.text]  # the line itself, no generated text
+
+
+def test_quotes_are_verbatim_sentences_of_the_cited_page_before_the_answer(library: Library):
+    events: list[str] = []
+    answer = library.ask(
+        "Where did the accident happen?",
+        on_quotes=lambda quotes: events.append("quotes"),
+        on_token=lambda piece: events.append("token"),
+    )
+    assert events[0] == "quotes" and "token" in events[1:]
+    assert 1 <= len(answer.quotes) <= 3 and answer.writer_ran
+    for quote in answer.quotes:
+        source = answer.sources[quote.n - 1]
+        assert (quote.path, quote.page) == (source.path, source.page)
+        # The span points at the sentence in the page's text: the passage holds it there.
+        offset = quote.start - source.start
+        raw = source.text[offset : offset + quote.end - quote.start]
+        assert folded(raw) == quote.text and quote.text[0].isalnum()
+    assert any(q.path.endswith("ntsb_report.pdf") and q.page == 1 for q in answer.quotes)
+    # The model read sentence windows: spans inside the sources it was given.
+    assert answer.sent and all(
+        answer.sources[n - 1].start <= start < end <= answer.sources[n - 1].end
+        for n, start, end in answer.sent
+    )
+
+
+def test_quotes_only_never_loads_the_model(library: Library):
+    library.llm.close()
+    answer = library.ask("When does the city museum open on Sundays?", quotes_only=True)
+    assert not answer.writer_ran and answer.text == "" and library.llm.state.value == "empty"
+    assert answer.quotes[0].text == "The city museum opens at ten o'clock on Sundays."
+    assert answer.quotes[0].path.endswith("museum.txt")
+
+
+def test_a_model_that_writes_russian_is_asked(library: Library):
+    """The user says the bundled model writes Russian (a setting per model file): it is run."""
+    name = Path(library.llm_config().model_path).name
+    library.settings.writer_languages = {name: ["en", "ru"]}
+    try:
+        answer = library.ask("Где произошла авария самолёта?", max_tokens=8)
+    finally:
+        library.settings.writer_languages = {}
+    assert answer.writer_ran and answer.quotes and answer.timings["tokens"] > 0
 
 
 def test_question_about_something_absent_says_so(library: Library):
@@ -93,9 +150,11 @@ def test_cli_ask_json_shape(capsys, tmp_path: Path):
     assert {"answer", "sources", "cited", "model", "lora", "timings"} <= set(result)
     assert result["model"].endswith(".gguf") and result["lora"] is None
     assert {"n", "path", "page", "text", "score"} <= set(result["sources"][0])
-    assert {"retrieval_ms", "prompt_tokens", "first_token_s", "tokens_per_s"} <= set(
+    assert {"retrieval_ms", "quotes_ms", "prompt_tokens", "first_token_s"} <= set(
         result["timings"]
     )
+    assert set(result["quotes"][0]) == {"text", "n", "path", "page", "start", "end", "score"}
+    assert result["quotes"][0]["text"] == "The city museum opens at ten o'clock on Sundays."
 
     # The exchange was stored: it is listed and exports with its question.
     data = str(tmp_path / "d")
@@ -106,8 +165,33 @@ def test_cli_ask_json_shape(capsys, tmp_path: Path):
     assert (
         main(["--data-dir", data, "export", str(result["conversation"]), "-o", str(exported)]) == 0
     )
-    assert "**Question:** When does the museum open on Sundays?" in exported.read_text()
+    markdown = exported.read_text()
+    assert "**Question:** When does the museum open on Sundays?" in markdown
+    assert "> The city museum opens at ten o'clock on Sundays. [1]" in markdown
     assert main(["--data-dir", data, "export", "999"]) == 2
+
+
+def test_cli_quotes_only_works_without_the_model_file(capsys, tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "museum.txt").write_text(
+        "The city museum opens at ten o'clock on Sundays.\n\nThe cafe closes at six.\n"
+    )
+    data = str(tmp_path / "d")
+    assert main(["--data-dir", data, "index", str(docs)]) == EXIT_OK
+    settings = tmp_path / "d" / "settings.json"
+    settings.write_text(json.dumps({"model_path": str(tmp_path / "gone.gguf")}))
+    capsys.readouterr()
+    question = "When does the museum open on Sundays?"
+    code = main(["--data-dir", data, "ask", question, "--quotes-only", "--json"])
+    assert code == EXIT_OK
+    result = json.loads(capsys.readouterr().out)
+    assert result["writer_ran"] is False and result["answer"] == "" and result["model"] is None
+    assert result["quotes"][0]["text"] == "The city museum opens at ten o'clock on Sundays."
+    code = main(["--data-dir", data, "ask", question, "--quotes-only"])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert out.startswith("> The city museum opens at ten o'clock on Sundays. [1]")
 
 
 def test_cli_ask_with_a_bad_adapter_is_one_line(capsys, tmp_path: Path):

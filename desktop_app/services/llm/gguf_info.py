@@ -34,6 +34,8 @@ _SCALARS = {
     12: "d",
 }
 _STRING, _ARRAY = 8, 9
+# String arrays read in full (the vocabulary is not: 50k tokens): the languages a model writes.
+_DECODED_ARRAYS = frozenset({"general.languages"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,8 @@ class _Cursor:
         self.pos += length
         return raw.decode("utf-8", errors="replace")
 
-    def value(self, kind: int) -> object:
+    def value(self, kind: int, decode_strings: bool = False) -> object:
+        """A metadata value; an array of strings is its length unless `decode_strings`."""
         if kind in _SCALARS:
             return self.unpack(_SCALARS[kind])
         if kind == _STRING:
@@ -81,6 +84,8 @@ class _Cursor:
             if count == 1:  # per-layer values that are all the same
                 return [self.unpack(_SCALARS[item])]
             self.pos += struct.calcsize("<" + _SCALARS[item]) * count
+        elif item == _STRING and decode_strings:
+            return [self.string() for _ in range(count)]
         elif item == _STRING:
             for _ in range(count):  # skipped, not decoded: 50k tokens take milliseconds
                 length = self.u64()  # read first: `pos += u64()` would lose u64's own step
@@ -102,7 +107,7 @@ def read_header(path: Path) -> GgufHeader:
         metadata: dict[str, object] = {}
         for _ in range(n_kv):
             key = cursor.string()
-            metadata[key] = cursor.value(cursor.u32())
+            metadata[key] = cursor.value(cursor.u32(), key in _DECODED_ARRAYS)
         offsets: list[tuple[int, str]] = []
         for _ in range(n_tensors):
             name = cursor.string()

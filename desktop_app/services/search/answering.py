@@ -1,5 +1,6 @@
-"""Answers with citations: retrieve, fit the best passages into the prompt, generate, map the
-cited numbers back to the passages."""
+"""Answers with citations: retrieve, quote the best sentences, give the model those sentences
+with their neighbours (or whole passages) within a budget, generate, map the cited numbers back
+to the passages."""
 
 from __future__ import annotations
 
@@ -13,16 +14,31 @@ from desktop_app.core.prompts import (
     DEFAULT_SYSTEM_PROMPT,
     GENERAL_ANSWER_LABEL,
     NOTHING_FOUND,
+    PromptPlan,
+    build_evidence_prompt,
     build_prompt,
     cited_numbers,
     general_knowledge_prompt,
     infer_citations,
     strip_invalid_citations,
 )
+from desktop_app.core.quotes import Quote
 from desktop_app.core.records import SearchHit
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant
 from desktop_app.services.llm import LlmEngine
+from desktop_app.services.search.quoting import Candidates, QuoteFinder
 from desktop_app.services.search.retrieval import Retriever
+
+# What the model reads: the best sentences with their neighbours, or whole passages
+# (bench.answers compares the two: README, "Answers").
+WINDOWS = "windows"
+PASSAGES = "passages"
+# The writer's first token should come about this soon after the quotes; the budget of
+# evidence tokens follows the model's measured prompt speed on this machine.
+FIRST_TOKEN_TARGET_S = 1.0
+DEFAULT_EVIDENCE_TOKENS = 600  # before the model's first answer has measured its speed
+MIN_EVIDENCE_TOKENS = 160
+MAX_WINDOW_SEEDS = 6  # best sentences given with their neighbours, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +55,11 @@ class Answer:
     # Every passage the search returned, relevant or not, sent to the model or not: for showing
     # the user what the answer could have used (sources are the ones it was given).
     retrieved: list[SearchHit] = field(default_factory=list)
+    # The sentences that best answer the question, verbatim: shown before the answer.
+    quotes: list[Quote] = field(default_factory=list)
+    writer_ran: bool = True  # False: the model was not run (quotes only, a language it lacks)
+    # What the model read of each source: (n, start, end) spans of its page (or document).
+    sent: list[tuple[int, int, int]] = field(default_factory=list)
 
     def source_records(self) -> list[Source]:
         return [
@@ -62,10 +83,12 @@ class Answer:
                 }
                 for n, h in enumerate(self.sources, start=1)
             ],
+            "quotes": [q.as_dict() for q in self.quotes],
             "cited": self.cited,
             "grounded": self.grounded,
             "cancelled": self.cancelled,
             "citations_inferred": self.citations_inferred,
+            "writer_ran": self.writer_ran,
             "timings": self.timings,
         }
 
@@ -74,7 +97,11 @@ class AnswerService:
     def __init__(self, retriever: Retriever, engine: LlmEngine) -> None:
         self.retriever = retriever
         self.engine = engine
+        self.quoting = QuoteFinder(retriever.spaces)
         self.thresholds = RelevanceThresholds()
+        # Prompt tokens evaluated per second by each model (by file), measured on the answers
+        # themselves: the sentence windows' budget follows it (see _evidence_budget).
+        self.prompt_speed: dict[str, float] = {}
 
     def ask(
         self,
@@ -86,67 +113,167 @@ class AnswerService:
         system_prompt: str = "",
         instructions: str = "",
         on_token: Callable[[str], None] | None = None,
+        on_quotes: Callable[[list[Quote]], None] | None = None,
         cancel: CancelToken | None = None,
         history: Sequence[tuple[str, str]] = (),
         allow_general: bool = False,
         within: Sequence[str] | None = None,
+        write: bool = True,
+        instead: str = "",
+        evidence: str = WINDOWS,
     ) -> Answer:
         """Answer `question` (from the documents at `within` only, when given); `history`
-        holds the conversation's recent turns, if any."""
+        holds the conversation's recent turns, if any.
+
+        The quotes (the sentences that best answer it) go to `on_quotes` as soon as the search
+        is done. Without `write` the model is not run: the answer is the quotes and `instead`
+        (a question in a language the model cannot write; `ask --quotes-only`). `evidence`
+        says what the model reads: WINDOWS (the best sentences with their neighbours) or
+        PASSAGES (whole passages)."""
         started = time.perf_counter()
         query = standalone_query(question, [q for q, _ in history])
         nearest = self.retriever.search(query, k, within=within)
         retrieval_ms = (time.perf_counter() - started) * 1000
         hits = [h for h in nearest if is_relevant(query, h, self.thresholds)]
         if not hits:
-            # Never let the model answer from its own memory as if it were documented:
-            # say so, and show the nearest passages for the user to judge.
-            timings: dict[str, float] = {"retrieval_ms": round(retrieval_ms, 1)}
-            text = NOTHING_FOUND
-            if on_token is not None:
-                on_token(text)
-            if allow_general:
-                messages = general_knowledge_prompt(question, system_prompt, instructions)
-                label = f"\n\n{GENERAL_ANSWER_LABEL} "
-                if on_token is not None:
-                    on_token(label)
-                generation = self.engine.chat(messages, max_tokens, temperature, on_token, cancel)
-                text += label + generation.text.strip()
-                timings["tokens"] = generation.tokens
+            return self._nothing_found(
+                question, nearest, retrieval_ms, on_token, allow_general and write,
+                system_prompt, instructions, max_tokens, temperature, cancel,
+            )  # fmt: skip
+        candidates = self.quoting.candidates(query, hits)
+        quotes = candidates.quotes()
+        timings: dict[str, float] = {
+            "retrieval_ms": round(retrieval_ms, 1),
+            "quotes_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+        if on_quotes is not None:
+            on_quotes(quotes)
+        if not write:
+            if instead and on_token is not None:
+                on_token(instead)
             return Answer(
-                question, text, nearest, [], grounded=False, timings=timings, retrieved=nearest
+                question, instead, hits, [], grounded=True, timings=timings,
+                retrieved=nearest, quotes=quotes, writer_ran=False,
+            )  # fmt: skip
+        if evidence == WINDOWS:
+            plan = self._windows_prompt(
+                question, candidates, hits, max_tokens, system_prompt, instructions, history
             )
-        plan = build_prompt(
-            question,
-            hits,
-            self.engine.count_tokens,
-            self.engine.context_size,
-            max_tokens,
-            system_prompt or DEFAULT_SYSTEM_PROMPT,
-            instructions,
-            history,
-        )
+        else:
+            plan = build_prompt(
+                question, hits, self.engine.count_tokens, self.engine.context_size,
+                max_tokens, system_prompt or DEFAULT_SYSTEM_PROMPT, instructions, history,
+            )  # fmt: skip
+        # Sources keep their numbers whatever the model was given: the quotes cite them too.
+        sources = hits if evidence == WINDOWS else plan.passages
         generation = self.engine.chat(plan.messages, max_tokens, temperature, on_token, cancel)
-        text = strip_invalid_citations(generation.text.strip(), len(plan.passages))
-        inferred = not cited_numbers(text, len(plan.passages))
+        self._note_speed(plan.prompt_tokens, generation.first_token_s)
+        text = strip_invalid_citations(generation.text.strip(), len(sources))
+        given = [e.n for e in plan.evidence]
+        inferred = not cited_numbers(text, len(sources))
         if inferred:
-            text = infer_citations(text, plan.passages)
+            text = infer_citations(text, [sources[n - 1] for n in given], given)
+        timings.update(
+            prompt_tokens=plan.prompt_tokens,
+            prompt_budget_tokens=plan.budget_tokens,
+            first_token_s=round(generation.first_token_s, 3),
+            tokens=generation.tokens,
+            tokens_per_s=round(generation.tokens_per_s, 1),
+        )
         return Answer(
             question=question,
             text=text,
-            sources=plan.passages,
-            cited=cited_numbers(text, len(plan.passages)),
+            sources=sources,
+            cited=cited_numbers(text, len(sources)),
             grounded=True,
             cancelled=generation.cancelled,
-            citations_inferred=inferred and bool(cited_numbers(text, len(plan.passages))),
+            citations_inferred=inferred and bool(cited_numbers(text, len(sources))),
             prompt=plan.messages,
-            timings={
-                "retrieval_ms": round(retrieval_ms, 1),
-                "prompt_tokens": plan.prompt_tokens,
-                "prompt_budget_tokens": plan.budget_tokens,
-                "first_token_s": round(generation.first_token_s, 3),
-                "tokens": generation.tokens,
-                "tokens_per_s": round(generation.tokens_per_s, 1),
-            },
+            timings=timings,
             retrieved=nearest,
+            quotes=quotes,
+            sent=[(e.n, start, end) for e in plan.evidence for start, end in e.spans],
         )
+
+    def _nothing_found(
+        self,
+        question: str,
+        nearest: list[SearchHit],
+        retrieval_ms: float,
+        on_token: Callable[[str], None] | None,
+        allow_general: bool,
+        system_prompt: str,
+        instructions: str,
+        max_tokens: int,
+        temperature: float,
+        cancel: CancelToken | None,
+    ) -> Answer:
+        """Never let the model answer from its own memory as if it were documented: say so,
+        and show the nearest passages for the user to judge."""
+        timings: dict[str, float] = {"retrieval_ms": round(retrieval_ms, 1)}
+        text = NOTHING_FOUND
+        if on_token is not None:
+            on_token(text)
+        if allow_general:
+            messages = general_knowledge_prompt(question, system_prompt, instructions)
+            label = f"\n\n{GENERAL_ANSWER_LABEL} "
+            if on_token is not None:
+                on_token(label)
+            generation = self.engine.chat(messages, max_tokens, temperature, on_token, cancel)
+            text += label + generation.text.strip()
+            timings["tokens"] = generation.tokens
+        return Answer(
+            question, text, nearest, [], grounded=False, timings=timings, retrieved=nearest,
+            writer_ran=allow_general,
+        )  # fmt: skip
+
+    def _windows_prompt(
+        self,
+        question: str,
+        candidates: Candidates,
+        hits: list[SearchHit],
+        max_tokens: int,
+        system_prompt: str,
+        instructions: str,
+        history: Sequence[tuple[str, str]],
+    ) -> PromptPlan:
+        """The prompt with the best sentences and their neighbours: as many as the budget
+        (_evidence_budget) holds, one best sentence more at a time."""
+        budget = self._evidence_budget(max_tokens)
+        count = self.engine.count_tokens
+        system = system_prompt or DEFAULT_SYSTEM_PROMPT
+        best: PromptPlan | None = None
+        for seeds in range(1, MAX_WINDOW_SEEDS + 1):
+            pieces = candidates.evidence(seeds)
+            plan = build_evidence_prompt(
+                question, pieces, count, budget, system, instructions, history
+            )
+            if best is not None and len(plan.evidence) < len(pieces):
+                break  # the budget is used up: this many no longer fit whole
+            best = plan
+            if seeds >= len(candidates.features):
+                break
+        assert best is not None
+        return best
+
+    def _evidence_budget(self, max_tokens: int) -> int:
+        """Prompt tokens for about FIRST_TOKEN_TARGET_S of prompt evaluation at this model's
+        measured speed (DEFAULT_EVIDENCE_TOKENS before its first answer), within the context
+        window's room."""
+        room = self.engine.context_size - max_tokens - 48
+        speed = self.prompt_speed.get(self._model_key())
+        wanted = DEFAULT_EVIDENCE_TOKENS if speed is None else int(speed * FIRST_TOKEN_TARGET_S)
+        return max(MIN_EVIDENCE_TOKENS, min(room, wanted))
+
+    def _note_speed(self, prompt_tokens: int, first_token_s: float) -> None:
+        if first_token_s <= 0 or prompt_tokens < 64:
+            return
+        key = self._model_key()
+        measured = prompt_tokens / first_token_s
+        previous = self.prompt_speed.get(key)
+        # A moving average: one slow answer (the machine was busy) does not halve the budget.
+        self.prompt_speed[key] = measured if previous is None else 0.7 * previous + 0.3 * measured
+
+    def _model_key(self) -> str:
+        config = self.engine.config
+        return "" if config is None else config.model_path

@@ -6,11 +6,13 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from desktop_app.core.conversation import Conversation, Message, Source
 from desktop_app.core.errors import LibrarianError
+from desktop_app.core.quotes import Quote
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -27,7 +29,8 @@ CREATE TABLE IF NOT EXISTS messages (
     content TEXT NOT NULL,
     sources TEXT NOT NULL DEFAULT '[]',
     cited TEXT NOT NULL DEFAULT '[]',
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    quotes TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, id);
 """
@@ -44,6 +47,9 @@ class ConversationStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
+        if "quotes" not in columns:  # a library from before quotes
+            self._db.execute("ALTER TABLE messages ADD COLUMN quotes TEXT NOT NULL DEFAULT '[]'")
 
     def close(self) -> None:
         with self._lock:
@@ -77,12 +83,12 @@ class ConversationStore:
             if row is None:
                 raise ConversationNotFound(f"no conversation {conversation_id}")
             messages = self._db.execute(
-                "SELECT role, content, sources, cited, created_at FROM messages"
+                "SELECT role, content, sources, cited, created_at, quotes FROM messages"
                 " WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
         conversation = Conversation(*row)
-        for role, content, sources, cited, created_at in messages:
+        for role, content, sources, cited, created_at, quotes in messages:
             conversation.messages.append(
                 Message(
                     role,
@@ -90,6 +96,7 @@ class ConversationStore:
                     tuple(Source(**s) for s in json.loads(sources)),
                     tuple(json.loads(cited)),
                     created_at,
+                    tuple(Quote(**q) for q in json.loads(quotes)),
                 )
             )
         return conversation
@@ -101,10 +108,12 @@ class ConversationStore:
         answer: str,
         sources: list[Source],
         cited: list[int],
+        quotes: Sequence[Quote] = (),
     ) -> None:
         """Store a question and its answer together (one transaction)."""
         now = time.time()
         source_rows = json.dumps([asdict(s) for s in sources], ensure_ascii=False)
+        quote_rows = json.dumps([asdict(q) for q in quotes], ensure_ascii=False)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -115,8 +124,8 @@ class ConversationStore:
                 )
                 self._db.execute(
                     "INSERT INTO messages (conversation_id, role, content, sources, cited,"
-                    " created_at) VALUES (?, 'assistant', ?, ?, ?, ?)",
-                    (conversation_id, answer, source_rows, json.dumps(cited), now),
+                    " created_at, quotes) VALUES (?, 'assistant', ?, ?, ?, ?, ?)",
+                    (conversation_id, answer, source_rows, json.dumps(cited), now, quote_rows),
                 )
                 self._db.execute(
                     "UPDATE conversations SET updated_at = ?,"

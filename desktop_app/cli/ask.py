@@ -1,0 +1,102 @@
+"""`librarian ask QUESTION`: the quotes that answer it first, then the model's answer streamed,
+then the sources; `--quotes-only` without the model, `--json` for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from desktop_app.core.cancel import CancelToken
+from desktop_app.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from desktop_app.application import Library, Quote
+
+EXIT_OK, EXIT_INTERRUPTED = 0, 130
+
+
+def run_ask(library: Library, args: argparse.Namespace) -> int:
+    from desktop_app.application import ConversationNotFound
+    from desktop_app.application.models import ModelChoiceError
+
+    config = None
+    if not args.quotes_only:  # the model file is not even looked at
+        try:
+            model = str(library.models.resolve(args.model)) if args.model else None
+        except ModelChoiceError as exc:
+            raise UsageError(f"--model: {exc}") from None
+        if model and not Path(model).is_file():
+            raise UsageError(f"--model: no such file: {args.model}")
+        config = library.llm_config(model, args.lora, args.lora_scale)
+    conversation = args.conversation
+    if conversation is None:
+        conversation = library.new_conversation(args.instructions or "")
+    else:
+        try:
+            library.conversation(conversation)
+        except ConversationNotFound as exc:
+            raise UsageError(str(exc)) from None
+        if args.instructions is not None:
+            library.set_instructions(conversation, args.instructions)
+    cancel = CancelToken()
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        cancel.cancel()  # stops generation within one token; the partial answer is kept
+
+    def stream(piece: str) -> None:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    def show_quotes(quotes: list[Quote]) -> None:
+        for quote in quotes:
+            page = f", page {quote.page}" if quote.page is not None else ""
+            print(f"> {quote.text} [{quote.n}]\n>   ({quote.path}{page})")
+        if quotes:
+            print(flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        answer = library.ask(
+            args.question,
+            k=args.k,
+            config=config,
+            max_tokens=args.max_tokens,
+            on_token=None if args.json else stream,
+            on_quotes=None if args.json else show_quotes,
+            cancel=cancel,
+            conversation_id=conversation,
+            within=args.within,
+            quotes_only=args.quotes_only,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if args.json:
+        result = answer.as_dict()
+        result["model"] = Path(config.model_path).name if config and answer.writer_ran else None
+        result["lora"] = Path(config.lora_path).name if config and config.lora_path else None
+        result["conversation"] = conversation
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
+    print()
+    if answer.sources:
+        print("\nSources:")
+        for n, hit in enumerate(answer.sources, start=1):
+            mark = "*" if n in answer.cited else " "
+            page = f", page {hit.page}" if hit.page else ""
+            print(f"{mark}[{n}] {hit.path}{page}")
+    t = answer.timings
+    sys.stdout.flush()
+    print(f"(conversation {conversation})", file=sys.stderr)
+    if answer.grounded and "first_token_s" in t:
+        print(
+            f"({t['retrieval_ms']:.0f} ms retrieval, quotes at {t['quotes_ms']:.0f} ms, "
+            f"{t['prompt_tokens']} prompt tokens, "
+            f"first token {t['first_token_s']:.2f} s, {t['tokens_per_s']:.0f} tokens/s)",
+            file=sys.stderr,
+        )
+    return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
