@@ -7,7 +7,8 @@ folding a unit's text for display the way a reader sees it (a PDF's line breaks 
 hyphenation joined), scoring units from their features and picking the quotes.
 
 How units are scored was chosen with bench.quotes (README, "Quotes"): the dense similarity of
-the unit to the question, the share of the question's terms it holds, and its passage's rank.
+the unit to the question (and of its neighbours), the question's terms it holds (rare ones
+weighing more), whether it holds the kind of answer asked for, and its passage's rank.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 MAX_QUOTES = 3
 # A unit longer than this (a table flattened into one line, a list without punctuation) is
@@ -105,10 +107,59 @@ def term_overlap(question_terms: Sequence[str], text: str) -> float:
     return sum(1 for t in question_terms if t in present) / len(question_terms)
 
 
+def weighted_overlaps(question_terms: Sequence[str], texts: Sequence[str]) -> list[float]:
+    """For each text, the share of the question's terms it holds, each term weighted by how
+    rare it is among `texts` (the units quotes are chosen from): the word every sentence of
+    an article repeats ("Panthers") tells less than the one only the answer has."""
+    from desktop_app.core.lexical import index_terms
+
+    terms = list(dict.fromkeys(question_terms))
+    if not terms or not texts:
+        return [0.0] * len(texts)
+    present = [set(index_terms(text)) for text in texts]
+    weight = {
+        t: math.log(1 + len(present) / (1 + sum(t in found for found in present))) for t in terms
+    }
+    total = sum(weight.values())
+    return [sum(weight[t] for t in terms if t in found) / total for found in present]
+
+
 def question_terms(question: str) -> list[str]:
     from desktop_app.core.lexical import query_terms
 
     return query_terms(question)
+
+
+class Shape(StrEnum):
+    """What kind of answer a question asks for, when its first words say."""
+
+    NUMBER = "number"  # how many, how much, сколько
+    YEAR = "year"  # when, in what year, когда, в каком году
+    NAME = "name"  # who, кто
+
+
+_SHAPE_QUESTIONS = (
+    (Shape.NUMBER, re.compile(r"\bhow (?:many|much)\b|сколько|какое количество", re.I)),
+    (Shape.YEAR, re.compile(r"\bwhen\b|\b(?:what|which) year\b|когда|в как(?:ом|ой) год", re.I)),
+    (Shape.NAME, re.compile(r"\bwho(?:m|se)?\b|\bкто\b|\bкого\b|\bкем\b|\bкому\b", re.I)),
+)
+_SHAPE_ANSWERS = {
+    Shape.NUMBER: re.compile(r"\d"),
+    Shape.YEAR: re.compile(r"\b(?:1[0-9]|20)\d\d\b"),
+    # A capitalised word that does not start the sentence: a name, most likely.
+    Shape.NAME: re.compile(r"(?<=[\w,;:)] )[A-ZА-ЯЁ][a-zа-яё]+"),
+}
+
+
+def answer_shape(question: str) -> Shape | None:
+    for shape, asks in _SHAPE_QUESTIONS:
+        if asks.search(question):
+            return shape
+    return None
+
+
+def has_shape(text: str, shape: Shape | None) -> bool:
+    return shape is not None and _SHAPE_ANSWERS[shape].search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +167,10 @@ class ScoringWeights:
     """How a unit's features add up (bench.quotes chose these; README, "Quotes")."""
 
     dense: float = 1.0  # the unit's cosine similarity to the question
-    lexical: float = 0.3  # the share of the question's terms in the unit
-    rank: float = 0.1  # its passage's place in the search: 1 for the first, 1/2, 1/3 ...
-    context: float = 0.0  # its best neighbour's dense similarity (the answer may follow)
+    lexical: float = 1.5  # the question's terms in the unit, rare ones weighing more
+    rank: float = 0.2  # its passage's place in the search: 1 for the first, 1/2, 1/3 ...
+    context: float = 0.4  # its best neighbour's dense similarity (the answer may follow)
+    shape: float = 0.2  # it holds what the question asks for: a number, a year, a name
 
 
 DEFAULT_WEIGHTS = ScoringWeights()
@@ -130,6 +182,7 @@ class UnitFeatures:
     unit: int  # index of the unit within its passage
     dense: float
     lexical: float
+    shape: bool = False
 
 
 def unit_scores(
@@ -146,6 +199,7 @@ def unit_scores(
             + weights.lexical * f.lexical
             + weights.rank / (f.passage + 1)
             + weights.context * context
+            + weights.shape * f.shape
         )
     return scores
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette, QTextDocument
+from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.conversation import Message
+from desktop_app.core.quotes import Quote
 from desktop_app.ui.formatting import source_label
 from desktop_app.ui.scope_bar import ScopeBar
 
@@ -74,6 +75,7 @@ class ChatTranscript(QTextBrowser):
     streamed is re-rendered on a short timer, not per token."""
 
     citation_clicked = Signal(int, int)  # message index, source number
+    quote_clicked = Signal(int, int)  # message index (the answer's, also while it streams), quote
     keep_requested = Signal(int, bool)  # an answer's message index; edit it before keeping
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -83,6 +85,7 @@ class ChatTranscript(QTextBrowser):
         self.anchorClicked.connect(self._on_anchor)
         self.messages: list[Message] = []
         self.streaming: str | None = None  # the answer text so far, while one is streamed
+        self.streaming_quotes: tuple[Quote, ...] = ()  # its quotes, shown before its text
         self.status_line = ""  # under the streamed answer: "Loading the model…", "Searching…"
         self.empty_text = EMPTY_LIBRARY_TEXT
         self.kept: dict[int, str] = {}  # answers kept as examples in this view -> their set
@@ -107,8 +110,28 @@ class ChatTranscript(QTextBrowser):
     def start_answer(self, question: str) -> None:
         self.messages.append(Message("user", question))
         self.streaming = ""
+        self.streaming_quotes = ()
         self.status_line = "Searching your documents…"
         self.refresh()
+
+    def show_quotes(self, quotes: Sequence[Quote]) -> None:
+        """The search is done: its quotes go above the answer still to be written."""
+        if self.streaming is None:
+            return
+        self.streaming_quotes = tuple(quotes)
+        self.status_line = "Writing the answer…" if quotes else self.status_line
+        self.refresh()
+
+    def quote_of(self, index: int, number: int) -> Quote | None:
+        """Quote `number` (1-based) of the answer at message `index`, or of the answer being
+        written (its index is the next message's)."""
+        if 0 <= index < len(self.messages):
+            quotes = self.messages[index].quotes
+        elif index == len(self.messages) and self.streaming is not None:
+            quotes = self.streaming_quotes
+        else:
+            return None
+        return quotes[number - 1] if 1 <= number <= len(quotes) else None
 
     def append_token(self, text: str) -> None:
         if self.streaming is None:
@@ -121,6 +144,7 @@ class ChatTranscript(QTextBrowser):
     def finish_answer(self, message: Message | None, keepable: bool = True) -> None:
         """Replace the streamed text by the final answer (with its sources), or drop it."""
         self.streaming = None
+        self.streaming_quotes = ()
         self.status_line = ""
         if message is not None:
             self.messages.append(message)
@@ -154,7 +178,9 @@ class ChatTranscript(QTextBrowser):
             parts = [self._message_html(i, m) for i, m in enumerate(self.messages)]
             if self.streaming is not None:
                 text = self.streaming or f"_{self.status_line or 'Thinking…'}_"
-                parts.append(self._bubble("Librarian", markdown_to_html(text), assistant=True))
+                quotes = self._quotes_html(len(self.messages), self.streaming_quotes)
+                content = quotes + markdown_to_html(text)
+                parts.append(self._bubble("Librarian", content, assistant=True))
             body = "".join(parts)
         self.setHtml(body)
         if at_end:
@@ -169,13 +195,45 @@ class ChatTranscript(QTextBrowser):
         else:
             linked = link_citations(message.content, index, len(message.sources))
             content = (
-                markdown_to_html(linked)
+                self._quotes_html(index, message.quotes)
+                + (markdown_to_html(linked) if message.content else "")
                 + self._sources_html(index, message)
                 + self._keep_html(index)
             )
             rendered = self._bubble("Librarian", content, assistant=True)
         self._cache[index] = rendered
         return rendered
+
+    def _quotes_html(self, index: int, quotes: Sequence[Quote]) -> str:
+        """The evidence, verbatim: each quote with the file and page it is from; a click on
+        it opens the page with that sentence highlighted."""
+        if not quotes:
+            return ""
+        palette = self.palette()
+        rule = _mix(
+            palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Highlight), 0.6
+        )
+        rows = []
+        for j, quote in enumerate(quotes, start=1):
+            where = html.escape(source_label(quote.path, quote.page))
+            text = html.escape(quote.text)
+            rows.append(
+                f"<tr><td width='3' bgcolor='{rule}'></td><td style='padding-left:8px'>"
+                f"<a href='quote:{index}/{j}' style='text-decoration:none'>“{text}”</a><br>"
+                f"<span style='font-size:small'><a href='cite:{index}/{quote.n}'>[{quote.n}]</a>"
+                f" {where}</span></td></tr>"
+            )
+        copy = f"<a href='copy-quotes:{index}'>Copy quotes</a>"
+        return (
+            "<table cellspacing='0' cellpadding='3' style='margin-top:6px;margin-bottom:6px'>"
+            + "".join(rows)
+            + f"</table><p style='font-size:small'>{copy}</p>"
+        )
+
+    def quotes_text(self, index: int) -> str:
+        """The quotes of an answer as plain text, with their sources (what Copy quotes copies)."""
+        quotes = [q for j in range(1, 4) if (q := self.quote_of(index, j)) is not None]
+        return "\n".join(f"“{q.text}” [{q.n}] {source_label(q.path, q.page)}" for q in quotes)
 
     def _sources_html(self, index: int, message: Message) -> str:
         if not message.sources:
@@ -232,6 +290,15 @@ class ChatTranscript(QTextBrowser):
         target = parse_citation(url)
         if target is not None:
             self.citation_clicked.emit(*target)
+            return
+        link = url.toString()
+        quote = re.fullmatch(r"quote:(\d+)/(\d+)", link)
+        if quote:
+            self.quote_clicked.emit(int(quote.group(1)), int(quote.group(2)))
+            return
+        copy = re.fullmatch(r"copy-quotes:(\d+)", link)
+        if copy:
+            QGuiApplication.clipboard().setText(self.quotes_text(int(copy.group(1))))
             return
         keep = re.fullmatch(r"keep(-edit)?:(\d+)", url.toString())
         if keep:

@@ -21,6 +21,7 @@ class ChatWorker(EngineWorker):
     # Where the loaded model runs ("CPU", "CUDA · <card> · 30/30 layers on the GPU"), and why.
     placement_known = Signal(str, str)
     token = Signal(str)
+    quotes_ready = Signal(object)  # list[Quote]: the search is done, before the model writes
     answered = Signal(object, int)  # Answer, conversation id
     answer_failed = Signal(str)
 
@@ -121,6 +122,7 @@ class ChatWorker(EngineWorker):
                 question,
                 config=config,
                 on_token=self.token.emit,
+                on_quotes=self.quotes_ready.emit,
                 cancel=cancel,
                 conversation_id=conversation_id,
                 within=within,

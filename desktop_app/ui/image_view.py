@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QImageReader, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QScrollArea, QWidget
 
-from desktop_app.ui.pdf_view import HIGHLIGHT
+from desktop_app.ui.pdf_view import HIGHLIGHT, MAX_ZOOM, READABLE_LINE_PX
 from desktop_app.ui.scan_highlight import Fraction
 
 
@@ -44,6 +44,7 @@ class HighlightingImageView(QScrollArea):
         self.setWidget(self.canvas)
         self.setWidgetResizable(False)
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.zoom = 1.0  # the canvas's width over the viewport's (1: fit the width)
 
     def load(self, path: str, page: int) -> bool:
         """Show page `page` (1-based: a TIFF's pages) of the image file; False if unreadable."""
@@ -53,19 +54,37 @@ class HighlightingImageView(QScrollArea):
             reader.jumpToImage(page - 1)
         self.canvas.image = reader.read()
         self.canvas.boxes = []
+        self.zoom = 1.0
         self._fit()
         return not self.canvas.image.isNull()
 
     def highlight(self, boxes: list[Fraction]) -> bool:
+        """Paint the boxes, zoomed in until their lines can be read, and scroll to them."""
         self.canvas.boxes = boxes
+        if boxes and self.canvas.height() > 0:
+            heights = sorted(b[3] - b[1] for b in boxes)
+            line_px = heights[len(heights) // 2] * self.canvas.height()
+            if 0 < line_px < READABLE_LINE_PX:
+                self.zoom = min(MAX_ZOOM, self.zoom * READABLE_LINE_PX / line_px)
+                self._fit()
         self.canvas.update()
         if boxes:
             top = min(b[1] for b in boxes) * self.canvas.height()
+            left = min(b[0] for b in boxes) * self.canvas.width()
             self.verticalScrollBar().setValue(max(0, round(top) - 40))
+            self.horizontalScrollBar().setValue(max(0, round(left) - 20))
         return bool(boxes)
 
+    def zoom_by(self, factor: float) -> None:
+        self.zoom = max(0.2, min(MAX_ZOOM, self.zoom * factor))
+        self._fit()
+
+    def fit_width(self) -> None:
+        self.zoom = 1.0
+        self._fit()
+
     def _fit(self) -> None:
-        self.canvas.fit(self.viewport().width())
+        self.canvas.fit(round(self.viewport().width() * self.zoom))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

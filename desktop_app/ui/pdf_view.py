@@ -6,7 +6,8 @@ QPdfDocument gives its rectangles (a scan's come from its OCR word boxes, scan_h
 and they are painted over the page. Painting needs the page's
 place in the viewport, which QPdfView does not expose: `page_rect` repeats the layout of
 QPdfViewPrivate::calculateDocumentLayout for the Custom zoom mode, the only mode used here (the
-zoom is set to fit the width on every resize)."""
+zoom fits the width on every resize, until a highlight is zoomed to be read or the user zooms).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QWidget
 
 HIGHLIGHT = QColor(255, 200, 0, 90)
+# A highlighted line is zoomed to at least this height on screen, so that its words (a table's
+# figures) can be read however narrow the pane is; never beyond MAX_ZOOM.
+READABLE_LINE_PX = 18
+MAX_ZOOM = 4.0
 
 
 class HighlightingPdfView(QPdfView):
@@ -26,6 +31,7 @@ class HighlightingPdfView(QPdfView):
         self.setZoomMode(QPdfView.ZoomMode.Custom)
         self.highlight_page = -1
         self.highlight_rects: list[QRectF] = []  # in page points
+        self.follow_width = True  # resizing fits the width, until zoomed by hand or to read
 
     def highlight(self, page: int, start: int, length: int) -> bool:
         document = self.document()
@@ -48,16 +54,36 @@ class HighlightingPdfView(QPdfView):
         self.viewport().update()
 
     def scroll_to_highlight(self) -> None:
-        """Bring the highlight (or the top of its page) into view, a little below the top."""
+        """Bring the highlight (or the top of its page) into view, a little below the top and
+        right of the left edge."""
         if self.highlight_page < 0:
             return
         rect = self.page_rect(self.highlight_page)
-        top = rect.top()
+        top, left = rect.top(), None
         if self.highlight_rects:
             scale = self._scale()
             top += round(min(r.top() for r in self.highlight_rects) * scale) - 40
+            left = rect.left() + round(min(r.left() for r in self.highlight_rects) * scale) - 20
         bar = self.verticalScrollBar()
         bar.setValue(max(0, top + bar.value()))
+        if left is not None:
+            across = self.horizontalScrollBar()
+            across.setValue(max(0, left + across.value()))
+
+    def zoom_to_read(self) -> None:
+        """Zoom in (never out) until the highlighted lines are READABLE_LINE_PX high."""
+        heights = sorted(r.height() for r in self.highlight_rects if r.height() > 0)
+        if not heights:
+            return
+        line = heights[len(heights) // 2]
+        wanted = min(MAX_ZOOM, READABLE_LINE_PX / (line * self._resolution()))
+        if wanted > self.zoomFactor() * 1.05:
+            self.follow_width = False
+            self.setZoomFactor(wanted)
+
+    def zoom_by(self, factor: float) -> None:
+        self.follow_width = False
+        self.setZoomFactor(max(0.1, min(MAX_ZOOM, self.zoomFactor() * factor)))
 
     # -- layout (QPdfViewPrivate::calculateDocumentLayout, Custom zoom) ---------------------
 
@@ -90,6 +116,7 @@ class HighlightingPdfView(QPdfView):
         )
 
     def fit_width(self) -> None:
+        self.follow_width = True
         document = self.document()
         if document is None or document.status() != QPdfDocument.Status.Ready:
             return
@@ -103,7 +130,8 @@ class HighlightingPdfView(QPdfView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.fit_width()
+        if self.follow_width:
+            self.fit_width()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -43,8 +43,20 @@ class SourceViewer(QWidget):
         self.open_button = QPushButton("Open in default app")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_externally)
+        # Zoom for the page views (a cited line is zoomed to be read; these undo or go on).
+        self.zoom_out_button = QPushButton("−")
+        self.zoom_out_button.setToolTip("Zoom out")
+        self.zoom_in_button = QPushButton("+")
+        self.zoom_in_button.setToolTip("Zoom in")
+        self.fit_button = QPushButton("Fit width")
+        self.zoom_out_button.clicked.connect(lambda: self._zoom(1 / 1.25))
+        self.zoom_in_button.clicked.connect(lambda: self._zoom(1.25))
+        self.fit_button.clicked.connect(self._fit_width)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
+        for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
+            button.setVisible(False)
+            header.addWidget(button)
         header.addWidget(self.open_button)
 
         self._pdf: tuple[QPdfDocument, HighlightingPdfView] | None = None  # built when needed
@@ -52,6 +64,7 @@ class SourceViewer(QWidget):
         self.text_view = QTextBrowser(self)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.text_view)
+        self.pages.currentChanged.connect(self._show_zoom)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -110,6 +123,7 @@ class SourceViewer(QWidget):
         else:
             self.pdf_view.highlight(index, 0, 0)
         self.pdf_view.pageNavigator().jump(index, QPointF(0, 0), 0)
+        self.pdf_view.zoom_to_read()
         # The view lays the pages out when it is shown and sized: scroll once that happened.
         QTimer.singleShot(0, self.pdf_view.scroll_to_highlight)
         self.pdf_view.scroll_to_highlight()
@@ -132,6 +146,7 @@ class SourceViewer(QWidget):
         w, h = size.width(), size.height()
         rects = [QRectF(x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h) for x0, y0, x1, y1 in boxes]
         self.highlighted = self.pdf_view.highlight_rects_on(index, rects)
+        self.pdf_view.zoom_to_read()
         self.pdf_view.scroll_to_highlight()
 
     def _show_image(
@@ -181,6 +196,31 @@ class SourceViewer(QWidget):
         start_cursor.setPosition(cursor.selectionStart())
         self.text_view.setTextCursor(start_cursor)
         self.text_view.ensureCursorVisible()
+
+    # -- zoom ------------------------------------------------------------------------------
+
+    def _page_view(self) -> HighlightingPdfView | HighlightingImageView | None:
+        current = self.pages.currentWidget()
+        if self._pdf is not None and current is self._pdf[1]:
+            return self._pdf[1]
+        if current is self._image_view:
+            return self._image_view
+        return None
+
+    def _zoom(self, factor: float) -> None:
+        view = self._page_view()
+        if view is not None:
+            view.zoom_by(factor)
+
+    def _fit_width(self) -> None:
+        view = self._page_view()
+        if view is not None:
+            view.fit_width()
+
+    def _show_zoom(self) -> None:
+        paged = self._page_view() is not None
+        for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
+            button.setVisible(paged)
 
     def show_message(self, path: str, message: str) -> None:
         self._begin(path, None)

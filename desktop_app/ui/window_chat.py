@@ -168,7 +168,11 @@ class ChatMixin:
         self._end_answer()
         if conversation_id == self.conversation_id:
             message = Message(
-                "assistant", answer.text, tuple(answer.source_records()), tuple(answer.cited)
+                "assistant",
+                answer.text,
+                tuple(answer.source_records()),
+                tuple(answer.cited),
+                quotes=tuple(answer.quotes),
             )
             self.chat.transcript.finish_answer(message)
             self._answers[len(self.chat.transcript.messages) - 1] = answer
@@ -247,6 +251,12 @@ class ChatMixin:
         answer = self._answers.get(message_index)
         if answer is not None:
             self.passages.show_answer(answer)
+
+    def open_quote(self, message_index: int, number: int) -> None:
+        """A quote was clicked: its page, with that sentence highlighted and readable."""
+        quote = self.chat.transcript.quote_of(message_index, number)
+        if quote is not None:
+            self.open_source(quote.path, quote.page, quote.start, quote.end, quote.text)
 
     def open_source(self, path: str, page: int | None, start: int, end: int, text: str) -> None:
         self.right_tabs.setCurrentWidget(self.viewer)

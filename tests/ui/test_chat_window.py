@@ -206,3 +206,74 @@ def test_status_bar_shows_the_gpu_and_the_layers_on_it(make_window, qtbot, monke
     assert "Test card · 30/30 layers on the GPU" in window.model_label.text()
     tooltip = window.model_label.toolTip()
     assert "6.0 of 8.0 GiB free" in tooltip and "fits in the GPU's free memory" in tooltip
+
+
+def test_quotes_come_first_and_a_quote_opens_its_sentence_highlighted_and_readable(
+    make_window, documents, qtbot
+):
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop_app.ui.pdf_view import READABLE_LINE_PX
+
+    window = indexed_window(make_window, documents, qtbot)
+    transcript = window.chat.transcript
+    events: list[str] = []
+    on_screen: list[str] = []
+
+    def quotes_arrived(quotes: list) -> None:
+        events.append("quotes")
+        on_screen.append(transcript.toPlainText())  # the window shows them at once
+
+    window.chat_worker.quotes_ready.connect(quotes_arrived)
+    window.chat_worker.token.connect(lambda piece: events.append("token"))
+    ask(window, qtbot, QUESTION)
+    assert events[0] == "quotes" and "token" in events
+    answer = transcript.messages[-1]
+    assert 1 <= len(answer.quotes) <= 3
+    assert answer.quotes[0].text in " ".join(on_screen[0].split())
+    rendered = " ".join(transcript.toPlainText().split())
+    assert rendered.index(answer.quotes[0].text) < rendered.index("Sources:")
+
+    # A click on a quote opens its page with that sentence highlighted, not the whole passage.
+    index = len(transcript.messages) - 1
+    quote = next(q for q in answer.quotes if q.path.endswith("ntsb_report.pdf"))
+    number = answer.quotes.index(quote) + 1
+    transcript.anchorClicked.emit(QUrl(f"quote:{index}/{number}"))
+    viewer = window.viewer
+    assert viewer.path == quote.path and viewer.current_pdf_page() == quote.page - 1
+    assert viewer.highlighted
+    view = viewer.pdf_view
+    sentence_lines = len(view.highlight_rects)
+    source = answer.sources[quote.n - 1]
+    window.open_source(source.path, source.page, source.start, source.end, source.text)
+    assert len(view.highlight_rects) > sentence_lines  # the whole passage has more lines
+    transcript.anchorClicked.emit(QUrl(f"quote:{index}/{number}"))
+    # Zoomed so that the sentence's lines are tall enough to read, and scrolled to them.
+    heights = sorted(r.height() for r in view.highlight_rects)
+    line_px = heights[len(heights) // 2] * view._scale()
+    assert line_px >= READABLE_LINE_PX - 0.5 and not view.follow_width
+    assert view.page_rect(view.highlight_page).top() + min(
+        r.top() for r in view.highlight_rects
+    ) * view._scale() < view.viewport().height()
+    viewer.fit_button.click()
+    assert view.follow_width
+
+    transcript.anchorClicked.emit(QUrl(f"copy-quotes:{index}"))
+    assert quote.text in QGuiApplication.clipboard().text()
+    # Quotes are kept with the conversation.
+    window.select_conversation(window.conversation_id)
+    assert transcript.messages[-1].quotes == answer.quotes
+
+
+def test_a_russian_question_gets_quotes_and_an_offer_not_the_small_models_russian(
+    make_window, documents, qtbot
+):
+    window = indexed_window(make_window, documents, qtbot)
+    tokens: list[str] = []
+    window.chat_worker.token.connect(tokens.append)
+    ask(window, qtbot, "Где произошла авария самолёта?")
+    answer = window.chat.transcript.messages[-1]
+    assert answer.quotes and any(q.path.endswith("ntsb_report.pdf") for q in answer.quotes)
+    assert "writes English only" in answer.content and "Russian" in answer.content
+    assert "librarian models get" in answer.content and "Get models" in answer.content
+    assert tokens == [answer.content]  # the line alone: the model wrote nothing

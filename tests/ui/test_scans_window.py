@@ -85,3 +85,24 @@ def test_with_ocr_turned_off_in_settings_a_scan_is_listed_as_skipped_and_why(
     qtbot.waitUntil(lambda: str(scan) in window.library_panel.paths())
     status = window.library_panel.status_of(str(scan))
     assert status == "skipped: no text layer (OCR is off in Settings)"
+
+
+def test_a_quote_from_a_scan_highlights_its_sentence_on_the_page(scanned_window, qtbot):
+    from PySide6.QtCore import QUrl
+
+    from desktop_app.core.conversation import Message
+
+    window, scan, _, _ = scanned_window
+    answer = window.library.ask(WEATHER, quotes_only=True)
+    quote = next(q for q in answer.quotes if q.path == str(scan))
+    transcript = window.chat.transcript
+    transcript.show_messages([Message("user", WEATHER), Message("assistant", "", quotes=(quote,))])
+    transcript.anchorClicked.emit(QUrl("quote:1/1"))
+    viewer = window.viewer
+    assert viewer.current_pdf_page() == quote.page - 1
+    qtbot.waitUntil(lambda: viewer.highlighted, timeout=30_000)
+    sentence_lines = len(viewer.pdf_view.highlight_rects)
+    assert 1 <= sentence_lines <= quote.text.count(" ") // 4 + 2  # its lines, no more
+    source = answer.sources[quote.n - 1]
+    window.open_source(source.path, source.page, source.start, source.end, source.text)
+    qtbot.waitUntil(lambda: len(viewer.pdf_view.highlight_rects) > sentence_lines, timeout=30_000)

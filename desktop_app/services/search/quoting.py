@@ -22,12 +22,14 @@ from desktop_app.core.quotes import (
     ScoringWeights,
     Unit,
     UnitFeatures,
+    answer_shape,
     best_units,
     folded,
+    has_shape,
     question_terms,
-    term_overlap,
     unit_scores,
     units,
+    weighted_overlaps,
     windows,
 )
 from desktop_app.core.records import SearchHit
@@ -119,8 +121,8 @@ class QuoteFinder:
                 places.append((p, unit))
                 texts.append(hit.text[unit.start : unit.end])
                 in_passage.append(i)
-        terms = question_terms(question)
-        lexical = [term_overlap(terms, text) for text in texts]
+        lexical = weighted_overlaps(question_terms(question), texts)
+        shape = answer_shape(question)
         dense_sum = np.zeros(len(texts), dtype=np.float32)
         dense_count = np.zeros(len(texts), dtype=np.float32)
         used: list[str] = []
@@ -140,7 +142,7 @@ class QuoteFinder:
             used.append(info.key)
         dense = np.divide(dense_sum, np.maximum(dense_count, 1))
         features = [
-            UnitFeatures(p, in_passage[i], float(dense[i]), lexical[i])
+            UnitFeatures(p, in_passage[i], float(dense[i]), lexical[i], has_shape(texts[i], shape))
             for i, (p, _) in enumerate(places)
         ]
         return Candidates(
