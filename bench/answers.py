@@ -1,6 +1,8 @@
-"""Answer quality of the answering model on questions with known answers, through the app.
+"""Answer quality of the quotes and the answering model on questions with known answers,
+through the app.
 
     python -m bench.answers [--model GGUF_PATH] [--questions N] [--json] [--lang en,ru]
+                            [--evidence windows,passages]
 
 For each language, XQuAD's paragraphs (EVAL/qa/xquad-LANG-dev, BEIR layout) are written as text
 files and indexed into a fresh temporary library with the app's own pipeline and default
@@ -14,7 +16,17 @@ are covered. Per question:
 - nothing found: the relevance gate found nothing relevant, the model was not asked;
 - time to first token: from the `ask` call to the first streamed token (retrieval, prompt
   building, prompt evaluation; the model is loaded beforehand);
-- tokens/s: streamed tokens after the first, per second from the first to the last.
+- tokens/s: streamed tokens after the first, per second from the first to the last;
+- quotes: the best quote / one of the top three holds a gold answer, and the time from the
+  `ask` call to the quotes (they come before the model runs);
+- model run: the model wrote the answer (it is not run for a language it does not write: then
+  the answer names a model that does, "offer");
+- follow-up time to first token: the next question asked as a follow-up in the conversation
+  of this one, over the same question's time as a conversation's first (the ratio's median);
+  in brackets the same for the model's part alone (prompt evaluation, from the model's call to
+  its first token: what llama.cpp's cache of the earlier exchange saves).
+Each model is measured with each kind of evidence (--evidence): sentence windows (the app's
+default) and whole passages, the same questions, the same index.
 Rates are over all N questions; times over those the model was asked (grounded).
 
 --model (repeatable) names GGUF files to compare; the default is the app's (the bundled
@@ -24,12 +36,13 @@ SmolLM2-135M). The index is built once per language and shared by the models.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import statistics
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +105,16 @@ class Outcome:
     ttft_s: float | None  # None: the model was not asked
     tokens: int
     tokens_per_s: float | None  # None: not asked, or a single token
+    quotes: list[str]
+    best_quote_gold: bool
+    top3_quotes_gold: bool
+    quotes_s: float | None  # from the ask call to the quotes; None: no quotes
+    model_run: bool
+    offer: bool  # the answer names a model to get (the model cannot write the language)
+    prompt_tokens: int | None
+    model_first_token_s: float | None  # the model's part of ttft_s: prompt evaluation
+    follow_up_ttft_s: float | None = None  # the next question, asked as a follow-up of this
+    follow_up_model_s: float | None = None  # and the model's part of it
 
 
 def ask(
@@ -100,17 +123,27 @@ def ask(
     query: dict,
     gold_ids: set[str],
     by_path: dict[str, str],
+    conversation: int | None = None,
 ) -> Outcome:
     stream = Stream()
+    quoted: list[float] = []
     started = time.perf_counter()
-    answer = library.ask(query["text"], config=config, on_token=stream)
+    answer = library.ask(
+        query["text"],
+        config=config,
+        on_token=stream,
+        on_quotes=lambda quotes: quoted.append(time.perf_counter()),
+        conversation_id=conversation,
+    )
     cited_docs = {
         by_path.get(answer.sources[n - 1].path)
         for n in answer.cited
         if 0 < n <= len(answer.sources)
     }
     given_docs = {by_path.get(hit.path) for hit in answer.sources}
-    stamps = stream.stamps if answer.grounded else []  # ungrounded: the app's own notice only
+    # The app's own lines (nothing found, a language the model lacks) are no generation.
+    stamps = stream.stamps if answer.grounded and answer.writer_ran else []
+    quotes = [q.text for q in answer.quotes]
     decode_s = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
     return Outcome(
         id=query["_id"],
@@ -125,6 +158,14 @@ def ask(
         ttft_s=round(stamps[0] - started, 3) if stamps else None,
         tokens=len(stamps),
         tokens_per_s=round((len(stamps) - 1) / decode_s, 1) if decode_s > 0 else None,
+        quotes=quotes,
+        best_quote_gold=bool(quotes) and contains_gold(quotes[0], query["answers"]),
+        top3_quotes_gold=any(contains_gold(q, query["answers"]) for q in quotes),
+        quotes_s=round(quoted[0] - started, 3) if quoted else None,
+        model_run=answer.writer_ran and bool(stamps),
+        offer=not answer.writer_ran and "librarian models get" in answer.text,
+        prompt_tokens=int(answer.timings["prompt_tokens"]) if stamps else None,
+        model_first_token_s=answer.timings.get("first_token_s") if stamps else None,
     )
 
 
@@ -138,7 +179,33 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         present = [v for v in values if v is not None]
         return round(statistics.median(present), 3) if present else None
 
+    def p95(values: list[float | None]) -> float | None:
+        present = sorted(v for v in values if v is not None)
+        return round(present[int(0.95 * (len(present) - 1))], 3) if present else None
+
+    ratios = [
+        o.follow_up_ttft_s / first.ttft_s
+        for o, first in itertools.pairwise(outcomes)
+        if o.follow_up_ttft_s and first.ttft_s
+    ]
+    model_ratios = [
+        o.follow_up_model_s / first.model_first_token_s
+        for o, first in itertools.pairwise(outcomes)
+        if o.follow_up_model_s and first.model_first_token_s
+    ]
     return {
+        "best_quote_gold": rate("best_quote_gold"),
+        "top3_quotes_gold": rate("top3_quotes_gold"),
+        "quotes_s_p50": median([o.quotes_s for o in outcomes]),
+        "quotes_s_p95": p95([o.quotes_s for o in outcomes]),
+        "model_run": rate("model_run"),
+        "offer": rate("offer"),
+        "prompt_tokens_p50": median([o.prompt_tokens for o in outcomes]),
+        "follow_up_ratio_p50": round(statistics.median(ratios), 3) if ratios else None,
+        "follow_up_model_ratio_p50": (
+            round(statistics.median(model_ratios), 3) if model_ratios else None
+        ),
+        "follow_ups": len(ratios),
         "n": n,
         "contains_gold": rate("contains_gold"),
         "cites_gold": rate("cites_gold"),
@@ -152,7 +219,12 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
 
 
 def evaluate(
-    lang: str, ids: list[str], models: list[str | None], embedders: dict
+    lang: str,
+    ids: list[str],
+    models: list[str | None],
+    embedders: dict,
+    evidence: list[str],
+    follow_ups: int,
 ) -> list[dict[str, Any]]:
     """One result per model: the language's corpus indexed once, every model asked in turn."""
     from desktop_app.application import Library
@@ -173,13 +245,26 @@ def evaluate(
             started = time.perf_counter()
             library.index([Path(tmp) / "corpus"])
             index_s = time.perf_counter() - started
-            for model in models:
+            for model, kind in itertools.product(models, evidence):
+                library.settings.prompt_evidence = kind
                 config = library.llm_config(model=model)
                 started = time.perf_counter()
                 library.load_model(config)  # loading is not answering: out of the timings
                 load_s = time.perf_counter() - started
                 started = time.perf_counter()
                 outcomes = [ask(library, config, by_id[i], set(qrels[i]), by_path) for i in ids]
+                # Question i+1 again, as a follow-up in question i's conversation.
+                for i in range(min(follow_ups, len(ids) - 1)):
+                    chat = library.new_conversation()
+                    ask(library, config, by_id[ids[i]], set(qrels[ids[i]]), by_path, chat)
+                    again = ask(
+                        library, config, by_id[ids[i + 1]], set(qrels[ids[i + 1]]), by_path, chat
+                    )
+                    outcomes[i] = replace(
+                        outcomes[i],
+                        follow_up_ttft_s=again.ttft_s,
+                        follow_up_model_s=again.model_first_token_s,
+                    )
                 wall_s = time.perf_counter() - started
                 status = library.model_status()
                 path = Path(config.model_path)
@@ -188,6 +273,7 @@ def evaluate(
                         "model": path.name,
                         "model_mb": round(path.stat().st_size / 2**20, 1),
                         "lang": lang,
+                        "evidence": kind,
                         **summarise(outcomes),
                         "wall_s": round(wall_s, 1),
                         "load_s": round(load_s, 1),
@@ -205,16 +291,22 @@ def table(results: list[dict[str, Any]]) -> str:
         return "-" if value is None else f"{value:.{digits}f}"
 
     rows = [
-        "| model | lang | n | contains gold | cites gold | gold given | nothing found "
-        "| TTFT p50 (s) | tokens/s p50 | wall (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| model | lang | evidence | n | best quote gold | top 3 quotes gold "
+        "| quotes p50 / p95 (s) | model run | offer | contains gold | cites gold | gold given "
+        "| prompt tokens p50 "
+        "| TTFT p50 (s) | follow-up / first TTFT (model's part) | tokens/s p50 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         rows.append(
-            f"| {r['model']} ({r['model_mb']} MB) | {r['lang']} | {r['n']} "
+            f"| {r['model']} ({r['model_mb']} MB) | {r['lang']} | {r['evidence']} | {r['n']} "
+            f"| {fmt(r['best_quote_gold'])} | {fmt(r['top3_quotes_gold'])} "
+            f"| {fmt(r['quotes_s_p50'], 3)} / {fmt(r['quotes_s_p95'], 3)} "
+            f"| {fmt(r['model_run'])} | {fmt(r['offer'])} "
             f"| {fmt(r['contains_gold'])} | {fmt(r['cites_gold'])} | {fmt(r['gold_given'])} "
-            f"| {fmt(r['nothing_found'])} | {fmt(r['ttft_s_p50'])} "
-            f"| {fmt(r['tokens_per_s_p50'], 1)} | {r['wall_s']:.0f} |"
+            f"| {fmt(r['prompt_tokens_p50'], 0)} | {fmt(r['ttft_s_p50'])} "
+            f"| {fmt(r['follow_up_ratio_p50'])} ({fmt(r['follow_up_model_ratio_p50'])}) "
+            f"| {fmt(r['tokens_per_s_p50'], 1)} |"
         )
     return "\n".join(rows)
 
@@ -226,6 +318,12 @@ def main() -> None:
     )
     parser.add_argument("--questions", type=int, default=DEFAULT_QUESTIONS, help="per language")
     parser.add_argument("--lang", default=",".join(LANGS), help="e.g. en,ru")
+    parser.add_argument(
+        "--evidence", default="windows,passages", help="what the model reads: windows,passages"
+    )
+    parser.add_argument(
+        "--follow-ups", type=int, default=10, help="questions also asked as follow-ups"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     langs = [lang for lang in args.lang.split(",") if lang]
@@ -241,7 +339,12 @@ def main() -> None:
     ids = pick(queries, qrels, args.questions)
     embedders = _shared_embedders(set(Settings().chosen_embedding_models()))
     started = time.perf_counter()
-    results = [r for lang in langs for r in evaluate(lang, ids, models, embedders)]
+    evidence = [kind for kind in args.evidence.split(",") if kind]
+    results = [
+        r
+        for lang in langs
+        for r in evaluate(lang, ids, models, embedders, evidence, args.follow_ups)
+    ]
     total_s = time.perf_counter() - started
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}"
     if args.json:
@@ -255,7 +358,8 @@ def main() -> None:
     print(table(results))
     for r in results:
         print(
-            f"\n{r['model']} {r['lang']}: indexed in {r['index_s']} s, model loaded in "
+            f"\n{r['model']} {r['lang']} {r['evidence']}: indexed in {r['index_s']} s, model "
+            f"loaded in "
             f"{r['load_s']} s, median answer {r['answer_tokens_p50']} tokens, citations "
             f"inferred for {r['citations_inferred']:.0%}"
         )

@@ -3,8 +3,9 @@
     xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py
 
 Indexes a few real documents into a temporary library, asks a question about two of them
-(the search scope), opens the first
-citation, opens Model > Get models…, and saves grabs of the screen to assets/screenshots/.
+(the search scope), opens its first quote (the sentence highlighted on its page), asks a
+Russian question (quotes, and the line that the bundled model writes English only), opens
+Model > Get models…, and saves grabs of the screen to assets/screenshots/.
 """
 
 from __future__ import annotations
@@ -89,10 +90,24 @@ def main() -> int:
         transcript = window.chat.transcript
         first_answer = next(i for i, m in enumerate(transcript.messages) if m.sources)
         message = transcript.messages[first_answer]
-        window.open_citation(first_answer, message.cited[0] if message.cited else 1)
+        if message.quotes:
+            window.open_quote(first_answer, 1)  # the sentence, highlighted and readable
+        else:
+            window.open_citation(first_answer, message.cited[0] if message.cited else 1)
         shoot(window, "chat.png")
         window.right_tabs.setCurrentIndex(1)
+        window.passages.tree.setCurrentItem(window.passages.tree.topLevelItem(0))
         shoot(window, "passages.png")
+
+        window.new_conversation()
+        window.chat.composer.setPlainText("Где произошла авария самолёта?")
+        window.send()
+        wait(window.answer_finished)
+        window.right_tabs.setCurrentWidget(window.viewer)
+        russian = len(transcript.messages) - 1
+        if transcript.messages[russian].quotes:
+            window.open_quote(russian, 1)
+        shoot(window, "russian.png")
 
         dialog = window.open_models_dialog()
         assert dialog is not None

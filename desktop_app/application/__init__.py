@@ -318,6 +318,7 @@ class Library:
             write=write,
             instead=instead,
             evidence=s.prompt_evidence,
+            conversation=conversation_id,
         )
         if conversation_id is not None:
             records = answer.source_records()

@@ -73,6 +73,8 @@ class PromptPlan:
     prompt_tokens: int  # as counted for the budget (the chat template adds a few more)
     budget_tokens: int  # what the context window (and the wanted first-token time) left
     evidence: list[Evidence] = field(default_factory=list)  # what was sent, as numbered
+    # Of prompt_tokens, those of the earlier exchange that llama.cpp finds in its cache.
+    cached_tokens: int = 0
 
 
 def build_prompt(
@@ -108,18 +110,28 @@ def build_evidence_prompt(
     instructions: str = "",
     history: Sequence[tuple[str, str]] = (),
     renumber: bool = False,
+    earlier: Sequence[dict[str, str]] = (),
 ) -> PromptPlan:
     """The messages for `question` with as much of `evidence`, in order, as fits `budget`
     tokens (a piece that does not fit is passed over: a shorter one after it may). With
-    `renumber`, the pieces kept are numbered 1, 2 ... in order; else each keeps its n."""
-    rules = f"{GROUNDING_RULES} {answer_language_rule(question)}"
-    system = "\n\n".join(p for p in (system_prompt.strip(), rules, instructions.strip()) if p)
+    `renumber`, the pieces kept are numbered 1, 2 ... in order; else each keeps its n.
+
+    `earlier`: the messages of the conversation's last exchange exactly as the model read and
+    wrote them (their evidence included): the new question follows them, so that llama.cpp
+    finds them in its cache and reads only what is new (system prompt and history unused)."""
     question_part = f"Question: {question.strip()}"
-    turns: list[dict[str, str]] = []
-    for asked, answered in history:
-        turns += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
-    used = count_tokens(system) + count_tokens(question_part)
-    used += sum(count_tokens(t["content"]) + 4 for t in turns)
+    turns: list[dict[str, str]] = list(earlier)
+    if not earlier:
+        rules = f"{GROUNDING_RULES} {answer_language_rule(question)}"
+        parts = (system_prompt.strip(), rules, instructions.strip())
+        turns = [{"role": "system", "content": "\n\n".join(p for p in parts if p)}]
+        for asked, answered in history:
+            turns += [
+                {"role": "user", "content": asked},
+                {"role": "assistant", "content": answered},
+            ]
+    cached = sum(count_tokens(t["content"]) + 4 for t in earlier)
+    used = count_tokens(question_part) + sum(count_tokens(t["content"]) + 4 for t in turns)
     kept: list[Evidence] = []
     blocks: list[str] = []
     for piece in evidence:
@@ -131,14 +143,12 @@ def build_evidence_prompt(
         kept.append(Evidence(n, piece.hit, piece.text, piece.spans))
         blocks.append(block)
         used += cost
-    context = "\n\n".join(blocks) if blocks else "(no passages)"
-    user = f"Passages:\n\n{context}\n\n{question_part}"
-    messages = [
-        {"role": "system", "content": system},
-        *turns,
-        {"role": "user", "content": user},
-    ]
-    return PromptPlan(messages, [e.hit for e in kept], used, budget, kept)
+    if blocks:
+        user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\n{question_part}"
+    else:  # a follow-up whose evidence the model has read already, above
+        user = question_part if earlier else f"Passages:\n\n(no passages)\n\n{question_part}"
+    messages = [*turns, {"role": "user", "content": user}]
+    return PromptPlan(messages, [e.hit for e in kept], used, budget, kept, cached)
 
 
 def _passage_block(n: int, hit: SearchHit, text: str) -> str:

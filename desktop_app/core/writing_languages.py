@@ -39,9 +39,11 @@ def question_language(question: str) -> str | None:
     """ "ru" for a question mostly in Cyrillic, "en" for one in Latin letters (a French or
     German one is taken for English: the models the app knows write those along with English),
     None when there is no telling (digits only, another script)."""
+    if not any(c.isalpha() for c in question):
+        return None
     if script_share(question, frozenset({"cyrillic"})) >= 0.5:
         return "ru"
-    if script_share(question, frozenset({"latin"})) >= 0.5 and any(c.isalpha() for c in question):
+    if script_share(question, frozenset({"latin"})) >= 0.5:
         return "en"
     return None
 

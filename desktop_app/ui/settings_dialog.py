@@ -4,6 +4,7 @@ embedding models search uses, ..."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -48,6 +49,8 @@ class ModelChoices:
     ocr_languages: list[str] = field(default_factory=lambda: ["eng", "rus"])
     # Not applied by apply_to: switching embedding models is work for the library worker.
     embedding_models: list[str] = field(default_factory=lambda: list(DEFAULT_EMBEDDING_MODELS))
+    # The languages each model writes, by file name, where the user says so.
+    writer_languages: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, instructions: str) -> ModelChoices:
@@ -65,6 +68,7 @@ class ModelChoices:
             settings.ocr_enabled,
             list(settings.ocr_languages),
             list(settings.chosen_embedding_models()),
+            {name: list(codes) for name, codes in settings.writer_languages.items()},
         )
 
     def apply_to(self, settings: Settings) -> None:
@@ -79,6 +83,7 @@ class ModelChoices:
         settings.search_results = self.search_results
         settings.ocr_enabled = self.ocr_enabled
         settings.ocr_languages = list(self.ocr_languages)
+        settings.writer_languages = {k: list(v) for k, v in self.writer_languages.items()}
 
 
 def _file_row(edit: QLineEdit, browse: QPushButton, clear: QPushButton | None = None) -> QWidget:
@@ -148,10 +153,35 @@ class EmbeddingModelPicker(QWidget):
             self.combo.setCurrentIndex(self.combo.count() - 1)
 
 
+def model_file_name(model_path: str, default_model: str) -> str:
+    """The file name languages are kept under: the chosen model's, or the default's."""
+    return Path(model_path or default_model).name
+
+
 class ModelSettingsDialog(QDialog):
-    def __init__(self, choices: ModelChoices, default_model: str, parent: QWidget | None) -> None:
+    def __init__(
+        self,
+        choices: ModelChoices,
+        default_model: str,
+        parent: QWidget | None,
+        known_languages: str = "",
+    ) -> None:
+        """`known_languages`: what the app knows the chosen model writes, and from where."""
         super().__init__(parent)
         self.setWindowTitle("Model settings")
+        self._default_model = default_model
+        self._writer_languages = dict(choices.writer_languages)
+        self.writes = QLineEdit(
+            ", ".join(
+                self._writer_languages.get(model_file_name(choices.model_path, default_model), [])
+            )
+        )
+        self.writes.setPlaceholderText(known_languages or "as the model says")
+        self.writes.setToolTip(
+            "The languages this model writes, as ISO codes: en, ru, de… A question in another "
+            "language gets its quotes and a note, and the model is not run. Empty: what the "
+            "catalogue or the model file says."
+        )
         self.model = QLineEdit(choices.model_path)
         self.model.setPlaceholderText(f"Default: {default_model}" if default_model else "")
         self.model.setToolTip("A GGUF chat model. Empty: the bundled default model.")
@@ -213,6 +243,7 @@ class ModelSettingsDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Model (GGUF)", _file_row(self.model, browse_model))
         form.addRow("LoRA adapter", _file_row(self.lora, browse_lora, clear_lora))
+        form.addRow("Languages it writes", self.writes)
         form.addRow("LoRA scale", scale_row)
         form.addRow("Default instructions", self.system_prompt)
         form.addRow("This chat's instructions", self.instructions)
@@ -247,7 +278,19 @@ class ModelSettingsDialog(QDialog):
             ocr_languages=[x for x in self.ocr_languages.text().replace(" ", "+").split("+") if x]
             or ["eng"],
             embedding_models=self.embedding.models(),
+            writer_languages=self._languages(),
         )
+
+    def _languages(self) -> dict[str, list[str]]:
+        """The mapping with the chosen model's languages as typed (none typed: forgotten)."""
+        chosen = dict(self._writer_languages)
+        name = model_file_name(self.model.text().strip(), self._default_model)
+        codes = [c.strip().lower() for c in self.writes.text().replace(";", ",").split(",")]
+        if any(codes):
+            chosen[name] = [c for c in codes if c]
+        else:
+            chosen.pop(name, None)
+        return chosen
 
     def _scale_changed(self, value: int) -> None:
         self.scale_label.setText(f"{value / _SCALE_STEPS:.2f}")

@@ -172,8 +172,14 @@ class ModelMixin:
         instructions = ""
         if self.conversation_id is not None:
             instructions = self.library.conversation(self.conversation_id).instructions
-        choices = ModelChoices.from_settings(self.library.settings, instructions)
-        dialog = ModelSettingsDialog(choices, str(default_llm_path() or ""), self.window())
+        from desktop_app.application.writers import languages_of
+
+        settings = self.library.settings
+        choices = ModelChoices.from_settings(settings, instructions)
+        default = str(default_llm_path() or "")
+        writer = languages_of(settings.model_path or default, settings)
+        known = f"{writer.describe()} ({writer.source})" if writer.source else ""
+        dialog = ModelSettingsDialog(choices, default, self.window(), known)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.choices()))
         dialog.open()

@@ -75,3 +75,27 @@ def test_the_answer_is_asked_for_in_the_language_of_the_question():
         "Где произошла авария?", english, words, 1000, 100, instructions="Answer in English."
     ).messages[0]["content"]
     assert steered.index("Write the answer in Russian") < steered.index("Answer in English.")
+
+
+def test_a_follow_up_goes_on_from_the_exchange_the_model_read_and_wrote():
+    from desktop_app.core.prompts import Evidence, build_evidence_prompt
+
+    fog = SearchHit("/d/r.pdf", "", 3, 10, 60, "Fog rolled in after midnight.", 0.9, ("c",))
+    earlier = [
+        {"role": "system", "content": "Rules."},
+        {
+            "role": "user",
+            "content": "Passages:\n\n[1] (r.pdf, page 1)\nIt crashed.\n\nQuestion: Where?",
+        },
+        {"role": "assistant", "content": "Near Chevroux [1]."},
+    ]
+    plan = build_evidence_prompt(
+        "And the weather?", [Evidence(2, fog, fog.text, ((10, 60),))], words, 1000, earlier=earlier
+    )
+    assert plan.messages[:3] == earlier  # unchanged: llama.cpp finds them in its cache
+    assert plan.messages[3]["role"] == "user"
+    assert plan.messages[3]["content"].startswith("Passages:\n\n[2] (r.pdf, page 3)\nFog")
+    assert plan.cached_tokens == sum(words(m["content"]) + 4 for m in earlier)
+    assert plan.prompt_tokens > plan.cached_tokens
+    nothing_new = build_evidence_prompt("And the weather?", [], words, 1000, earlier=earlier)
+    assert nothing_new.messages[3]["content"] == "Question: And the weather?"

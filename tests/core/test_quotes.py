@@ -1,12 +1,18 @@
+import pytest
+
 from desktop_app.core.quotes import (
     ScoringWeights,
+    Shape,
     UnitFeatures,
+    answer_shape,
     best_units,
     folded,
+    has_shape,
     question_terms,
     term_overlap,
     unit_scores,
     units,
+    weighted_overlaps,
     windows,
 )
 
@@ -119,3 +125,42 @@ def test_windows_take_the_best_units_with_their_neighbours_in_document_order():
     assert windows(features, scores, seeds=1) == {0: [1, 2, 3]}
     assert windows(features, scores, seeds=2) == {0: [1, 2, 3], 1: [4, 5]}
     assert windows(features, scores, seeds=1, around=0) == {0: [2]}
+
+
+def test_rare_question_terms_weigh_more_than_those_every_unit_repeats():
+    terms = question_terms("How many sacks did the Panthers defense record?")
+    texts = [
+        "The Panthers defense was strong.",
+        "The Panthers played well.",
+        "The defense recorded 52 sacks.",
+    ]
+    weighted = weighted_overlaps(terms, texts)
+    plain = [term_overlap(terms, t) for t in texts]
+    # "sack" and "record" are rare among the units, "Panthers" is in most of them.
+    assert weighted[2] / weighted[0] > plain[2] / plain[0] > 1
+    assert weighted_overlaps([], texts) == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        ("How many sacks did he record?", Shape.NUMBER),
+        ("Сколько очков уступила защита?", Shape.NUMBER),
+        ("When did the theatre close?", Shape.YEAR),
+        ("В каком году закрылся театр?", Shape.YEAR),
+        ("Who won the Super Bowl?", Shape.NAME),
+        ("Кто был лидером команды?", Shape.NAME),
+        ("Why did it close?", None),
+    ],
+)
+def test_the_answer_shape_a_question_asks_for(question, shape):
+    assert answer_shape(question) is shape
+
+
+def test_a_unit_has_the_shape_of_the_answer():
+    assert has_shape("It closed in 1939 after the war.", Shape.YEAR)
+    assert not has_shape("It closed after 39 days.", Shape.YEAR)
+    assert has_shape("The defense recorded 52 sacks.", Shape.NUMBER)
+    assert has_shape("The game was won by Denver.", Shape.NAME)
+    assert not has_shape("The game was won.", Shape.NAME)
+    assert not has_shape("Anything at all.", None)

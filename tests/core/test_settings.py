@@ -66,3 +66,14 @@ def test_every_setting_has_a_type_the_loader_checks():
 
     for spec in fields(Settings):
         _checked(getattr(Settings(), spec.name), str(spec.type))  # raises for an unknown type
+
+
+def test_the_languages_a_model_writes_are_a_checked_mapping(tmp_path: Path):
+    import json
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"writer_languages": {"m.gguf": ["en", "ru"]}}), encoding="utf-8")
+    assert Settings.load(path).writer_languages == {"m.gguf": ["en", "ru"]}
+    path.write_text(json.dumps({"writer_languages": {"m.gguf": "ru"}}), encoding="utf-8")
+    problems: list[str] = []
+    assert Settings.load(path, problems).writer_languages == {} and problems

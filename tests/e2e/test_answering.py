@@ -88,6 +88,29 @@ def test_quotes_are_verbatim_sentences_of_the_cited_page_before_the_answer(libra
     )
 
 
+def test_a_follow_up_goes_on_from_what_the_model_read_and_wrote(library: Library):
+    """The second question of a conversation is put after the first exchange exactly as the
+    model read and wrote it (llama.cpp finds it in its cache); its sources keep their numbers."""
+    chat = library.new_conversation()
+    first = library.ask("Where did the accident happen?", conversation_id=chat, max_tokens=24)
+    second = library.ask(
+        "What was the weather at the accident site?", conversation_id=chat, max_tokens=24
+    )
+    assert second.prompt[: len(first.prompt)] == first.prompt
+    reply = second.prompt[len(first.prompt)]
+    assert (reply["role"] == "assistant" and reply["content"].strip() == first.text.strip()) or (
+        "[" in first.text  # citations the app added (inferred) are not what the model wrote
+    )
+    assert second.sources[: len(first.sources)] == first.sources
+    assert all(1 <= q.n <= len(second.sources) for q in second.quotes)
+    for quote in second.quotes:
+        source = second.sources[quote.n - 1]
+        assert (source.path, source.page) == (quote.path, quote.page)
+    # A new conversation starts afresh.
+    other = library.ask("What was the weather at the accident site?", max_tokens=8)
+    assert other.prompt[0]["role"] == "system" and len(other.prompt) == 2
+
+
 def test_quotes_only_never_loads_the_model(library: Library):
     library.llm.close()
     answer = library.ask("When does the city museum open on Sundays?", quotes_only=True)
@@ -150,9 +173,7 @@ def test_cli_ask_json_shape(capsys, tmp_path: Path):
     assert {"answer", "sources", "cited", "model", "lora", "timings"} <= set(result)
     assert result["model"].endswith(".gguf") and result["lora"] is None
     assert {"n", "path", "page", "text", "score"} <= set(result["sources"][0])
-    assert {"retrieval_ms", "quotes_ms", "prompt_tokens", "first_token_s"} <= set(
-        result["timings"]
-    )
+    assert {"retrieval_ms", "quotes_ms", "prompt_tokens", "first_token_s"} <= set(result["timings"])
     assert set(result["quotes"][0]) == {"text", "n", "path", "page", "start", "end", "score"}
     assert result["quotes"][0]["text"] == "The city museum opens at ten o'clock on Sundays."
 

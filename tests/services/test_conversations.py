@@ -24,3 +24,29 @@ def test_exchanges_rename_instructions_delete(tmp_path: Path):
     with pytest.raises(ConversationNotFound):
         store.get(chat)
     assert store.all() == []
+
+
+def test_quotes_are_kept_and_a_library_from_before_quotes_opens(tmp_path: Path):
+    import sqlite3
+
+    from desktop_app.core.quotes import Quote
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE conversations (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL"
+        " DEFAULT '', instructions TEXT NOT NULL DEFAULT '', created_at REAL NOT NULL,"
+        " updated_at REAL NOT NULL);"
+        "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id INTEGER"
+        " NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL, sources TEXT NOT NULL DEFAULT"
+        " '[]', cited TEXT NOT NULL DEFAULT '[]', created_at REAL NOT NULL);"
+        "INSERT INTO conversations VALUES (1, 'Old', '', 0, 0);"
+        "INSERT INTO messages VALUES (1, 1, 'user', 'Q?', '[]', '[]', 0);"
+    )
+    old.commit()
+    old.close()
+    store = ConversationStore(path)
+    assert store.get(1).messages[0].quotes == ()
+    quote = Quote("It opens at ten.", 1, "/a.txt", None, 4, 20, 1.25)
+    store.add_exchange(1, "When?", "At ten [1].", [], [1], [quote])
+    assert store.get(1).messages[-1].quotes == (quote,)

@@ -48,6 +48,15 @@ def test_answer_streams_and_its_citation_opens_the_pdf_at_the_page(make_window, 
     # The passages panel shows what was retrieved and what the model was given.
     assert window.passages.tree.topLevelItemCount() >= len(answer.sources)
     assert "Prompt:" in window.passages.budget.text()
+    assert "quotes at" in window.passages.budget.text()
+    # Which sentences were quoted and which the model read, in the passage's text.
+    panel = window.passages
+    quoted_rows = [i for i, (quotes, _) in enumerate(panel.marks) if quotes]
+    read_rows = [i for i, (_, sent) in enumerate(panel.marks) if sent]
+    assert quoted_rows and read_rows
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(quoted_rows[0]))
+    shown = panel.text.toHtml()
+    assert "#ffd84d" in shown and "read by the model" in panel.text.toPlainText()
 
     number = answer.cited[0]
     source = answer.sources[number - 1]
@@ -252,9 +261,11 @@ def test_quotes_come_first_and_a_quote_opens_its_sentence_highlighted_and_readab
     heights = sorted(r.height() for r in view.highlight_rects)
     line_px = heights[len(heights) // 2] * view._scale()
     assert line_px >= READABLE_LINE_PX - 0.5 and not view.follow_width
-    assert view.page_rect(view.highlight_page).top() + min(
-        r.top() for r in view.highlight_rects
-    ) * view._scale() < view.viewport().height()
+    assert (
+        view.page_rect(view.highlight_page).top()
+        + min(r.top() for r in view.highlight_rects) * view._scale()
+        < view.viewport().height()
+    )
     viewer.fit_button.click()
     assert view.follow_width
 
@@ -277,3 +288,16 @@ def test_a_russian_question_gets_quotes_and_an_offer_not_the_small_models_russia
     assert "writes English only" in answer.content and "Russian" in answer.content
     assert "librarian models get" in answer.content and "Get models" in answer.content
     assert tokens == [answer.content]  # the line alone: the model wrote nothing
+
+    # The user knows better: Model settings → "Languages it writes" for this model.
+    dialog = window.open_settings()
+    assert "English" in dialog.writes.placeholderText()
+    dialog.writes.setText("en, ru")
+    dialog.accept()
+    name = next(iter(window.library.settings.writer_languages))
+    assert window.library.settings.writer_languages == {name: ["en", "ru"]}
+    window.library.settings.max_answer_tokens = 8
+    tokens.clear()
+    ask(window, qtbot, "Где произошла авария самолёта?")
+    assert "writes English only" not in window.chat.transcript.messages[-1].content
+    assert tokens  # the model wrote this one

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation import Source, standalone_query
@@ -14,9 +14,9 @@ from desktop_app.core.prompts import (
     DEFAULT_SYSTEM_PROMPT,
     GENERAL_ANSWER_LABEL,
     NOTHING_FOUND,
+    Evidence,
     PromptPlan,
     build_evidence_prompt,
-    build_prompt,
     cited_numbers,
     general_knowledge_prompt,
     infer_citations,
@@ -26,7 +26,7 @@ from desktop_app.core.quotes import Quote
 from desktop_app.core.records import SearchHit
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant
 from desktop_app.services.llm import LlmEngine
-from desktop_app.services.search.quoting import Candidates, QuoteFinder
+from desktop_app.services.search.quoting import QuoteFinder
 from desktop_app.services.search.retrieval import Retriever
 
 # What the model reads: the best sentences with their neighbours, or whole passages
@@ -39,6 +39,7 @@ FIRST_TOKEN_TARGET_S = 1.0
 DEFAULT_EVIDENCE_TOKENS = 600  # before the model's first answer has measured its speed
 MIN_EVIDENCE_TOKENS = 160
 MAX_WINDOW_SEEDS = 6  # best sentences given with their neighbours, at most
+_REMEMBERED_CONVERSATIONS = 8  # follow-ups go on from the last exchange of this many
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,21 @@ class Answer:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Exchange:
+    """A conversation's last exchange as the model read and wrote it."""
+
+    messages: list[dict[str, str]]  # the prompt and the reply exactly as generated
+    sources: list[SearchHit]  # numbered as the model was told
+    read: frozenset[tuple[str, tuple[int, int]]]  # (path, span) of every piece it was given
+    question: str
+    answer: str  # as stored in the conversation
+
+
+def _key(hit: SearchHit) -> tuple[str, int | None, int]:
+    return (hit.path, hit.page, hit.start)
+
+
 class AnswerService:
     def __init__(self, retriever: Retriever, engine: LlmEngine) -> None:
         self.retriever = retriever
@@ -102,6 +118,7 @@ class AnswerService:
         # Prompt tokens evaluated per second by each model (by file), measured on the answers
         # themselves: the sentence windows' budget follows it (see _evidence_budget).
         self.prompt_speed: dict[str, float] = {}
+        self._exchanges: dict[int, _Exchange] = {}  # by conversation, the latest last
 
     def ask(
         self,
@@ -121,6 +138,7 @@ class AnswerService:
         write: bool = True,
         instead: str = "",
         evidence: str = WINDOWS,
+        conversation: int | None = None,
     ) -> Answer:
         """Answer `question` (from the documents at `within` only, when given); `history`
         holds the conversation's recent turns, if any.
@@ -129,7 +147,8 @@ class AnswerService:
         is done. Without `write` the model is not run: the answer is the quotes and `instead`
         (a question in a language the model cannot write; `ask --quotes-only`). `evidence`
         says what the model reads: WINDOWS (the best sentences with their neighbours) or
-        PASSAGES (whole passages)."""
+        PASSAGES (whole passages). In a `conversation`, a follow-up goes on from the last
+        exchange as the model read it, so that llama.cpp evaluates only what is new."""
         started = time.perf_counter()
         query = standalone_query(question, [q for q, _ in history])
         nearest = self.retriever.search(query, k, within=within)
@@ -141,7 +160,16 @@ class AnswerService:
                 system_prompt, instructions, max_tokens, temperature, cancel,
             )  # fmt: skip
         candidates = self.quoting.candidates(query, hits)
-        quotes = candidates.quotes()
+        # A follow-up continues what the model read and wrote last in this conversation: the
+        # sources it was given keep their numbers, new ones are numbered after them.
+        earlier = self._continued(conversation, history) if evidence == WINDOWS else None
+        sources = list(earlier.sources) if earlier else []
+        number = {_key(h): n for n, h in enumerate(sources, start=1)}
+        for hit in hits:
+            if _key(hit) not in number:
+                sources.append(hit)
+                number[_key(hit)] = len(sources)
+        quotes = [replace(q, n=number[_key(hits[q.n - 1])]) for q in candidates.quotes()]
         timings: dict[str, float] = {
             "retrieval_ms": round(retrieval_ms, 1),
             "quotes_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -152,27 +180,41 @@ class AnswerService:
             if instead and on_token is not None:
                 on_token(instead)
             return Answer(
-                question, instead, hits, [], grounded=True, timings=timings,
+                question, instead, sources, [], grounded=True, timings=timings,
                 retrieved=nearest, quotes=quotes, writer_ran=False,
             )  # fmt: skip
+        read = earlier.read if earlier else frozenset()
+
+        def unread(pieces: list[Evidence]) -> list[Evidence]:
+            """The pieces numbered as the sources are, less those the model has read."""
+            renumbered = [replace(e, n=number[_key(e.hit)]) for e in pieces]
+            return [e for e in renumbered if not {(e.hit.path, s) for s in e.spans} <= read]
+
         if evidence == WINDOWS:
+
+            def windows(seeds: int) -> list[Evidence]:
+                return unread(candidates.evidence(seeds))
+
             plan = self._windows_prompt(
-                question, candidates, hits, max_tokens, system_prompt, instructions, history
-            )
-        else:
-            plan = build_prompt(
-                question, hits, self.engine.count_tokens, self.engine.context_size,
-                max_tokens, system_prompt or DEFAULT_SYSTEM_PROMPT, instructions, history,
+                question, windows, len(candidates.features), max_tokens, system_prompt,
+                instructions, history, earlier.messages if earlier else (),
             )  # fmt: skip
-        # Sources keep their numbers whatever the model was given: the quotes cite them too.
-        sources = hits if evidence == WINDOWS else plan.passages
+        else:
+            whole = [Evidence(0, h, h.text.strip(), ((h.start, h.end),)) for h in hits]
+            room = self.engine.context_size - max_tokens - 48
+            plan = build_evidence_prompt(
+                question, unread(whole), self.engine.count_tokens, room,
+                system_prompt or DEFAULT_SYSTEM_PROMPT, instructions, history,
+            )  # fmt: skip
         generation = self.engine.chat(plan.messages, max_tokens, temperature, on_token, cancel)
-        self._note_speed(plan.prompt_tokens, generation.first_token_s)
+        self._note_speed(plan.prompt_tokens - plan.cached_tokens, generation.first_token_s)
         text = strip_invalid_citations(generation.text.strip(), len(sources))
         given = [e.n for e in plan.evidence]
         inferred = not cited_numbers(text, len(sources))
         if inferred:
             text = infer_citations(text, [sources[n - 1] for n in given], given)
+        if conversation is not None and not generation.cancelled:
+            self._remember(conversation, plan, generation.text, question, text, sources, read)
         timings.update(
             prompt_tokens=plan.prompt_tokens,
             prompt_budget_tokens=plan.budget_tokens,
@@ -194,6 +236,33 @@ class AnswerService:
             quotes=quotes,
             sent=[(e.n, start, end) for e in plan.evidence for start, end in e.spans],
         )
+
+    def _continued(
+        self, conversation: int | None, history: Sequence[tuple[str, str]]
+    ) -> _Exchange | None:
+        """The conversation's last exchange as the model read and wrote it, when it is still
+        the last one (a quotes-only answer or a restart since: None)."""
+        last = self._exchanges.get(conversation) if conversation is not None else None
+        if last is None or not history or history[-1] != (last.question, last.answer):
+            return None
+        return last
+
+    def _remember(
+        self,
+        conversation: int,
+        plan: PromptPlan,
+        written: str,
+        question: str,
+        answer: str,
+        sources: list[SearchHit],
+        read: frozenset[tuple[str, tuple[int, int]]],
+    ) -> None:
+        messages = [*plan.messages, {"role": "assistant", "content": written}]
+        now_read = read | {(e.hit.path, s) for e in plan.evidence for s in e.spans}
+        self._exchanges.pop(conversation, None)
+        self._exchanges[conversation] = _Exchange(messages, sources, now_read, question, answer)
+        while len(self._exchanges) > _REMEMBERED_CONVERSATIONS:
+            self._exchanges.pop(next(iter(self._exchanges)))
 
     def _nothing_found(
         self,
@@ -230,28 +299,46 @@ class AnswerService:
     def _windows_prompt(
         self,
         question: str,
-        candidates: Candidates,
-        hits: list[SearchHit],
+        pieces: Callable[[int], list[Evidence]],
+        units: int,
         max_tokens: int,
         system_prompt: str,
         instructions: str,
         history: Sequence[tuple[str, str]],
+        earlier: Sequence[dict[str, str]] = (),
     ) -> PromptPlan:
-        """The prompt with the best sentences and their neighbours: as many as the budget
-        (_evidence_budget) holds, one best sentence more at a time."""
-        budget = self._evidence_budget(max_tokens)
+        """The prompt with the best sentences and their neighbours (`pieces(seeds)` for the
+        `seeds` best): as many as the budget (_evidence_budget) holds, one best sentence more
+        at a time. After `earlier` messages (a follow-up) the budget is for what is new."""
         count = self.engine.count_tokens
+        before = sum(count(m["content"]) + 4 for m in earlier)
+        room = self.engine.context_size - max_tokens - 48
+        # A follow-up's new evidence gets half the budget: what the model read for the
+        # questions before stays in its context, in llama.cpp's cache.
+        new = self._evidence_budget(max_tokens) // (2 if earlier else 1)
+        budget = min(room, before + new)
+        if earlier and before + MIN_EVIDENCE_TOKENS > room:
+            earlier, before = (), 0  # the conversation outgrew the context: start afresh
+            budget = self._evidence_budget(max_tokens)
         system = system_prompt or DEFAULT_SYSTEM_PROMPT
         best: PromptPlan | None = None
         for seeds in range(1, MAX_WINDOW_SEEDS + 1):
-            pieces = candidates.evidence(seeds)
+            found = pieces(seeds)
             plan = build_evidence_prompt(
-                question, pieces, count, budget, system, instructions, history
+                question, found, count, budget, system, instructions, history, False, earlier
             )
-            if best is not None and len(plan.evidence) < len(pieces):
+            if best is None and found and not plan.evidence:
+                # The best sentence always goes, even past a follow-up's budget: an answer
+                # without evidence for its question is worse than a slower one.
+                single = found[:1]
+                best = build_evidence_prompt(
+                    question, single, count, room, system, instructions, history, False, earlier
+                )
+                break
+            if best is not None and len(plan.evidence) < len(found):
                 break  # the budget is used up: this many no longer fit whole
             best = plan
-            if seeds >= len(candidates.features):
+            if seeds >= units:
                 break
         assert best is not None
         return best
