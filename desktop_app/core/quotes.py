@@ -80,8 +80,9 @@ def units(text: str) -> list[Unit]:
     """The passage's sentences, table rows and list items, in order, trimmed.
 
     Paragraph breaks always end a unit. Within a paragraph a line break ends one only before a
-    list item or around a table row (a line of numbers): elsewhere it is a PDF's line wrap, and
-    the sentence goes on."""
+    list item, around a table row (a line of figures), or after a line well short of the
+    paragraph's longest when a capital follows (a title, a form's field): elsewhere it is a
+    PDF's line wrap, and the sentence goes on."""
     found: list[Unit] = []
     for p_start, p_end in _pieces(text, _PARAGRAPH_BREAK, 0, len(text)):
         for b_start, b_end in _blocks(text, p_start, p_end):
@@ -131,7 +132,7 @@ def question_terms(question: str) -> list[str]:
 
 
 class Shape(StrEnum):
-    """What kind of answer a question asks for, when its first words say."""
+    """What kind of answer a question asks for, when its words say so."""
 
     NUMBER = "number"  # how many, how much, сколько
     YEAR = "year"  # when, in what year, когда, в каком году
@@ -282,11 +283,16 @@ def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
             break
         position = newline + 1
     blocks: list[tuple[int, int]] = []
+    # A line well short of the paragraph's longest, followed by one that starts a new phrase,
+    # ends a title or a form's field ("Aviation Accident Factual Report" / "Location: ...").
+    short = 0.75 * max((e - s for s, e in lines), default=0)
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
         separate = i == 0 or _LIST_MARKER.match(line) or _tabular(line)
-        if not separate and _tabular(text[lines[i - 1][0] : lines[i - 1][1]]):
-            separate = True
+        if not separate:
+            before = text[lines[i - 1][0] : lines[i - 1][1]]
+            ended = len(before) < short and (line[0].isupper() or line[0].isdigit())
+            separate = _tabular(before) or (ended and not before.endswith((",", "-")))
         if separate or not blocks:
             blocks.append((s, e))
         else:
@@ -300,7 +306,10 @@ def _tabular(line: str) -> bool:
         return True
     tokens = _TOKEN.findall(line)
     numbers = sum(1 for t in tokens if _NUMBER.fullmatch(t) and any(c.isdigit() for c in t))
-    return numbers >= 2 and numbers >= 0.3 * len(tokens)
+    # Prose with a date in it ("On December 17, 2007, at 1045 coordinated universal time")
+    # has figures too, but also words of a sentence: a row has few.
+    words = sum(1 for t in tokens if t.strip(",.;:").isalpha() and t[0].islower())
+    return numbers >= 2 and numbers >= 0.3 * len(tokens) and words <= 3
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -122,15 +122,18 @@ class ChatTranscript(QTextBrowser):
         self.status_line = "Writing the answer…" if quotes else self.status_line
         self.refresh()
 
-    def quote_of(self, index: int, number: int) -> Quote | None:
-        """Quote `number` (1-based) of the answer at message `index`, or of the answer being
-        written (its index is the next message's)."""
+    def quotes_of(self, index: int) -> tuple[Quote, ...]:
+        """The quotes of the answer at message `index`, or of the answer being written (its
+        index is the next message's)."""
         if 0 <= index < len(self.messages):
-            quotes = self.messages[index].quotes
-        elif index == len(self.messages) and self.streaming is not None:
-            quotes = self.streaming_quotes
-        else:
-            return None
+            return self.messages[index].quotes
+        if index == len(self.messages) and self.streaming is not None:
+            return self.streaming_quotes
+        return ()
+
+    def quote_of(self, index: int, number: int) -> Quote | None:
+        """Quote `number` (1-based) of the answer at message `index` (see quotes_of)."""
+        quotes = self.quotes_of(index)
         return quotes[number - 1] if 1 <= number <= len(quotes) else None
 
     def append_token(self, text: str) -> None:
@@ -232,8 +235,9 @@ class ChatTranscript(QTextBrowser):
 
     def quotes_text(self, index: int) -> str:
         """The quotes of an answer as plain text, with their sources (what Copy quotes copies)."""
-        quotes = [q for j in range(1, 4) if (q := self.quote_of(index, j)) is not None]
-        return "\n".join(f"“{q.text}” [{q.n}] {source_label(q.path, q.page)}" for q in quotes)
+        return "\n".join(
+            f"“{q.text}” [{q.n}] {source_label(q.path, q.page)}" for q in self.quotes_of(index)
+        )
 
     def _sources_html(self, index: int, message: Message) -> str:
         if not message.sources:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QWidget
 HIGHLIGHT = QColor(255, 200, 0, 90)
 # A highlighted line is zoomed to at least this height on screen, so that its words (a table's
 # figures) can be read however narrow the pane is; never beyond MAX_ZOOM.
-READABLE_LINE_PX = 18
+READABLE_LINE_PX = 15
 MAX_ZOOM = 4.0
 
 

@@ -56,6 +56,8 @@ class SourceViewer(QWidget):
         header.addWidget(self.title, 1)
         for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             button.setVisible(False)
+            if button is not self.fit_button:  # one character: no wider than it needs
+                button.setFixedWidth(button.fontMetrics().height() * 2)
             header.addWidget(button)
         header.addWidget(self.open_button)
 

@@ -174,7 +174,8 @@ class ChatMixin:
                 tuple(answer.cited),
                 quotes=tuple(answer.quotes),
             )
-            self.chat.transcript.finish_answer(message)
+            # Only what the model wrote can teach it: not a note written instead of an answer.
+            self.chat.transcript.finish_answer(message, keepable=answer.writer_ran)
             self._answers[len(self.chat.transcript.messages) - 1] = answer
             self.passages.show_answer(answer)
         timings = answer.timings

@@ -164,3 +164,21 @@ def test_a_unit_has_the_shape_of_the_answer():
     assert has_shape("The game was won by Denver.", Shape.NAME)
     assert not has_shape("The game was won.", Shape.NAME)
     assert not has_shape("Anything at all.", None)
+
+
+def test_a_dated_sentence_is_prose_and_a_form_s_fields_are_units():
+    text = (
+        "National Transportation Safety Board\n"
+        "Aviation Accident Factual Report\n"
+        "Location: Chevroux, France Accident Number: DEN08WA042\n"
+        "On December 17, 2007, at 1045 coordinated universal time, a Reims F172 M, French\n"
+        "registered FBVIF, was destroyed when it impacted terrain near Chevroux, France."
+    )
+    found = pieces(text)
+    assert found[:3] == [
+        "National Transportation Safety Board",
+        "Aviation Accident Factual Report",
+        "Location: Chevroux, France Accident Number: DEN08WA042",
+    ]
+    assert folded(found[3]).startswith("On December 17, 2007, at 1045 coordinated universal")
+    assert found[3].endswith("near Chevroux, France.")

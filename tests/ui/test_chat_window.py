@@ -288,6 +288,7 @@ def test_a_russian_question_gets_quotes_and_an_offer_not_the_small_models_russia
     assert "writes English only" in answer.content and "Russian" in answer.content
     assert "librarian models get" in answer.content and "Get models" in answer.content
     assert tokens == [answer.content]  # the line alone: the model wrote nothing
+    assert "Keep as example" not in window.chat.transcript.toPlainText()  # nothing to learn
 
     # The user knows better: Model settings → "Languages it writes" for this model.
     dialog = window.open_settings()
