@@ -1,5 +1,6 @@
-"""bench/answers.py still runs end to end: two English XQuAD questions answered by the default
-model through a fresh library, in its own process as a user would start it (about 30 s here)."""
+"""bench/answers.py still runs end to end: two English XQuAD questions quoted and answered by
+the default model (sentence windows, one follow-up) through a fresh library, in its own
+process as a user would start it (about 30 s here)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,10 @@ def test_questions_are_spread_through_the_file() -> None:
 @needs_xquad
 def test_answers_two_questions_with_the_default_model() -> None:
     env = {**os.environ, "LIBRARIAN_EVAL_DIR": str(EVAL_DIR)}
+    command = [sys.executable, "-m", "bench.answers", "--questions", "2", "--lang", "en"]
+    command += ["--evidence", "windows", "--follow-ups", "1", "--json"]
     run = subprocess.run(
-        [sys.executable, "-m", "bench.answers", "--questions", "2", "--lang", "en", "--json"],
+        command,
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -49,10 +52,16 @@ def test_answers_two_questions_with_the_default_model() -> None:
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout[run.stdout.index("{") :])
     [result] = report["results"]
-    assert result["lang"] == "en" and result["n"] == 2
+    assert result["lang"] == "en" and result["n"] == 2 and result["evidence"] == "windows"
     assert result["model"].endswith(".gguf") and result["model_mb"] > 0
-    for rate in ("contains_gold", "cites_gold", "gold_given", "nothing_found"):
+    for rate in (
+        "contains_gold", "cites_gold", "gold_given", "nothing_found", "best_quote_gold",
+        "top3_quotes_gold", "offer",
+    ):  # fmt: skip
         assert 0.0 <= result[rate] <= 1.0, rate
+    # Quotes came first, the model ran (English), and one follow-up was timed.
+    assert result["quotes_s_p50"] > 0 and result["model_run"] == 1.0
+    assert result["follow_ups"] == 1 and result["follow_up_ratio_p50"] > 0
     assert result["wall_s"] > 0
     assert any(q["grounded"] for q in result["questions"])
     # A grounded answer was streamed by the model: it has a first token and a decode rate.
