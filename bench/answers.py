@@ -24,7 +24,8 @@ are covered. Per question:
 - follow-up time to first token: the next question asked as a follow-up in the conversation
   of this one, over the same question's time as a conversation's first (the ratio's median);
   in brackets the same for the model's part alone (prompt evaluation, from the model's call to
-  its first token: what llama.cpp's cache of the earlier exchange saves).
+  its first token: what llama.cpp's cache of the earlier exchange saves); and whether those
+  follow-ups' answers hold their gold answer, against the same questions asked first.
 Each model is measured with each kind of evidence (--evidence): sentence windows (the app's
 default) and whole passages, the same questions, the same index.
 Rates are over all N questions; times over those the model was asked (grounded).
@@ -115,6 +116,7 @@ class Outcome:
     model_first_token_s: float | None  # the model's part of ttft_s: prompt evaluation
     follow_up_ttft_s: float | None = None  # the next question, asked as a follow-up of this
     follow_up_model_s: float | None = None  # and the model's part of it
+    follow_up_contains_gold: bool | None = None  # that follow-up's answer holds its gold
 
 
 def ask(
@@ -193,7 +195,19 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         for o, first in itertools.pairwise(outcomes)
         if o.follow_up_model_s and first.model_first_token_s
     ]
+    followed = [
+        (o.follow_up_contains_gold, first.contains_gold)
+        for o, first in itertools.pairwise(outcomes)
+        if o.follow_up_contains_gold is not None
+    ]
     return {
+        # The follow-ups' answers against the same questions' answers as a chat's first.
+        "follow_up_contains_gold": (
+            round(sum(f for f, _ in followed) / len(followed), 3) if followed else None
+        ),
+        "follow_up_questions_first_contains_gold": (
+            round(sum(f for _, f in followed) / len(followed), 3) if followed else None
+        ),
         "best_quote_gold": rate("best_quote_gold"),
         "top3_quotes_gold": rate("top3_quotes_gold"),
         "quotes_s_p50": median([o.quotes_s for o in outcomes]),
@@ -264,6 +278,7 @@ def evaluate(
                         outcomes[i],
                         follow_up_ttft_s=again.ttft_s,
                         follow_up_model_s=again.model_first_token_s,
+                        follow_up_contains_gold=again.contains_gold,
                     )
                 wall_s = time.perf_counter() - started
                 status = library.model_status()

@@ -76,6 +76,7 @@ class ChatTranscript(QTextBrowser):
 
     citation_clicked = Signal(int, int)  # message index, source number
     quote_clicked = Signal(int, int)  # message index (the answer's, also while it streams), quote
+    quotes_shown = Signal()  # the answer being written shows its quotes now
     keep_requested = Signal(int, bool)  # an answer's message index; edit it before keeping
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -121,6 +122,7 @@ class ChatTranscript(QTextBrowser):
         self.streaming_quotes = tuple(quotes)
         self.status_line = "Writing the answer…" if quotes else self.status_line
         self.refresh()
+        self.quotes_shown.emit()
 
     def quotes_of(self, index: int) -> tuple[Quote, ...]:
         """The quotes of the answer at message `index`, or of the answer being written (its

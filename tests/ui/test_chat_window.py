@@ -226,20 +226,20 @@ def test_quotes_come_first_and_a_quote_opens_its_sentence_highlighted_and_readab
 
     window = indexed_window(make_window, documents, qtbot)
     transcript = window.chat.transcript
-    events: list[str] = []
-    on_screen: list[str] = []
+    events: list[str] = []  # the worker's signals, in the order it sent them
+    on_screen: list[tuple[str, str]] = []  # the transcript when it showed the quotes
 
-    def quotes_arrived(quotes: list) -> None:
-        events.append("quotes")
-        on_screen.append(transcript.toPlainText())  # the window shows them at once
-
-    window.chat_worker.quotes_ready.connect(quotes_arrived)
+    window.chat_worker.quotes_ready.connect(lambda quotes: events.append("quotes"))
     window.chat_worker.token.connect(lambda piece: events.append("token"))
+    transcript.quotes_shown.connect(
+        lambda: on_screen.append((transcript.toPlainText(), transcript.streaming or ""))
+    )
     ask(window, qtbot, QUESTION)
     assert events[0] == "quotes" and "token" in events
     answer = transcript.messages[-1]
     assert 1 <= len(answer.quotes) <= 3
-    assert answer.quotes[0].text in " ".join(on_screen[0].split())
+    shown, written = on_screen[0]
+    assert answer.quotes[0].text in " ".join(shown.split()) and written == ""  # before the model
     rendered = " ".join(transcript.toPlainText().split())
     assert rendered.index(answer.quotes[0].text) < rendered.index("Sources:")
 

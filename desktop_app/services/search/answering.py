@@ -40,6 +40,7 @@ DEFAULT_EVIDENCE_TOKENS = 600  # before the model's first answer has measured it
 MIN_EVIDENCE_TOKENS = 160
 MAX_WINDOW_SEEDS = 6  # best sentences given with their neighbours, at most
 _REMEMBERED_CONVERSATIONS = 8  # follow-ups go on from the last exchange of this many
+FOLLOW_UP_SHARE = 1 / 3  # of the evidence budget, for what a follow-up has not read yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,9 +314,9 @@ class AnswerService:
         count = self.engine.count_tokens
         before = sum(count(m["content"]) + 4 for m in earlier)
         room = self.engine.context_size - max_tokens - 48
-        # A follow-up's new evidence gets half the budget: what the model read for the
+        # A follow-up's new evidence gets a share of the budget: what the model read for the
         # questions before stays in its context, in llama.cpp's cache.
-        new = self._evidence_budget(max_tokens) // (2 if earlier else 1)
+        new = int(self._evidence_budget(max_tokens) * (FOLLOW_UP_SHARE if earlier else 1))
         budget = min(room, before + new)
         if earlier and before + MIN_EVIDENCE_TOKENS > room:
             earlier, before = (), 0  # the conversation outgrew the context: start afresh
