@@ -52,7 +52,8 @@ class Question:
 
 def collect(lang: str, ids: list[str], embedders: dict) -> list[Question]:
     from desktop_app.application import Library
-    from desktop_app.core.quotes import question_terms, term_overlap
+    from desktop_app.core.lexical import query_terms
+    from desktop_app.core.quotes import term_overlap
     from desktop_app.core.relevance import is_relevant
     from desktop_app.core.settings import Settings
     from desktop_app.services.search.quoting import QuoteFinder
@@ -79,7 +80,7 @@ def collect(lang: str, ids: list[str], embedders: dict) -> list[Question]:
                     for key in library.spaces.chosen
                 }
                 any_model = next(iter(per_model.values()))
-                terms = question_terms(text)
+                terms = query_terms(text)
                 dense: dict[str, list[float | None]] = {}
                 for key, found in per_model.items():
                     dense[key] = [

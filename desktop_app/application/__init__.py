@@ -24,7 +24,6 @@ from desktop_app.core.paths import DataPaths, resolve_data_dir
 from desktop_app.core.quotes import Quote
 from desktop_app.core.records import DiskState, DocumentInfo, PageText, RunSummary, SearchHit
 from desktop_app.core.settings import Settings
-from desktop_app.core.writing_languages import WriterLanguages
 from desktop_app.services import diagnostics
 from desktop_app.services.embeddings import Embedder, make_embedder
 from desktop_app.services.ingestion.disk_state import disk_state
@@ -62,7 +61,6 @@ __all__ = [
     "ModelStatus",
     "Placement",
     "Quote",
-    "WriterLanguages",
     "default_llm_path",
 ]
 

@@ -65,6 +65,11 @@ class Evidence:
     # The characters of the page (the document, without pages) the text was taken from.
     spans: tuple[tuple[int, int], ...] = ()
 
+    @staticmethod
+    def whole(hit: SearchHit, n: int = 0) -> Evidence:
+        """The whole passage."""
+        return Evidence(n, hit, hit.text.strip(), ((hit.start, hit.end),))
+
 
 @dataclass(frozen=True, slots=True)
 class PromptPlan:
@@ -94,7 +99,7 @@ def build_prompt(
     `history` holds the conversation's recent (question, answer) turns, oldest first; they are
     sent as earlier chat turns so that follow-up questions make sense to the model.
     """
-    evidence = [Evidence(0, hit, hit.text.strip(), ((hit.start, hit.end),)) for hit in hits]
+    evidence = [Evidence.whole(hit) for hit in hits]
     budget = context_size - answer_tokens - template_overhead
     return build_evidence_prompt(
         question, evidence, count_tokens, budget, system_prompt, instructions, history, True

@@ -125,12 +125,6 @@ def weighted_overlaps(question_terms: Sequence[str], texts: Sequence[str]) -> li
     return [sum(weight[t] for t in terms if t in found) / total for found in present]
 
 
-def question_terms(question: str) -> list[str]:
-    from desktop_app.core.lexical import query_terms
-
-    return query_terms(question)
-
-
 class Shape(StrEnum):
     """What kind of answer a question asks for, when its words say so."""
 

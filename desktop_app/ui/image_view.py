@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QImageReader, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QScrollArea, QWidget
 
-from desktop_app.ui.pdf_view import HIGHLIGHT, MAX_ZOOM, READABLE_LINE_PX
+from desktop_app.ui.pdf_view import HIGHLIGHT, MAX_ZOOM, readable_zoom
 from desktop_app.ui.scan_highlight import Fraction
 
 
@@ -61,12 +61,11 @@ class HighlightingImageView(QScrollArea):
     def highlight(self, boxes: list[Fraction]) -> bool:
         """Paint the boxes, zoomed in until their lines can be read, and scroll to them."""
         self.canvas.boxes = boxes
-        if boxes and self.canvas.height() > 0:
-            heights = sorted(b[3] - b[1] for b in boxes)
-            line_px = heights[len(heights) // 2] * self.canvas.height()
-            if 0 < line_px < READABLE_LINE_PX:
-                self.zoom = min(MAX_ZOOM, self.zoom * READABLE_LINE_PX / line_px)
-                self._fit()
+        height = self.canvas.height()
+        wanted = readable_zoom([(b[3] - b[1]) * height for b in boxes], self.zoom)
+        if wanted > self.zoom:
+            self.zoom = wanted
+            self._fit()
         self.canvas.update()
         if boxes:
             top = min(b[1] for b in boxes) * self.canvas.height()

@@ -24,6 +24,16 @@ READABLE_LINE_PX = 15
 MAX_ZOOM = 4.0
 
 
+def readable_zoom(line_heights_px: list[float], zoom: float) -> float:
+    """The zoom at which the highlighted lines (their heights on screen at `zoom`) are
+    READABLE_LINE_PX high, the middle one counting; never below `zoom` nor above MAX_ZOOM."""
+    heights = sorted(h for h in line_heights_px if h > 0)
+    if not heights:
+        return zoom
+    line = heights[len(heights) // 2]
+    return max(zoom, min(MAX_ZOOM, zoom * READABLE_LINE_PX / line))
+
+
 class HighlightingPdfView(QPdfView):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -71,12 +81,11 @@ class HighlightingPdfView(QPdfView):
             across.setValue(max(0, left + across.value()))
 
     def zoom_to_read(self) -> None:
-        """Zoom in (never out) until the highlighted lines are READABLE_LINE_PX high."""
-        heights = sorted(r.height() for r in self.highlight_rects if r.height() > 0)
-        if not heights:
-            return
-        line = heights[len(heights) // 2]
-        wanted = min(MAX_ZOOM, READABLE_LINE_PX / (line * self._resolution()))
+        """Zoom in (never out) until the highlighted lines can be read."""
+        scale = self._scale()
+        wanted = readable_zoom(
+            [r.height() * scale for r in self.highlight_rects], self.zoomFactor()
+        )
         if wanted > self.zoomFactor() * 1.05:
             self.follow_width = False
             self.setZoomFactor(wanted)

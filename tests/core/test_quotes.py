@@ -1,5 +1,6 @@
 import pytest
 
+from desktop_app.core.lexical import query_terms
 from desktop_app.core.quotes import (
     ScoringWeights,
     Shape,
@@ -8,7 +9,6 @@ from desktop_app.core.quotes import (
     best_units,
     folded,
     has_shape,
-    question_terms,
     term_overlap,
     unit_scores,
     units,
@@ -92,7 +92,7 @@ def test_an_overlong_unit_is_cut_at_word_boundaries():
 
 
 def test_term_overlap_uses_stems():
-    terms = question_terms("Which theatres worked in Warsaw?")
+    terms = query_terms("Which theatres worked in Warsaw?")
     assert term_overlap(terms, "The theatre worked in Warsaw for years.") == 1.0
     assert term_overlap(terms, "Nothing relevant.") == 0.0
     assert term_overlap([], "anything") == 0.0
@@ -128,7 +128,7 @@ def test_windows_take_the_best_units_with_their_neighbours_in_document_order():
 
 
 def test_rare_question_terms_weigh_more_than_those_every_unit_repeats():
-    terms = question_terms("How many sacks did the Panthers defense record?")
+    terms = query_terms("How many sacks did the Panthers defense record?")
     texts = [
         "The Panthers defense was strong.",
         "The Panthers played well.",

@@ -111,6 +111,21 @@ def test_a_follow_up_goes_on_from_what_the_model_read_and_wrote(library: Library
     assert other.prompt[0]["role"] == "system" and len(other.prompt) == 2
 
 
+def test_a_follow_up_that_would_not_fit_starts_afresh_with_all_its_evidence(library: Library):
+    """When the earlier exchange leaves no room in the context window, the follow-up is a new
+    prompt (the history as plain turns) and reads its evidence again, numbered afresh."""
+    chat = library.new_conversation()
+    first = library.ask("Where did the accident happen?", conversation_id=chat, max_tokens=24)
+    # 2048-token context: an answer of up to 1,800 tokens leaves too little room after it.
+    room = library.llm.context_size - 1800 - 48
+    assert first.timings["prompt_tokens"] + 160 > room
+    second = library.ask("Where did the accident happen?", conversation_id=chat, max_tokens=1800)
+    assert second.prompt[: len(first.prompt)] != first.prompt  # not a continuation
+    assert second.prompt[0]["role"] == "system"
+    assert second.prompt[1] == {"role": "user", "content": "Where did the accident happen?"}
+    assert second.sent and second.prompt[-1]["content"].startswith("Passages:")
+
+
 def test_quotes_only_never_loads_the_model(library: Library):
     library.llm.close()
     answer = library.ask("When does the city museum open on Sundays?", quotes_only=True)

@@ -98,3 +98,13 @@ def test_the_scope_line_names_a_few_documents_and_counts_the_rest():
     assert scope_text(["/a/x.pdf"]) == "Answers only from: <b>x.pdf</b>"
     text = scope_text(["/a/x.pdf", "/a/y <b>.md", "/a/z.txt", "/a/w.txt", "/b"])
     assert text == "Answers only from: <b>x.pdf, y &lt;b&gt;.md, z.txt and 2 more</b>"
+
+
+def test_a_highlight_is_zoomed_in_until_its_middle_line_can_be_read():
+    from desktop_app.ui.pdf_view import MAX_ZOOM, READABLE_LINE_PX, readable_zoom
+
+    # Lines 5, 6 and 20 px high at zoom 0.5: the middle one (6 px) decides.
+    assert readable_zoom([20.0, 5.0, 6.0], 0.5) == 0.5 * READABLE_LINE_PX / 6.0
+    assert readable_zoom([30.0], 1.0) == 1.0  # already readable: never zoomed out
+    assert readable_zoom([0.5], 1.0) == MAX_ZOOM
+    assert readable_zoom([], 0.7) == 0.7

@@ -39,6 +39,7 @@ FIRST_TOKEN_TARGET_S = 1.0
 DEFAULT_EVIDENCE_TOKENS = 600  # before the model's first answer has measured its speed
 MIN_EVIDENCE_TOKENS = 160
 MAX_WINDOW_SEEDS = 6  # best sentences given with their neighbours, at most
+TEMPLATE_OVERHEAD = 48  # tokens the chat template adds around the messages (build_prompt's)
 _REMEMBERED_CONVERSATIONS = 8  # follow-ups go on from the last exchange of this many
 FOLLOW_UP_SHARE = 1 / 3  # of the evidence budget, for what a follow-up has not read yet
 
@@ -47,7 +48,9 @@ FOLLOW_UP_SHARE = 1 / 3  # of the evidence budget, for what a follow-up has not 
 class Answer:
     question: str
     text: str
-    sources: list[SearchHit]  # source n is sources[n - 1]
+    # Source n is sources[n - 1]: the relevant passages (a follow-up's start with those of the
+    # exchange before), whether or not the model was given them; quotes cite them too.
+    sources: list[SearchHit]
     cited: list[int]
     grounded: bool  # False: nothing relevant was found, the model was not asked
     cancelled: bool = False
@@ -55,7 +58,7 @@ class Answer:
     prompt: list[dict[str, str]] = field(default_factory=list)  # the messages sent to the model
     timings: dict[str, float] = field(default_factory=dict)
     # Every passage the search returned, relevant or not, sent to the model or not: for showing
-    # the user what the answer could have used (sources are the ones it was given).
+    # the user what the answer could have used (`sent` says what the model read).
     retrieved: list[SearchHit] = field(default_factory=list)
     # The sentences that best answer the question, verbatim: shown before the answer.
     quotes: list[Quote] = field(default_factory=list)
@@ -163,7 +166,8 @@ class AnswerService:
         candidates = self.quoting.candidates(query, hits)
         # A follow-up continues what the model read and wrote last in this conversation: the
         # sources it was given keep their numbers, new ones are numbered after them.
-        earlier = self._continued(conversation, history) if evidence == WINDOWS else None
+        follows = evidence == WINDOWS
+        earlier = self._continued(conversation, history, max_tokens) if follows else None
         sources = list(earlier.sources) if earlier else []
         number = {_key(h): n for n, h in enumerate(sources, start=1)}
         for hit in hits:
@@ -201,10 +205,9 @@ class AnswerService:
                 instructions, history, earlier.messages if earlier else (),
             )  # fmt: skip
         else:
-            whole = [Evidence(0, h, h.text.strip(), ((h.start, h.end),)) for h in hits]
-            room = self.engine.context_size - max_tokens - 48
+            whole = [Evidence.whole(h) for h in hits]
             plan = build_evidence_prompt(
-                question, unread(whole), self.engine.count_tokens, room,
+                question, unread(whole), self.engine.count_tokens, self._room(max_tokens),
                 system_prompt or DEFAULT_SYSTEM_PROMPT, instructions, history,
             )  # fmt: skip
         generation = self.engine.chat(plan.messages, max_tokens, temperature, on_token, cancel)
@@ -239,14 +242,16 @@ class AnswerService:
         )
 
     def _continued(
-        self, conversation: int | None, history: Sequence[tuple[str, str]]
+        self, conversation: int | None, history: Sequence[tuple[str, str]], max_tokens: int
     ) -> _Exchange | None:
         """The conversation's last exchange as the model read and wrote it, when it is still
-        the last one (a quotes-only answer or a restart since: None)."""
+        the last one (a quotes-only answer or a restart since: None) and leaves room for a
+        follow-up (else the conversation starts afresh, with its history as plain turns)."""
         last = self._exchanges.get(conversation) if conversation is not None else None
         if last is None or not history or history[-1] != (last.question, last.answer):
             return None
-        return last
+        read = sum(self.engine.count_tokens(m["content"]) + 4 for m in last.messages)
+        return last if read + MIN_EVIDENCE_TOKENS <= self._room(max_tokens) else None
 
     def _remember(
         self,
@@ -313,14 +318,11 @@ class AnswerService:
         at a time. After `earlier` messages (a follow-up) the budget is for what is new."""
         count = self.engine.count_tokens
         before = sum(count(m["content"]) + 4 for m in earlier)
-        room = self.engine.context_size - max_tokens - 48
+        room = self._room(max_tokens)
         # A follow-up's new evidence gets a share of the budget: what the model read for the
         # questions before stays in its context, in llama.cpp's cache.
         new = int(self._evidence_budget(max_tokens) * (FOLLOW_UP_SHARE if earlier else 1))
         budget = min(room, before + new)
-        if earlier and before + MIN_EVIDENCE_TOKENS > room:
-            earlier, before = (), 0  # the conversation outgrew the context: start afresh
-            budget = self._evidence_budget(max_tokens)
         system = system_prompt or DEFAULT_SYSTEM_PROMPT
         best: PromptPlan | None = None
         for seeds in range(1, MAX_WINDOW_SEEDS + 1):
@@ -344,11 +346,16 @@ class AnswerService:
         assert best is not None
         return best
 
+    def _room(self, max_tokens: int) -> int:
+        """The context window's tokens for the prompt: the answer's and the chat template's
+        share taken off."""
+        return self.engine.context_size - max_tokens - TEMPLATE_OVERHEAD
+
     def _evidence_budget(self, max_tokens: int) -> int:
         """Prompt tokens for about FIRST_TOKEN_TARGET_S of prompt evaluation at this model's
         measured speed (DEFAULT_EVIDENCE_TOKENS before its first answer), within the context
         window's room."""
-        room = self.engine.context_size - max_tokens - 48
+        room = self._room(max_tokens)
         speed = self.prompt_speed.get(self._model_key())
         wanted = DEFAULT_EVIDENCE_TOKENS if speed is None else int(speed * FIRST_TOKEN_TARGET_S)
         return max(MIN_EVIDENCE_TOKENS, min(room, wanted))

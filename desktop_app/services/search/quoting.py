@@ -9,7 +9,6 @@ as soon as the search is done.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,7 +25,6 @@ from desktop_app.core.quotes import (
     best_units,
     folded,
     has_shape,
-    question_terms,
     unit_scores,
     units,
     weighted_overlaps,
@@ -49,8 +47,7 @@ class Candidates:
     places: list[tuple[int, Unit]]  # (passage index, unit) for each feature
     features: list[UnitFeatures]
     texts: list[str]  # each unit's raw text
-    dense_models: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    dense_models: list[str] = field(default_factory=list)  # the models that scored them
 
     def quotes(
         self, weights: ScoringWeights = DEFAULT_WEIGHTS, limit: int = MAX_QUOTES
@@ -111,7 +108,8 @@ class QuoteFinder:
         dense models consulted (bench.quotes compares them); default: every searchable one."""
         import numpy as np
 
-        started = time.perf_counter()
+        from desktop_app.core.lexical import query_terms
+
         first = list(hits[:passages])
         places: list[tuple[int, Unit]] = []
         texts: list[str] = []
@@ -121,7 +119,7 @@ class QuoteFinder:
                 places.append((p, unit))
                 texts.append(hit.text[unit.start : unit.end])
                 in_passage.append(i)
-        lexical = weighted_overlaps(question_terms(question), texts)
+        lexical = weighted_overlaps(query_terms(question), texts)
         shape = answer_shape(question)
         dense_sum = np.zeros(len(texts), dtype=np.float32)
         dense_count = np.zeros(len(texts), dtype=np.float32)
@@ -145,9 +143,7 @@ class QuoteFinder:
             UnitFeatures(p, in_passage[i], float(dense[i]), lexical[i], has_shape(texts[i], shape))
             for i, (p, _) in enumerate(places)
         ]
-        return Candidates(
-            first, places, features, texts, used, seconds=time.perf_counter() - started
-        )
+        return Candidates(first, places, features, texts, used)
 
     def quotes(self, question: str, hits: Sequence[SearchHit]) -> list[Quote]:
         return self.candidates(question, hits).quotes()
