@@ -29,6 +29,7 @@ COMMANDS = (
     "models",
     "teach",
     "doctor",
+    "repair",
 )
 
 

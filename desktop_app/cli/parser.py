@@ -105,8 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(sub)
     add_teach_parser(sub)
 
-    p = sub.add_parser("doctor", help="versions, paths, models and compute back-end")
+    p = sub.add_parser(
+        "doctor", help="the library's state (every store, free disk), versions, models, back-end"
+    )
     p.add_argument("--json", action="store_true")
+    sub.add_parser(
+        "repair",
+        help="restore a damaged catalog from its backup, index again what changed, rebuild "
+        "damaged vectors",
+    )
     return parser
 
 

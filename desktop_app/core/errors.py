@@ -28,6 +28,27 @@ DISK_FULL = (
 )
 
 
+class DiskFull(LibrarianError):
+    """The disk holding the library is full: a condition of the machine, not a bug. Whatever
+    was complete is kept; the work resumes once there is space."""
+
+    def __init__(self, free_mb: int, then: str = "indexing resumes") -> None:
+        super().__init__(
+            f"The disk holding your library is full ({free_mb} MB free): free some space and {then}"
+        )
+        self.free_mb = free_mb
+
+
+class ReadOnlyLibrary(LibrarianError):
+    """The library's folder cannot be written: searching and answering still work."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(
+            f"The library's folder {folder} is read-only: searching and answering work, but "
+            "adding or removing documents needs a folder Librarian can write"
+        )
+
+
 def is_bug(exc: BaseException) -> bool:
     """True for an exception nobody wrote a message for: it belongs in the log."""
     if isinstance(exc, LibrarianError):

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import faulthandler
 import logging
+import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -63,8 +65,54 @@ _state = _State()
 _lock = threading.Lock()
 
 
+class _PausedWhenRefused(RotatingFileHandler):
+    """A log file that a full disk or a read-only folder pauses: one line on stderr the first
+    time, then nothing (no "--- Logging error ---" traceback per record) until a write
+    succeeds again, tried once a minute."""
+
+    RETRY_S = 60.0
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
+        self._paused_until = 0.0
+        self._said = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if time.monotonic() < self._paused_until:
+            return
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        self._paused_until = time.monotonic() + self.RETRY_S
+        stream, self.stream = self.stream, None  # type: ignore[assignment]
+        try:
+            if stream is not None:
+                stream.close()
+        except OSError:
+            pass  # its unwritten buffer is lost with the disk full
+        if not self._said:
+            self._said = True
+            try:
+                sys.stderr.write(
+                    f"librarian: the log cannot be written ({error.strerror or error}); "
+                    "logging paused\n"
+                )
+            except (OSError, ValueError, AttributeError):
+                pass
+
+
 def setup(
-    folder: Path, verbose: bool = False, process: str = "librarian", hooks: bool = False
+    folder: Path,
+    verbose: bool = False,
+    process: str = "librarian",
+    hooks: bool = False,
+    console: bool = True,
 ) -> Path | None:
     """Send this process's log records to `folder/<process>.log` (INFO and above; DEBUG too with
     `verbose`), warnings (everything with `verbose`) to stderr, and native crash tracebacks to
@@ -79,20 +127,19 @@ def setup(
     except OSError:
         path = None
     if path is not None:
-        file_handler = RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
-        )
+        file_handler = _PausedWhenRefused(path)
         file_handler.setFormatter(logging.Formatter(_FORMAT))
         file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
         handlers.append(file_handler)
-    stderr_handler = logging.StreamHandler(sys.stderr)
-    stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    if verbose:
-        stderr_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    else:  # one line each; tracebacks are for the file, and what a front end said is not repeated
-        stderr_handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
-        stderr_handler.addFilter(lambda record: not getattr(record, SHOWN_KEY, False))
-    handlers.append(stderr_handler)
+    if console:
+        stderr_handler = logging.StreamHandler(sys.stderr)
+        stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        if verbose:
+            stderr_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        else:  # one line each; tracebacks are for the file, what a front end said is not repeated
+            stderr_handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
+            stderr_handler.addFilter(lambda record: not getattr(record, SHOWN_KEY, False))
+        handlers.append(stderr_handler)
     root = logging.getLogger()
     with _lock:
         for old in _state.handlers:
@@ -134,7 +181,15 @@ def shutdown() -> None:
 def setup_child(config: LogConfig | None, process: str) -> None:
     """The set-up a child process runs first (config is None when the parent logs nowhere)."""
     if config is not None:
-        setup(config.folder, config.verbose, process, hooks=True)
+        # Its log file only; what it writes to stderr itself (a native library's panic message)
+        # goes to the crash log, not over the parent's messages in a terminal.
+        setup(config.folder, config.verbose, process, hooks=True, console=config.verbose)
+        if _state.crash_file is not None and not config.verbose:
+            try:
+                sys.stderr.flush()
+                os.dup2(_state.crash_file.fileno(), 2)
+            except OSError:
+                pass
 
 
 def child_config() -> LogConfig | None:

@@ -87,5 +87,10 @@ class DataPaths:
         return self.root / "adapters"
 
     @property
+    def backups(self) -> Path:
+        """The catalog's last two backups (services.store.backups)."""
+        return self.root / "backups"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"

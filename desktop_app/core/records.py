@@ -137,6 +137,11 @@ class RunSummary:
     def count(self, status: Outcome) -> int:
         return sum(1 for r in self.reports if r.status is status)
 
+    @property
+    def changed(self) -> bool:
+        """Whether the library is other than before the run."""
+        return bool(self.pruned) or any(r.status is not Outcome.UNCHANGED for r in self.reports)
+
 
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:

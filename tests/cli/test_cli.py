@@ -136,7 +136,8 @@ def test_damaged_store_is_reported_not_emptied(capsys, tmp_path: Path):
     data.mkdir()
     (data / "library.sqlite3").write_bytes(b"SQLite format 3\x00" + b"\x13" * 4096)
     code, _, err = run(capsys, "--data-dir", str(data), "docs")
-    assert code == EXIT_ERROR and "cannot open the library database" in err
+    assert code == EXIT_ERROR and "catalog" in err and "is damaged" in err
+    assert "librarian repair" in err and len(err.strip().splitlines()) == 1  # one message
     assert (data / "library.sqlite3").stat().st_size > 4096  # left as it was, for recovery
 
 

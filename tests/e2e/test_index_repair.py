@@ -85,7 +85,7 @@ def test_a_truncated_catalog_is_reported_and_nothing_is_touched(
         leftover.unlink()
     (data / "library.sqlite3").write_bytes(b"")
     store_before = sorted((p.name, p.stat().st_size) for p in (data / "vectors").rglob("*"))
-    with pytest.raises(CatalogError, match=r"is empty \(0 bytes\).*Restore it from a backup"):
+    with pytest.raises(CatalogError, match=r"is damaged \(empty \(0 bytes\)\).*librarian repair"):
         Library(data, Settings(), embedders=embedders)
     assert (data / "library.sqlite3").stat().st_size == 0  # not replaced by an empty library
     assert sorted((p.name, p.stat().st_size) for p in (data / "vectors").rglob("*")) == (

@@ -29,6 +29,7 @@ from desktop_app.services.ingestion.index_run import IndexRun, ReportCallback
 from desktop_app.services.ingestion.parser_process import ParserProcess
 from desktop_app.services.ingestion.parsing import ParseOptions
 from desktop_app.services.store.catalog import Catalog, chunk_id, document_id
+from desktop_app.services.store.health import raise_for_fault
 from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
 
 log = logging.getLogger(__name__)
@@ -86,17 +87,30 @@ class IngestService:
             on_progress,
             cancel,
         )
-        self.recover()
         roots = [Path(r).expanduser().resolve() for r in roots]
         selector = FileSelector([*self.settings.exclude_patterns, *excludes])
         files = [str(p) for p in selector.expand(roots)]
-        if prune:
-            run.summary.pruned = self.prune_missing([r for r in roots if r.is_dir()])
-        run.execute(files)
+        try:
+            self.recover()
+            if prune:
+                run.summary.pruned = self.prune_missing([r for r in roots if r.is_dir()])
+            run.execute(files)
+        except Exception as exc:
+            # A full disk or a read-only folder stops the run between files: every file
+            # committed so far is kept whole, the one being written is not in (see above).
+            raise_for_fault(exc, self.catalog.path.parent)
+            raise
         return run.summary
 
     def remove(self, paths: Sequence[str]) -> list[str]:
         """Forget documents (the files on disk are not touched)."""
+        try:
+            return self._remove(paths)
+        except Exception as exc:
+            raise_for_fault(exc, self.catalog.path.parent, then="try again")
+            raise
+
+    def _remove(self, paths: Sequence[str]) -> list[str]:
         doomed = {p: self.catalog.chunk_ids_of(p) for p in paths}
         # Written down first, so that vectors a crash leaves behind are removed by recover().
         self.catalog.set_meta(_PENDING_KEY, json.dumps([c for ids in doomed.values() for c in ids]))
@@ -113,7 +127,7 @@ class IngestService:
             for d in self.catalog.documents_under(f)
             if not Path(d.path).exists()
         ]
-        return self.remove(gone)
+        return self._remove(gone)
 
     def recover(self) -> None:
         """Remove vectors of an interrupted commit that the catalog never received."""

@@ -20,7 +20,7 @@ from desktop_app.services.embeddings.passage_vectors import rescore
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.lexical_search import Scope
 from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
-from desktop_app.services.store.vector_store import VectorScope
+from desktop_app.services.store.vector_store import VectorScope, VectorStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class Retriever:
         self.spaces = spaces
         self._threads: ThreadPoolExecutor | None = None
         self._threads_lock = threading.Lock()
+        self.unavailable: str | None = None  # why the last search could not use the vectors
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._threads_lock:
@@ -164,10 +165,18 @@ class Retriever:
         candidates by their best sentence (services.embeddings.passage_vectors)."""
         store = self.spaces.store
         vector = space.embedder.embed_query(query)
-        ranked = store.query(space.collection, vector, depth, scope)
-        if not space.info.sentence_scoring or not ranked:
-            return ranked
-        sentences = store.sentences(space.collection, [cid for cid, _ in ranked])
+        try:
+            ranked = store.query(space.collection, vector, depth, scope)
+            if not space.info.sentence_scoring or not ranked:
+                return ranked
+            sentences = store.sentences(space.collection, [cid for cid, _ in ranked])
+        except VectorStoreUnavailable as exc:
+            # A full disk or a read-only folder keeps Chroma closed: this search goes by words
+            # and the other rankings (Library.meaning_search_notice says so).
+            log.warning("%s left out of the search: %s", space.info.label, exc)
+            self.unavailable = str(exc)
+            return []
+        self.unavailable = None
         return rescore(vector, ranked, sentences)
 
 

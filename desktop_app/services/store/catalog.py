@@ -18,6 +18,8 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.ocr_layout import pack_words, unpack_words
 from desktop_app.core.records import DocumentInfo, Outcome, PageText, ParsedDocument, StoredChunk
+from desktop_app.services.store.catalog_schema import SCHEMA, SCHEMA_VERSION
+from desktop_app.services.store.health import open_sqlite, sqlite_state
 from desktop_app.services.store.lexical_search import (
     Scope,
     lexical_search,
@@ -26,51 +28,24 @@ from desktop_app.services.store.lexical_search import (
     scope_of,
 )
 
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,
-    status TEXT NOT NULL,
-    reason TEXT,
-    title TEXT NOT NULL DEFAULT '',
-    format TEXT NOT NULL DEFAULT '',
-    pages INTEGER NOT NULL DEFAULT 0,
-    chunks INTEGER NOT NULL DEFAULT 0,
-    size INTEGER NOT NULL DEFAULT 0,
-    mtime_ns INTEGER NOT NULL DEFAULT 0,
-    content_hash TEXT NOT NULL DEFAULT '',
-    indexed_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    doc_id TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    page INTEGER,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
--- Pages read by OCR: their text and words' boxes, to highlight a cited passage on the scan.
-CREATE TABLE IF NOT EXISTS scanned_pages (
-    doc_id TEXT NOT NULL,
-    page INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    words BLOB NOT NULL,
-    PRIMARY KEY (doc_id, page)
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5 (
-    terms, tokenize = "unicode61 remove_diacritics 0"
-);
-"""
-
 
 class CatalogError(LibrarianError):
     """The catalog database cannot be opened (damaged file, wrong version, disk problem)."""
+
+
+class CatalogDamaged(CatalogError):
+    """The catalog's file is damaged: refused, left as it is, restored by `librarian repair`."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"The library's catalog {path} is damaged ({detail}). It is left as it is: "
+            "`librarian repair` (or Repair in the window) restores its newest backup and "
+            "indexes again what changed since"
+        )
+        self.path = path
+
+
+_CHECKED_AT_OPEN = 256_000_000  # bytes: checked page by page at open up to this (~0.15 s)
 
 
 def document_id(path: str, content_hash: str) -> str:
@@ -87,34 +62,29 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
-        if path.is_file() and path.stat().st_size == 0:
-            # SQLite would take an empty file for a new database and the library would look
-            # empty: every indexed passage gone without a word.
-            raise CatalogError(
-                f"the library database {path} is empty (0 bytes): a crash or a sync tool "
-                "truncated it. Restore it from a backup, or move it away to start an empty "
-                "library (your documents will be indexed again)"
-            )
+        if path.is_file() and path.stat().st_size <= _CHECKED_AT_OPEN:
+            # A 0-byte file would open as a new, empty library: every passage gone without a
+            # word. A damaged one is refused here rather than failing half-way through a use.
+            state, detail = sqlite_state(path)
+            if state == "damaged":
+                raise CatalogDamaged(path, detail)
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # Read-only when the machine refuses writes (a full disk, a read-only folder):
+            # search and answers go on; a write says why it cannot be made.
+            self._db, self.read_only = open_sqlite(path)
             self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process kills
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
             open_vocabulary(self._db)
             version = self._meta("schema_version")
-            if version is None:
+            if version is None and not self.read_only:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
-            elif int(version) > SCHEMA_VERSION:
+            elif version is not None and int(version) > SCHEMA_VERSION:
                 raise CatalogError(
                     f"{path} was written by a newer Librarian (schema {version}); update the app"
                 )
         except sqlite3.DatabaseError as exc:
-            raise CatalogError(
-                f"cannot open the library database {path}: {exc}. It is left as it is: "
-                "restore it from a backup, or move it away to start an empty library (your "
-                "documents will be indexed again)"
-            ) from exc
+            raise CatalogDamaged(path, str(exc)) from exc
 
     def close(self) -> None:
         with self._lock:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 from desktop_app.core.conversation import Conversation, Message, Source
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.quotes import Quote
+from desktop_app.services.store.health import open_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -43,12 +43,12 @@ class ConversationNotFound(LibrarianError, LookupError):
 class ConversationStore:
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # Read-only when the machine refuses writes: the chats can still be read.
+        self._db, self.read_only = open_sqlite(path)
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
-        if "quotes" not in columns:  # a library from before quotes
+        if "quotes" not in columns and not self.read_only:  # a library from before quotes
             self._db.execute("ALTER TABLE messages ADD COLUMN quotes TEXT NOT NULL DEFAULT '[]'")
 
     def close(self) -> None:

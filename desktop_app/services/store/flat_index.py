@@ -159,6 +159,34 @@ class FlatIndex:
         first scoped search or write."""
         self._rows()
 
+    def sound(self) -> bool:
+        """Whether the files are as the header says: a header that reads, and each file as
+        long as its rows (bytes overwritten inside a file are not seen: the copy is refilled
+        whenever Chroma's count and its own differ). Missing files are sound: a new copy."""
+        path = self._file("json")
+        if not path.exists():
+            return True
+        header = self.header()
+        if header is None or not isinstance(header.get("rows"), int):
+            return False
+        rows, dimension = header["rows"], header.get("dimension") or 0
+        widths = {"i8": dimension, "scale": 4, "ids": ID_BYTES}
+        for suffix, width in widths.items():
+            file = self._file(suffix)
+            size = file.stat().st_size if file.exists() else 0
+            if size < rows * width:
+                return False
+        return True
+
+    def set_aside(self) -> None:
+        """Move a damaged copy's files aside (dated); the copy starts anew, to be refilled."""
+        from desktop_app.services.store.health import set_aside
+
+        for suffix in ("i8", "scale", "ids", "json"):
+            if self._file(suffix).exists():
+                set_aside(self._file(suffix))
+        self._rows_of = None
+
     def drop(self) -> None:
         for suffix in ("i8", "scale", "ids", "json"):
             self._file(suffix).unlink(missing_ok=True)
@@ -212,7 +240,12 @@ class FlatIndex:
         n = min(n, rows)
         best = np.argpartition(-scores, n - 1)[:n]
         best = best[np.argsort(-scores[best])]
-        return [(ids[row].decode("ascii"), float(scores[row])) for row in best if scale[row] != 0]
+        try:
+            return [
+                (ids[row].decode("ascii"), float(scores[row])) for row in best if scale[row] != 0
+            ]
+        except UnicodeDecodeError:  # overwritten ids: the vector store answers instead
+            return None
 
     def search_among(
         self, query: Sequence[float], ids: Sequence[str], n: int

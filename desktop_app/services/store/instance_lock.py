@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 from pathlib import Path
 from types import TracebackType
@@ -9,6 +11,8 @@ from types import TracebackType
 from filelock import FileLock, Timeout
 
 from desktop_app.core.errors import LibrarianError
+
+log = logging.getLogger(__name__)
 
 
 class DataDirInUse(LibrarianError):
@@ -37,7 +41,16 @@ class InstanceLock:
                 f"another Librarian{owner} is using the data directory {self._path.parent}; "
                 "close it first, or choose another one with --data-dir"
             ) from None
-        self._pid_path.write_text(str(os.getpid()))
+        except OSError as exc:  # after Timeout: a TimeoutError is an OSError
+            if exc.errno not in (errno.EROFS, errno.EACCES):
+                raise
+            # A read-only folder: no Librarian can write it, so none needs keeping out.
+            log.warning("no instance lock in a read-only folder: %s", exc)
+            return
+        try:
+            self._pid_path.write_text(str(os.getpid()))
+        except OSError:  # a full disk or a read-only folder: the pid only helps the message
+            pass
 
     def release(self) -> None:
         if self._lock.is_locked:

@@ -65,4 +65,6 @@ def read_records(catalog: Catalog, embedders: Mapping[str, Embedder]) -> list[Sp
 
 
 def write_records(catalog: Catalog, records: list[SpaceRecord]) -> None:
-    catalog.set_meta(_SPACES_KEY, json.dumps([asdict(r) for r in records]))
+    written = json.dumps([asdict(r) for r in records])
+    if catalog.get_meta(_SPACES_KEY) != written:  # opening a library writes nothing
+        catalog.set_meta(_SPACES_KEY, written)

@@ -31,6 +31,7 @@ from desktop_app.services.embeddings.passage_vectors import embed_passages
 from desktop_app.services.heap import long_lived_load
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.sentence_backfill import add_sentence_vectors
+from desktop_app.services.store.space_damage import Damage, find_damage
 from desktop_app.services.store.space_records import (
     SpaceRecord,
     collection_name,
@@ -45,25 +46,6 @@ log = logging.getLogger(__name__)
 _BUILD_BATCH = 128  # passages per embedding call while building: cancel answers within seconds
 
 EmbedderFactory = Callable[[str], Embedder]
-
-
-@dataclass(frozen=True, slots=True)
-class Damage:
-    """How a complete space differs from the catalog."""
-
-    model: str
-    missing: int  # passages without a vector
-    extra: int  # vectors of passages the catalog does not have
-    unreachable: bool  # vectors counted but not found by a search (index files lost)
-
-    def describe(self) -> str:
-        if self.unreachable:
-            what = "its search index files are missing or damaged"
-        else:
-            parts = [f"{self.missing:,} passages have no vector"] if self.missing else []
-            parts += [f"{self.extra:,} vectors belong to no passage"] if self.extra else []
-            what = " and ".join(parts)
-        return f"The index of {describe(self.model).label} needs repair: {what}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +153,23 @@ class VectorSpaces:
         """The chosen models' spaces once they are all complete; until then, or when none of
         the chosen models can be loaded, every complete space that can still be queried."""
         with self._lock:
-            spaces = [s for r in self._records if r.complete and (s := self._space(r))]
+            spaces = [
+                s
+                for r in self._records
+                if r.complete and not self._rebuilding(r) and (s := self._space(r))
+            ]
             if self._chosen and not self.building():
                 spaces = [s for s in spaces if s.record.model in self._chosen]
             return spaces
+
+    def _rebuilding(self, record: SpaceRecord) -> bool:
+        damage = self._damaged.get(record.collection)
+        return damage is not None and damage.major
+
+    def rebuilding(self) -> list[str]:
+        """The labels of the models whose vectors are being rebuilt (left out of search)."""
+        with self._lock:
+            return [describe(r.model).label for r in self._records if self._rebuilding(r)]
 
     def writable(self) -> list[VectorSpace]:
         """Every space new passages must be written to: complete and building ones."""
@@ -209,18 +204,9 @@ class VectorSpaces:
         """Compare every complete space with the catalog (the source of truth): which
         passages lack a vector, which vectors belong to no passage, whether a search reaches
         them. Reads only; build() repairs what it found."""
-        stored = self.catalog.all_chunk_ids()
         with self._lock:
             records = [r for r in self._records if r.complete]
-        found: dict[str, Damage] = {}
-        for record in records:
-            have = set(self.store.ids(record.collection))
-            reachable = self.store.reachable(record.collection)
-            missing, extra = len(stored - have), len(have - stored)
-            if missing or extra or not reachable:
-                damage = Damage(record.model, missing, extra, not reachable)
-                log.warning("%s", damage.describe())
-                found[record.collection] = damage
+        found = find_damage(self.catalog, self.store, records)
         with self._lock:
             self._damaged = found
         return list(found.values())
@@ -303,11 +289,23 @@ class VectorSpaces:
         cancel = cancel or CancelToken()
         embedded = 0
         for space in self.damaged():
-            if self._damaged[space.collection].unreachable:
+            damage = self._damaged[space.collection]
+            if damage.unreachable:
                 # Chroma cannot give back vectors whose index files are gone: start afresh.
                 log.info("dropping the unreachable vectors of %s", space.record.model)
                 self.store.drop(space.collection)
-            embedded += self._fill(space, on_progress, cancel, repair=True)
+            if damage.unreachable or damage.missing or damage.extra:
+                embedded += self._fill(space, on_progress, cancel, repair=True)
+            if damage.unsentenced:  # the sentence file was set aside: added again
+                embedded += add_sentence_vectors(
+                    self.catalog,
+                    self.store,
+                    space.collection,
+                    space.embedder,
+                    space.info.label,
+                    on_progress,
+                    cancel,
+                )
             with self._lock:
                 self._damaged.pop(space.collection, None)
         return embedded

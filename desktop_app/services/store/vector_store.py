@@ -13,6 +13,7 @@ IngestService.recover().
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 from desktop_app.core.errors import LibrarianError
 from desktop_app.services.store.flat_index import FOLDER as FLAT_FOLDER
 from desktop_app.services.store.flat_index import FlatIndex
+from desktop_app.services.store.health import Fault, fault_of, set_aside
 from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
 from desktop_app.services.store.sentence_store import SentenceStore
 
@@ -50,6 +52,11 @@ class VectorScope:
 
 class VectorStoreError(LibrarianError):
     """The vector store on disk cannot be opened or used."""
+
+
+class VectorStoreUnavailable(VectorStoreError):
+    """The machine refuses the vector store for now (a full disk, a read-only folder): its
+    files are left as they are, and search goes on by words (and the int8 copies)."""
 
 
 class VectorIndex(Protocol):
@@ -97,12 +104,29 @@ class VectorStore:
         self._copying: dict[str, int] = {}  # stale copies being refilled: next row to copy
         self._mapped: set[str] = set()  # copies whose chunk -> row maps copy_step has read
 
+    def _sentence_op(self, op: Callable[[SentenceStore], Any]) -> Any:
+        """A sentence store operation; a damaged file is set aside and a fresh one used (its
+        vectors are added again from the catalog: VectorSpaces.check counts them missing)."""
+        try:
+            return op(self._sentences)
+        except sqlite3.DatabaseError as exc:
+            if fault_of(exc) is not Fault.DAMAGED:
+                raise
+            log.warning("vector store: the sentence vectors' file is damaged: %s", exc)
+            self._sentences.close()
+            set_aside(self._sentences.path)
+            self._sentences = SentenceStore(self._sentences.path)
+            return op(self._sentences)
+
     def _coll(self, name: str) -> Any:
         with self._lock:
             if name not in self._collections:
                 self._collections[name] = self._open(name)
                 flat = self._flats[name] = FlatIndex(self.path / FLAT_FOLDER, name)
                 held = self._collections[name].count()
+                if not flat.sound():
+                    log.warning("vector store: the int8 copy of %s is damaged", name)
+                    flat.set_aside()
                 if flat.header() is None:  # a new collection, or one from before the copies
                     flat.reset(clean=held == 0)
                 elif flat.clean() and flat.live() != held:  # Chroma lost or gained vectors
@@ -187,7 +211,9 @@ class VectorStore:
             return self._open_client().get_or_create_collection(
                 name, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # Chroma's Rust panics derive from BaseException
             raise VectorStoreError(f"cannot open the vector store in {self.path}: {exc}") from exc
 
     def add(
@@ -204,7 +230,7 @@ class VectorStore:
         self._written(collection)
         flat = self._flat_begin(collection)
         if sentences is not None:
-            self._sentences.put(collection, ids, sentences)
+            self._sentence_op(lambda store: store.put(collection, ids, sentences))
         for i in range(0, len(ids), _MAX_BATCH):
             coll.upsert(
                 ids=list(ids[i : i + _MAX_BATCH]),
@@ -221,7 +247,7 @@ class VectorStore:
         flat = self._flat_begin(collection)
         for i in range(0, len(id_list), _MAX_BATCH):
             coll.delete(ids=id_list[i : i + _MAX_BATCH])
-        self._sentences.delete(collection, id_list)
+        self._sentence_op(lambda store: store.delete(collection, id_list))
         if flat is not None:
             _in_step(flat, lambda: flat.remove(id_list))
 
@@ -252,17 +278,19 @@ class VectorStore:
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
         """The sentence vectors of those of these passages that have more than one."""
-        return self._sentences.get(collection, ids)
+        found: dict[str, bytes] = self._sentence_op(lambda store: store.get(collection, ids))
+        return found
 
     def add_sentences(
         self, collection: str, ids: Sequence[str], sentences: Sequence[bytes]
     ) -> None:
         """Sentence vectors for passages whose vectors are stored already."""
-        self._sentences.put(collection, ids, sentences)
+        self._sentence_op(lambda store: store.put(collection, ids, sentences))
 
     def sentence_ids(self, collection: str) -> set[str]:
         """The passages whose sentence vectors are stored (b"" for one sentence counts)."""
-        return self._sentences.ids(collection)
+        found: set[str] = self._sentence_op(lambda store: store.ids(collection))
+        return found
 
     def ids(self, collection: str) -> list[str]:
         coll = self._coll(collection)
@@ -306,7 +334,7 @@ class VectorStore:
             client = self._open_client()
             if collection in self._names(client):
                 client.delete_collection(collection)
-        self._sentences.drop(collection)
+        self._sentence_op(lambda store: store.drop(collection))
 
     def collections(self) -> list[str]:
         with self._lock:

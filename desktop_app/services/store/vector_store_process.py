@@ -12,6 +12,7 @@ other Librarians). It exits when asked, or when its parent dies (its end of the 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from multiprocessing.connection import Connection
@@ -19,14 +20,23 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.log_files import SHOWN
 from desktop_app.services.child_process import start_child
 from desktop_app.services.store.flat_index import FOLDER as FLAT_FOLDER
 from desktop_app.services.store.flat_index import FlatIndex
+from desktop_app.services.store.health import Fault, fault_of, set_aside, sqlite_state
 from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
 from desktop_app.services.store.sentence_store import SentenceStore
-from desktop_app.services.store.vector_store import VectorScope, VectorStore, VectorStoreError
+from desktop_app.services.store.vector_store import (
+    VectorScope,
+    VectorStore,
+    VectorStoreError,
+    VectorStoreUnavailable,
+)
 
 log = logging.getLogger(__name__)
+
+CHROMA_FILE = "chroma.sqlite3"
 
 _METHODS = {
     "preload",
@@ -57,10 +67,18 @@ def _child_main(conn: Connection, path: Path) -> None:
         method, args = request
         try:
             conn.send((True, getattr(store, method)(*args)))
-        except Exception as exc:
-            if not isinstance(exc, VectorStoreError):
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # Chroma's Rust panics derive from BaseException
+            fault, message = fault_of(exc), str(exc) or type(exc).__name__
+            if fault is None and sqlite_state(path / CHROMA_FILE)[0] == "damaged":
+                # Chroma's words for a damaged file vary; SQLite's check does not.
+                fault, message = Fault.DAMAGED, f"{CHROMA_FILE} does not pass SQLite's check"
+            if fault is None and not isinstance(exc, VectorStoreError):
                 log.exception("vector store: %s failed", method)
-            conn.send((False, str(exc) or type(exc).__name__))
+            elif fault is not None:
+                log.warning("vector store: %s failed (%s): %s", method, fault, exc)
+            conn.send((False, (fault and fault.value, message)))
 
 
 class VectorStoreProcess:
@@ -79,6 +97,7 @@ class VectorStoreProcess:
         self._indexes_loaded = threading.Event()  # Chroma's, in the child: preload returned
         self._refill: threading.Thread | None = None  # stale int8 copies, after preload
         self._sentences = SentenceStore(path / SENTENCES_FILE)  # read here before then
+        self.set_aside_as: list[tuple[Path, str]] = []  # damaged stores moved aside, and why
 
     def start(self) -> None:
         with self._lock:
@@ -93,23 +112,48 @@ class VectorStoreProcess:
         return self._conn
 
     def _call(self, method: str, *args: Any, start: bool = True) -> Any:
-        """The child's answer; without `start`, None when the child is not running (closed)."""
+        """The child's answer; without `start`, None when the child is not running (closed).
+
+        A store the child finds damaged is set aside (dated, kept) and the call made again on
+        a new, empty one: the catalog's passages are embedded into it again (VectorSpaces
+        counts them missing). A full disk or a read-only folder raises VectorStoreUnavailable
+        and touches nothing."""
         assert method in _METHODS
         with self._lock:
             if not start and self._conn is None:
                 return None
-            conn = self._connection()
-            try:
-                conn.send((method, args))
-                ok, value = conn.recv()
-            except (EOFError, OSError) as exc:
-                self._stop()
-                raise VectorStoreError(
-                    f"the vector store process stopped unexpectedly ({type(exc).__name__})"
-                ) from exc
+            ok, value = self._exchange(method, args)
+            if not ok and value[0] == Fault.DAMAGED.value and self.path.exists():
+                self._set_aside(value[1])
+                ok, value = self._exchange(method, args)
         if not ok:
-            raise VectorStoreError(value)
+            fault, message = value
+            if fault in (Fault.DISK_FULL.value, Fault.READ_ONLY.value):
+                raise VectorStoreUnavailable(message)
+            raise VectorStoreError(message)
         return value
+
+    def _exchange(self, method: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
+        conn = self._connection()
+        try:
+            conn.send((method, args))
+            answer: tuple[bool, Any] = conn.recv()
+            return answer
+        except (EOFError, OSError) as exc:
+            self._stop()
+            raise VectorStoreError(
+                f"the vector store process stopped unexpectedly ({type(exc).__name__})"
+            ) from exc
+
+    def _set_aside(self, reason: str) -> None:
+        """Stop the child and move the damaged store's folder aside (caller holds the lock)."""
+        self._stop()
+        self._indexes_loaded.clear()
+        self._sentences.close()
+        moved = set_aside(self.path)
+        self._sentences = SentenceStore(self.path / SENTENCES_FILE)
+        self.set_aside_as.append((moved, reason))
+        log.warning("vector store damaged (%s): rebuilt from the catalog", reason, extra=SHOWN)
 
     def add(
         self,
@@ -167,7 +211,11 @@ class VectorStoreProcess:
 
     def sentences(self, collection: str, ids: Sequence[str]) -> dict[str, bytes]:
         if not self._indexes_loaded.is_set():
-            return self._sentences.get(collection, ids)
+            try:
+                return self._sentences.get(collection, ids)
+            except sqlite3.DatabaseError as exc:  # damaged: the child sets it aside
+                log.warning("sentence vectors unreadable here: %s", exc)
+                return {}
         result: dict[str, bytes] = self._call("sentences", collection, list(ids))
         return result
 

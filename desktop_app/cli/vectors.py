@@ -1,0 +1,74 @@
+"""Repairing and building the vectors from the command line, with progress and Ctrl+C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from desktop_app.core.cancel import CancelToken
+
+if TYPE_CHECKING:
+    from desktop_app.application import Library
+
+
+@contextmanager
+def cancel_on_sigint(cancel: CancelToken) -> Iterator[None]:
+    """Ctrl+C stops after the current batch (what is done is kept); twice aborts."""
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print(
+            "\nlibrarian: stopping after the current batch (Ctrl+C again to abort)", file=sys.stderr
+        )
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def build_vectors(library: Library, cancel: CancelToken, repair_only: bool = False) -> bool:
+    """Repair the index and embed the library with newly chosen models, if any (only repair
+    with `repair_only`); False when cancelled."""
+    from desktop_app.cli.progress import ProgressPrinter
+    from desktop_app.core.cancel import Cancelled
+
+    if not library.vectors_to_build():
+        return True
+    build = library.repair_index if repair_only else library.build_vectors
+    printer = ProgressPrinter()
+    with cancel_on_sigint(cancel):
+        try:
+            done = build(printer.reembed_progress, cancel)
+        except Cancelled:
+            print("librarian: stopped; the rest is embedded next time", file=sys.stderr)
+            return False
+        finally:
+            printer.finish()
+    print(f"embedded {done} passages", file=sys.stderr)
+    return True
+
+
+def repair_vectors(library: Library, rebuild: bool) -> bool:
+    """Check the vectors against the catalog and repair them now (before a search, which
+    would otherwise quietly miss passages); False when the repair was cancelled. Search and ask
+    (not `rebuild`) repair only a small damage, with room on the disk: a rebuild waits for
+    `librarian repair`, `index` or the window, and search goes by words meanwhile."""
+    notices = library.check_index()
+    for notice in notices:
+        print(f"librarian: {notice}", file=sys.stderr)
+    if not notices:
+        return True
+    degraded = library.meaning_search_notice()
+    if not rebuild and (degraded or not library.room_to_repair()):
+        if degraded:
+            print(f"librarian: {degraded} `librarian repair` rebuilds it now.", file=sys.stderr)
+        return True
+    return build_vectors(library, CancelToken(), repair_only=True)
