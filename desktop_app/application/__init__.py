@@ -14,6 +14,7 @@ from types import TracebackType
 from desktop_app.application.background import BackgroundJobs
 from desktop_app.application.degraded import (
     degraded_notice,
+    keep_exchange,
     set_aside_notices,
     unavailable_notice,
 )
@@ -334,10 +335,7 @@ class Library:
             conversation=conversation_id,
         )
         if conversation_id is not None:
-            records = answer.source_records()
-            self._conversations.add_exchange(
-                conversation_id, question, answer.text, records, answer.cited, answer.quotes
-            )
+            return keep_exchange(self._conversations, conversation_id, answer, self.paths.root)
         return answer
 
     # -- conversations (ConversationNotFound for an unknown id) ----------------------------
@@ -350,7 +348,11 @@ class Library:
         return self._conversations.get(conversation_id)
 
     def new_conversation(self, instructions: str = "") -> int:
-        return self._conversations.create(instructions=instructions)
+        try:
+            return self._conversations.create(instructions=instructions)
+        except Exception as exc:  # DiskFull or ReadOnlyLibrary, said in the user's words
+            raise_for_fault(exc, self.paths.root, "try again")
+            raise
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self._conversations.rename(conversation_id, title)

@@ -5,12 +5,34 @@ keeps the vector store closed. Search goes on by words (and the models still who
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+from desktop_app.services.search.answering import Answer
 from desktop_app.services.search.retrieval import Retriever
-from desktop_app.services.store.health import free_mb
+from desktop_app.services.store.conversations import ConversationStore
+from desktop_app.services.store.health import free_mb, machine_refusal
 from desktop_app.services.store.vector_spaces import VectorSpaces
 from desktop_app.services.store.vector_store_process import VectorStoreProcess
+
+
+def keep_exchange(
+    store: ConversationStore, conversation_id: int, answer: Answer, root: Path
+) -> Answer:
+    """Store a question and its answer in their conversation; on a full disk the answer is
+    still given, saying it is not kept (`not_saved`)."""
+    records = answer.source_records()
+    try:
+        store.add_exchange(
+            conversation_id, answer.question, answer.text, records, answer.cited, answer.quotes
+        )
+    except Exception as exc:
+        refusal = machine_refusal(exc, root, "ask again to keep the answer")
+        if refusal is None:
+            raise
+        return dataclasses.replace(answer, not_saved=str(refusal))
+    return answer
+
 
 REBUILDING = "Meaning search is being rebuilt from the catalog"
 

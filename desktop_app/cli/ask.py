@@ -12,7 +12,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.errors import UsageError
+from desktop_app.core.errors import DiskFull, ReadOnlyLibrary, UsageError
 
 if TYPE_CHECKING:
     from desktop_app.application import Library, Quote
@@ -35,7 +35,10 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
         config = library.llm_config(model, args.lora, args.lora_scale)
     conversation = args.conversation
     if conversation is None:
-        conversation = library.new_conversation(args.instructions or "")
+        try:
+            conversation = library.new_conversation(args.instructions or "")
+        except (DiskFull, ReadOnlyLibrary) as exc:  # answered all the same, not kept
+            print(f"librarian: {exc}; this answer is not kept", file=sys.stderr)
     else:
         try:
             library.conversation(conversation)
@@ -91,7 +94,10 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
             print(f"{mark}[{n}] {hit.path}{page}")
     t = answer.timings
     sys.stdout.flush()
-    print(f"(conversation {conversation})", file=sys.stderr)
+    if answer.not_saved:
+        print(f"librarian: {answer.not_saved}", file=sys.stderr)
+    elif conversation is not None:
+        print(f"(conversation {conversation})", file=sys.stderr)
     if answer.grounded and "first_token_s" in t:
         print(
             f"({t['retrieval_ms']:.0f} ms retrieval, quotes at {t['quotes_ms']:.0f} ms, "

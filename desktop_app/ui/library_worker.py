@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 
 from desktop_app.core.cancel import CancelToken, IndexProgress, ReembedProgress
+from desktop_app.core.errors import DiskFull, ReadOnlyLibrary
+from desktop_app.ui.banner import DISK
 from desktop_app.ui.errors import user_message
 from desktop_app.ui.gathering import Gathered
 from desktop_app.ui.workers import EngineWorker
@@ -45,6 +47,11 @@ class LibraryWorker(EngineWorker):
     vectors_built = Signal(bool)  # True: the new embedding models' vectors are complete
     repair_needed = Signal(list)  # what check_index() found wrong: build_vectors() repairs it
     notices = Signal(list)  # list[str]: things to tell the user (a model that is missing)
+    # A condition of the machine or the library, not an error (ui.banner's keys): the key, what
+    # to say ("" when it is over) and the paths a stopped run was indexing.
+    condition = Signal(str, str, list)
+    degraded = Signal(str)  # why search goes by words for now ("" once it no longer does)
+    restored = Signal(str)  # a damaged catalog was restored from its backup: what was done
 
     def __init__(self, factory: LibraryFactory) -> None:
         super().__init__("librarian-library")
@@ -93,6 +100,11 @@ class LibraryWorker(EngineWorker):
     def inspect_gguf(self, path: str) -> None:
         self.submit(lambda: self._inspect(path))
 
+    def repair(self, data_dir: Path) -> None:
+        """Restore a damaged catalog from its newest good backup, open the library, and
+        index again what changed since (application.repair)."""
+        self.submit(lambda: self._repair(data_dir))
+
     def close(self) -> bool:
         return self.stop(self._close)
 
@@ -115,8 +127,34 @@ class LibraryWorker(EngineWorker):
         finally:
             self.warming_up.emit(False)
         problems = self.library.check_index()
-        if problems:
+        self.degraded.emit(self.library.meaning_search_notice() or "")
+        if problems and self.library.room_to_repair():
             self.repair_needed.emit(problems)
+        elif problems:  # a full disk: repairs wait for space
+            self.condition.emit(DISK, problems[0], [])
+
+    def _repair(self, data_dir: Path) -> None:
+        from desktop_app.application.repair import restore_catalog
+        from desktop_app.core.paths import DataPaths
+
+        try:
+            restored = restore_catalog(DataPaths(data_dir))
+        except Exception as exc:  # noqa: BLE001 - no good backup: said, nothing touched
+            self.open_failed.emit(user_message(exc, "repairing the library"))
+            return
+        self._open()
+        if restored is None or self.library is None:
+            return
+        gone = [p for p in restored.paths if not Path(p).exists()]
+        if gone:
+            self.library.remove([p for p in gone if self.library.catalog.document(p)])
+        self.restored.emit(
+            f"The catalog was restored from its backup {restored.backup.name} (the damaged one "
+            f"is kept as {restored.damaged.name}); documents changed since are indexed again."
+        )
+        present = [p for p in restored.paths if Path(p).exists()]
+        if present:
+            self._index(present, CancelToken())
 
     def _index(self, paths: list[str], cancel: CancelToken) -> None:
         if self.library is None or cancel.cancelled:
@@ -129,11 +167,15 @@ class LibraryWorker(EngineWorker):
             _GATHER_S,
             lambda latest: self.index_progress.emit(latest[-1]),  # the latest says all
         )
+        warning = self.library.space_estimate(paths).warning()
+        self.condition.emit(DISK, warning or "", [])
         try:
             summary = self.library.index(
                 paths, on_report=reports.add, on_progress=progress.add, cancel=cancel
             )
-        except Exception as exc:  # noqa: BLE001 - e.g. a full disk: said, and the app goes on
+        except (DiskFull, ReadOnlyLibrary) as exc:  # the machine's condition, not an error
+            self.condition.emit(DISK, str(exc), paths)
+        except Exception as exc:  # noqa: BLE001 - said, and the app goes on
             self.failed.emit(user_message(exc, "indexing"))
         finally:
             reports.flush()
@@ -154,6 +196,7 @@ class LibraryWorker(EngineWorker):
             if self.library is not None and not cancel.cancelled:
                 self.library.build_vectors(self.reembed_progress.emit, cancel)
                 complete = True
+                self.degraded.emit(self.library.meaning_search_notice() or "")
         except Cancelled:
             pass
         except Exception as exc:  # noqa: BLE001 - said; the old vectors keep serving search

@@ -73,6 +73,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.resize(*DEFAULT_SIZE)
         self.ui_state = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
         self.log_folder = DataPaths(data_dir).logs
+        self.data_dir = data_dir
         self.library: Library | None = None
         self.conversation_id: int | None = None
         self.answering = False
@@ -153,9 +154,11 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.chats.search_changed.connect(self._search_conversations)
 
     def _build_hidden_parts(self) -> None:
+        from desktop_app.ui.banner import Banner
         from desktop_app.ui.library_panel import LibraryPanel
         from desktop_app.ui.passages_panel import PassagesPanel
         from desktop_app.ui.progress_widget import IndexProgressWidget
+        from desktop_app.ui.window_health import LibraryHealthView
 
         self.library_panel = LibraryPanel()
         self._library_tab.put(self.library_panel)
@@ -163,6 +166,13 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self._passages_tab.put(self.passages)
         self.progress = IndexProgressWidget()
         self.statusBar().insertWidget(0, self.progress, 1)
+        self.banner = Banner()
+        chat_layout = self.chat.layout()
+        assert isinstance(chat_layout, QVBoxLayout)
+        chat_layout.insertWidget(0, self.banner)
+        self.health = LibraryHealthView(
+            self.banner, self.library_worker, self.data_dir, self.index_paths
+        )
         self.drop_filter.install(self)  # the window and every view's viewport take drops
         self.chats.enable_context_menu()
         for act, shortcut in self._shortcuts:
@@ -283,7 +293,8 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
     def _library_failed(self, message: str) -> None:
         self.model_label.setText("Library unavailable")
         self.chat.transcript.set_empty_text(f"The library could not be opened. {message}")
-        self.show_error(f"The library could not be opened: {message}")
+        if not self.health.library_failed(message):  # a damaged catalog: Repair, no dialog
+            self.show_error(f"The library could not be opened: {message}")
 
     def activate_with(self, paths: list[str]) -> None:
         """A second launch asked us to come to the front (and maybe to open files)."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.library_worker import LibraryWorker
     from desktop_app.ui.passages_panel import PassagesPanel
     from desktop_app.ui.source_viewer import SourceViewer
+    from desktop_app.ui.window_health import LibraryHealthView
 
 
 class ChatMixin:
@@ -36,6 +37,7 @@ class ChatMixin:
     chats: ConversationList
     passages: PassagesPanel
     viewer: SourceViewer
+    health: LibraryHealthView
     left_tabs: QTabWidget
     right_tabs: QTabWidget
     speed_label: Any  # a QLabel
@@ -186,6 +188,7 @@ class ChatMixin:
             )
         if answer.cancelled:
             self.statusBar().showMessage("Answer stopped.", 5000)
+        self.health.answer_not_kept(answer.not_saved)  # a full disk: shown, not stored
         self._refresh_conversations(self.conversation_id)
         self.answer_finished.emit()
 

@@ -51,5 +51,5 @@ def test_skips_are_remembered(tmp_path: Path):
 def test_damaged_database_is_a_clear_error(tmp_path: Path):
     path = tmp_path / "c.sqlite3"
     path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
-    with pytest.raises(CatalogError, match="is damaged .*librarian repair"):
+    with pytest.raises(CatalogError, match=r"is damaged .*librarian repair"):
         Catalog(path)

@@ -65,6 +65,7 @@ class Answer:
     writer_ran: bool = True  # False: the model was not run (quotes only, a language it lacks)
     # What the model read of each source: (n, start, end) spans of its page (or document).
     sent: list[tuple[int, int, int]] = field(default_factory=list)
+    not_saved: str | None = None  # why the exchange could not be kept (a full disk)
 
     def source_records(self) -> list[Source]:
         return [

@@ -14,6 +14,7 @@ from pathlib import Path
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
 from desktop_app.core.lexical import query_terms
+from desktop_app.core.log_files import SHOWN
 from desktop_app.core.records import SearchHit, StoredChunk
 from desktop_app.core.scripts import dominant_script, script_share
 from desktop_app.services.embeddings.passage_vectors import rescore
@@ -173,7 +174,7 @@ class Retriever:
         except VectorStoreUnavailable as exc:
             # A full disk or a read-only folder keeps Chroma closed: this search goes by words
             # and the other rankings (Library.meaning_search_notice says so).
-            log.warning("%s left out of the search: %s", space.info.label, exc)
+            log.warning("%s left out of the search: %s", space.info.label, exc, extra=SHOWN)
             self.unavailable = str(exc)
             return []
         self.unavailable = None

@@ -18,6 +18,7 @@ import time
 from enum import StrEnum
 from pathlib import Path
 
+from desktop_app.core.errors import LibrarianError
 from desktop_app.core.log_files import SHOWN
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ _READ_ONLY_WORDS = ("readonly database", "read-only file system", "read only fil
 def fault_of(exc: BaseException) -> Fault | None:
     """What kind of failure this is, when it is one of the three; None for anything else."""
     for current in _chain(exc):
+        known = getattr(current, "fault", None)  # said by the process that saw it
+        if isinstance(known, Fault):
+            return known
         if isinstance(current, OSError):
             if current.errno == errno.ENOSPC:
                 return Fault.DISK_FULL
@@ -183,7 +187,7 @@ def open_sqlite(path: Path) -> tuple[sqlite3.Connection, bool]:
     except sqlite3.OperationalError as exc:
         if not path.exists() or not refused_by_machine(exc, path.parent):
             raise
-        log.warning("%s opened read-only: %s", path.name, exc)
+        log.info("%s opened read-only: %s", path.name, exc)  # the front ends say why
     uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     return sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None), True
 
@@ -217,11 +221,22 @@ def _read_only_mount(folder: Path) -> bool:
 def raise_for_fault(exc: BaseException, folder: Path, then: str = "indexing resumes") -> None:
     """Re-raise a failed write as what it is for the user when the machine refused it: a full
     disk (DiskFull) or a read-only folder (ReadOnlyLibrary); otherwise return."""
+    refusal = machine_refusal(exc, folder, then)
+    if refusal is not None:
+        raise refusal from exc
+
+
+def machine_refusal(
+    exc: BaseException, folder: Path, then: str = "indexing resumes"
+) -> LibrarianError | None:
+    """DiskFull or ReadOnlyLibrary for a write the machine refused; None for anything else."""
     from desktop_app.core.errors import DiskFull, ReadOnlyLibrary
 
+    if isinstance(exc, (DiskFull, ReadOnlyLibrary)):
+        return exc
     if not refused_by_machine(exc, folder):
-        return
+        return None
     read_only = fault_of(exc) is Fault.READ_ONLY and free_bytes(folder) >= 20 * _NEARLY_FULL
     if _read_only_mount(folder) or read_only:
-        raise ReadOnlyLibrary(folder) from exc
-    raise DiskFull(free_mb(folder), then) from exc
+        return ReadOnlyLibrary(folder)
+    return DiskFull(free_mb(folder), then)

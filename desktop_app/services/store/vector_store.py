@@ -58,6 +58,10 @@ class VectorStoreUnavailable(VectorStoreError):
     """The machine refuses the vector store for now (a full disk, a read-only folder): its
     files are left as they are, and search goes on by words (and the int8 copies)."""
 
+    def __init__(self, message: str, fault: Fault) -> None:
+        super().__init__(message)
+        self.fault = fault
+
 
 class VectorIndex(Protocol):
     """What ingest and retrieval need: VectorStore here, or VectorStoreProcess (the app's).
@@ -200,10 +204,18 @@ class VectorStore:
             from chromadb.config import Settings
 
             self.path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(self.path),
-                settings=Settings(anonymized_telemetry=False, allow_reset=False),
-            )
+            try:
+                self._client = chromadb.PersistentClient(
+                    path=str(self.path),
+                    settings=Settings(anonymized_telemetry=False, allow_reset=False),
+                )
+            except BaseException:
+                # Chroma caches its half-made system: the next try would fail with another
+                # error ("no attribute 'bindings'") instead of the real one (a full disk).
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                SharedSystemClient.clear_system_cache()
+                raise
         return self._client
 
     def _open(self, name: str) -> Any:

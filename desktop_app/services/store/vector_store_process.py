@@ -24,7 +24,13 @@ from desktop_app.core.log_files import SHOWN
 from desktop_app.services.child_process import start_child
 from desktop_app.services.store.flat_index import FOLDER as FLAT_FOLDER
 from desktop_app.services.store.flat_index import FlatIndex
-from desktop_app.services.store.health import Fault, fault_of, set_aside, sqlite_state
+from desktop_app.services.store.health import (
+    Fault,
+    fault_of,
+    has_room,
+    set_aside,
+    sqlite_state,
+)
 from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
 from desktop_app.services.store.sentence_store import SentenceStore
 from desktop_app.services.store.vector_store import (
@@ -71,7 +77,11 @@ def _child_main(conn: Connection, path: Path) -> None:
             raise
         except BaseException as exc:  # Chroma's Rust panics derive from BaseException
             fault, message = fault_of(exc), str(exc) or type(exc).__name__
-            if fault is None and sqlite_state(path / CHROMA_FILE)[0] == "damaged":
+            if fault is None and not has_room(path):
+                # Chroma's words for a full disk vary too ("Error in compaction"): the disk's
+                # own state is asked first, so that a full one is never taken for damage.
+                fault = Fault.DISK_FULL
+            elif fault is None and sqlite_state(path / CHROMA_FILE)[0] == "damaged":
                 # Chroma's words for a damaged file vary; SQLite's check does not.
                 fault, message = Fault.DAMAGED, f"{CHROMA_FILE} does not pass SQLite's check"
             if fault is None and not isinstance(exc, VectorStoreError):
@@ -129,7 +139,7 @@ class VectorStoreProcess:
         if not ok:
             fault, message = value
             if fault in (Fault.DISK_FULL.value, Fault.READ_ONLY.value):
-                raise VectorStoreUnavailable(message)
+                raise VectorStoreUnavailable(message, Fault(fault))
             raise VectorStoreError(message)
         return value
 

@@ -1,0 +1,129 @@
+"""Shared by the fault matrix tests (tests/e2e/test_faults*.py): a small real library, made once,
+damaged in copies, and what "nothing lost" is compared by; a small disk (tmpfs) and a read-only
+mount for the machine's conditions, which need root (CI runs as root; elsewhere they skip)."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_app.application import Library
+from desktop_app.core.settings import Settings
+from tests.conftest import FIXTURES, Embedders
+
+TOWNS = [
+    "Arles", "Bergen", "Cadiz", "Dundee", "Esbjerg", "Faro", "Galway", "Hull", "Ibiza", "Jena",
+    "Kiel", "Lagos", "Malmo", "Nantes", "Oban", "Porto", "Quimper", "Riga", "Sligo", "Tromso",
+]  # fmt: skip
+OTHER_TOWNS = [
+    "Aachen", "Bilbao", "Cork", "Delft", "Evora", "Fulda", "Genoa", "Haarlem", "Innsbruck",
+    "Kaunas", "Leiden", "Mainz", "Narva", "Odense", "Parma", "Reims", "Siena", "Tartu",
+]  # fmt: skip
+TRADES = ["bakery", "ferry", "lighthouse", "orchard", "library", "brewery"]
+QUERIES = ("When does the ferry leave Porto?", "rye bread in Galway", "Туман над заливом")
+CORRUPTION = 8192  # bytes overwritten in the middle of a file: a bad sector, a sync tool
+
+
+def write_notes(folder: Path, towns: list[str] = TOWNS, extras: bool = True) -> None:
+    """Short notes, one passage each, six per town (120 for TOWNS: past the 50 passages a
+    ranking may miss meanwhile); with `extras`, a PDF and a Russian note."""
+    folder.mkdir(parents=True)
+    for n, (town, trade) in enumerate((t, d) for t in towns for d in TRADES):
+        (folder / f"{town.lower()}-{trade}.txt").write_text(
+            f"Note {n}: the {trade} of {town} opens at {6 + n % 5} in the morning; in winter "
+            f"the {trade} in {town} keeps shorter hours and closes on day {n % 28 + 1}.",
+            encoding="utf-8",
+        )
+    if not extras:
+        return
+    shutil.copy(FIXTURES / "ntsb_report.pdf", folder / "ntsb_report.pdf")
+    (folder / "погода.txt").write_text(
+        "Туман пришёл с запада после полуночи и держался над заливом до девяти утра.",
+        encoding="utf-8",
+    )
+
+
+def snapshot(library: Library) -> dict[str, object]:
+    """What must come back whole after a fault: documents, passages, search results."""
+    docs = sorted((d.path, d.status.value, d.chunks, d.content_hash) for d in library.documents())
+    searches = {
+        (q, mode): [(h.path, h.page, h.start) for h in library.search(q, k=3, mode=mode)]
+        for q in QUERIES
+        for mode in ("hybrid", "dense")
+    }
+    return {"docs": docs, "chunks": library.catalog.all_chunk_ids(), "searches": searches}
+
+
+def overwrite_middle(path: Path, size: int = CORRUPTION) -> None:
+    length = path.stat().st_size
+    with path.open("r+b") as f:
+        f.seek(max(0, length // 2 - size // 2))
+        f.write(os.urandom(min(size, length)))
+
+
+def open_library(data: Path, embedders: Embedders) -> Library:
+    return Library(data, Settings(), embedders=embedders)
+
+
+def fill_disk(folder: Path) -> Path:
+    """Write a file until the disk is full; returns it (delete it to free the space)."""
+    filler = folder / "filler.bin"
+    block = b"\0" * (1 << 16)
+    with filler.open("wb") as out:
+        while True:
+            try:
+                out.write(block)
+                out.flush()
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                break
+    with contextlib.suppress(OSError), filler.open("ab") as out:  # squeeze the last bytes out
+        for _ in range(64):
+            out.write(b"\0" * 1024)
+            out.flush()
+    return filler
+
+
+def _mount(*args: str) -> bool:
+    if os.geteuid() != 0:
+        return False
+    done = subprocess.run(["mount", *args], capture_output=True, text=True)
+    return done.returncode == 0
+
+
+def _umount(target: Path) -> None:
+    subprocess.run(["umount", "-l", str(target)], capture_output=True)
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, megabytes: int) -> Iterator[Path]:
+    """A tmpfs of this size mounted at `where` (a full disk without filling the machine's)."""
+    where.mkdir(parents=True, exist_ok=True)
+    if not _mount("-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)):
+        pytest.skip("needs root to mount a small tmpfs (a full disk); CI runs as root")
+    try:
+        yield where
+    finally:
+        _umount(where)
+
+
+@contextlib.contextmanager
+def read_only_view(folder: Path, where: Path) -> Iterator[Path]:
+    """`folder` mounted read-only at `where` (chmod does not stop root)."""
+    where.mkdir(parents=True, exist_ok=True)
+    if not _mount("--bind", "-o", "ro", str(folder), str(where)):
+        pytest.skip("needs root to make a read-only mount; CI runs as root")
+    # Older mount(8) ignores ro on the first bind: make sure it is read-only.
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(where)], capture_output=True)
+    try:
+        yield where
+    finally:
+        _umount(where)
