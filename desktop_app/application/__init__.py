@@ -123,8 +123,7 @@ class Library:
         return self.spaces.choose(self.settings.chosen_embedding_models())
 
     def vectors_to_build(self) -> int:
-        """How many models' vectors are still to be built, repaired or given their sentence
-        vectors (build_vectors)."""
+        """Models whose vectors are to be built, repaired or given sentence vectors."""
         spaces = self.spaces
         return len(spaces.building()) + len(spaces.damaged()) + len(spaces.without_sentences())
 
@@ -142,15 +141,13 @@ class Library:
         return self.spaces.repair(on_progress, cancel)
 
     def room_to_repair(self) -> bool:
-        """Whether repairs may write now: the folder writable and some space free (searching
-        never writes otherwise; a repair that needs space waits until there is space)."""
+        """Whether a repair may write now (else it waits: searching writes nothing)."""
         return not self.catalog.read_only and has_room(self.paths.root)
 
     def check_index(self) -> list[str]:
         """Compare the vector store with the catalog (seconds on a big library: never on the
-        GUI thread); returns what is wrong, for the user. build_vectors() repairs it from the
-        catalog's text: the vector store's file truncated or deleted, its index files lost,
-        or a kill mid-write never costs the library."""
+        GUI thread); returns what is wrong, for the user; build_vectors() repairs it from the
+        catalog's text (a damaged store was set aside: services.store.vector_store_process)."""
         try:
             found = [damage.describe() for damage in self.spaces.check()]
         except VectorStoreUnavailable as exc:  # a full disk: nothing can be repaired now
@@ -171,7 +168,10 @@ class Library:
         (seconds, off the GUI thread), rather than when the first document arrives."""
         self.ingest.parser().start()
         self.load_embedding_models()  # first: every search needs them
-        self.vectors.preload()  # seconds for a big library: the int8 copies answer meanwhile
+        try:
+            self.vectors.preload()  # seconds for a big library: the int8 copies answer meanwhile
+        except VectorStoreUnavailable as exc:  # a full disk: the int8 copies go on answering
+            log.warning("vector store not loaded: %s", exc)
 
     def embedding_spaces(self) -> list[dict[str, object]]:
         """Each vector space's model and state (what `librarian embeddings` shows)."""

@@ -22,7 +22,7 @@ class ChatWorker(EngineWorker):
     placement_known = Signal(str, str)
     token = Signal(str)
     quotes_ready = Signal(object)  # list[Quote]: the search is done, before the model writes
-    answered = Signal(object, int)  # Answer, conversation id
+    answered = Signal(object, object)  # Answer, conversation id (None: not kept, disk full)
     answer_failed = Signal(str)
 
     def __init__(self) -> None:
@@ -41,7 +41,7 @@ class ChatWorker(EngineWorker):
     def ask(
         self,
         question: str,
-        conversation_id: int,
+        conversation_id: int | None,
         cancel: CancelToken,
         within: list[str] | None = None,
     ) -> None:
@@ -106,7 +106,11 @@ class ChatWorker(EngineWorker):
             self.placement_known.emit(placement.describe(), "\n".join(d for d in details if d))
 
     def _ask(
-        self, question: str, conversation_id: int, cancel: CancelToken, within: list[str] | None
+        self,
+        question: str,
+        conversation_id: int | None,
+        cancel: CancelToken,
+        within: list[str] | None,
     ) -> None:
         library = self.library
         if library is None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QStatusBar, QTabWidget, QWidget
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation import Conversation, Message
+from desktop_app.core.errors import DiskFull, ReadOnlyLibrary
 from desktop_app.core.file_selection import file_format
 from desktop_app.ui.conversation_list import UNTITLED
 
@@ -92,11 +93,24 @@ class ChatMixin:
         if current is not None and not self.library.conversation(current).messages:
             self.chat.composer.setFocus()  # the current chat is still empty: use it
             return
-        conversation_id = self.library.new_conversation()
+        conversation_id = self._start_conversation()
+        if conversation_id is None:
+            return
         self._refresh_conversations(conversation_id)
         self.select_conversation(conversation_id)
         self.left_tabs.setCurrentWidget(self.chats)
         self.chat.composer.setFocus()
+
+    def _start_conversation(self) -> int | None:
+        """A new conversation; None on a full disk or a read-only folder (said in the banner:
+        questions are still answered, not kept)."""
+        assert self.library is not None
+        try:
+            conversation_id: int = self.library.new_conversation()
+        except (DiskFull, ReadOnlyLibrary) as exc:
+            self.health.answer_not_kept(f"{exc}; answers are not kept until then")
+            return None
+        return conversation_id
 
     def _rename_conversation(self, conversation_id: int, title: str) -> None:
         if self.library is not None and title:
@@ -146,7 +160,7 @@ class ChatMixin:
         if not question or self.answering or self.library is None:
             return
         if self.conversation_id is None:
-            self.conversation_id = self.library.new_conversation()
+            self.conversation_id = self._start_conversation()
             self._refresh_conversations(self.conversation_id)
         self.chat.composer.clear()
         self.chat.transcript.start_answer(question)
@@ -166,7 +180,7 @@ class ChatMixin:
         if self._answer_token is not None:
             self._answer_token.cancel()
 
-    def _answered(self, answer: Answer, conversation_id: int) -> None:
+    def _answered(self, answer: Answer, conversation_id: int | None) -> None:
         self._end_answer()
         if conversation_id == self.conversation_id:
             message = Message(
@@ -188,7 +202,8 @@ class ChatMixin:
             )
         if answer.cancelled:
             self.statusBar().showMessage("Answer stopped.", 5000)
-        self.health.answer_not_kept(answer.not_saved)  # a full disk: shown, not stored
+        if conversation_id is not None:  # a full disk: shown, not stored
+            self.health.answer_not_kept(answer.not_saved)
         self._refresh_conversations(self.conversation_id)
         self.answer_finished.emit()
 

@@ -86,6 +86,21 @@ def test_docs_and_remove(capsys, corpus: Path):
     assert code == EXIT_USAGE and "not in the library" in err
 
 
+def test_doctor_reports_a_library_in_use_by_another_process_without_failing(capsys, tmp_path):
+    from desktop_app.services.store.instance_lock import InstanceLock
+
+    data = tmp_path / "data"
+    assert run(capsys, "--data-dir", str(data), "docs")[0] == EXIT_OK  # an empty library
+    with InstanceLock(data / "librarian.lock"):
+        code, out, _ = run(capsys, "--data-dir", str(data), "doctor", "--json")
+    assert code == EXIT_OK
+    info = json.loads(out)
+    assert info["stores"]["catalog"]["state"] == "ok" and info["free_disk_mb"] > 0
+    assert "another Librarian" in info["library"] and info["advice"] == ["Nothing to do."]
+    code, out, _ = run(capsys, "--data-dir", str(tmp_path / "none"), "doctor")
+    assert code == EXIT_OK and "catalog: missing" in out
+
+
 def test_doctor_json(capsys):
     code, out, _ = run(capsys, "doctor", "--json")
     assert code == EXIT_OK

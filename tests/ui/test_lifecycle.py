@@ -174,7 +174,12 @@ def test_a_damaged_library_database_is_a_message(tmp_path, qtbot, embedders):
     window = MainWindow(data, lambda: Library(data, embedders=embedders), ())
     qtbot.addWidget(window)
     window.show()  # (waiting on the worker's own signal would stop a timer across threads)
+    # A damaged catalog is a banner offering Repair, not an error dialog
+    qtbot.waitUntil(lambda: window.banner.text_of("catalog") is not None, timeout=OPEN_MS)
+    assert "is damaged" in (window.banner.text_of("catalog") or "")
+    assert window.library is None and window.errors == []
+    window.banner.action_clicked.emit("catalog")  # Repair, with no backup to restore
     qtbot.waitUntil(lambda: bool(window.errors), timeout=OPEN_MS)
-    assert "cannot open the library database" in window.errors[-1]
-    assert window.library is None
+    assert "no good backup" in window.errors[-1]
+    assert (data / "library.sqlite3").read_bytes().startswith(b"this is not")  # untouched
     window.close()

@@ -1,0 +1,134 @@
+"""The fault matrix in the window: a damaged catalog, a damaged vector store, a full disk and an
+answer on a full disk are a banner with the action that helps, never an error dialog, and the
+window stays usable. Real window offscreen, real library, real files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from desktop_app.application import Library
+from tests.conftest import Embedders, vectors_match_catalog
+from tests.e2e.faults import (
+    OTHER_TOWNS,
+    fill_disk,
+    open_library,
+    overwrite_middle,
+    small_disk,
+    snapshot,
+    write_notes,
+)
+from tests.ui.conftest import ANSWER_TIMEOUT_MS, INDEX_TIMEOUT_MS, OPEN_TIMEOUT_MS
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, embedders: Embedders) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("window-faults")
+    write_notes(root / "docs")
+    with open_library(root / "library", embedders) as library:
+        library.index([root / "docs"])
+        return root / "library", snapshot(library)
+
+
+def window_on(data: Path, qtbot, embedders: Embedders):
+    """A window whose library may fail to open (make_window waits for it to open)."""
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow(data, lambda: Library(data, embedders=embedders), ())
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_a_damaged_catalog_offers_repair_and_repair_restores_the_library(
+    built, tmp_path: Path, qtbot, embedders: Embedders
+):
+    from desktop_app.ui.banner import CATALOG
+
+    data = tmp_path / "library"
+    shutil.copytree(built[0], data)
+    for leftover in data.glob("library.sqlite3-*"):
+        leftover.unlink()
+    overwrite_middle(data / "library.sqlite3", 4 * 4096)
+    window = window_on(data, qtbot, embedders)
+    qtbot.waitUntil(lambda: window.banner.text_of(CATALOG) is not None, timeout=OPEN_TIMEOUT_MS)
+    assert "is damaged" in (window.banner.text_of(CATALOG) or "")
+    assert window.library is None and window.errors == []  # a banner, not an error dialog
+    buttons = [b.text() for b in window.banner.findChildren(type(window.chat.send_button))]
+    assert "Repair" in buttons
+    with qtbot.waitSignal(window.library_opened, timeout=OPEN_TIMEOUT_MS):
+        window.banner.action_clicked.emit(CATALOG)  # what the Repair button sends
+    qtbot.waitUntil(
+        lambda: "restored from its backup" in (window.banner.text_of(CATALOG) or ""),
+        timeout=OPEN_TIMEOUT_MS,
+    )
+    qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
+    assert window.errors == []
+    library = window.library
+    assert library is not None and list(data.glob("library.sqlite3.damaged-*"))
+    assert snapshot(library) == built[1]
+    window.close()
+
+
+def test_a_damaged_vector_store_is_rebuilt_with_a_banner_while_words_search(
+    built, tmp_path: Path, qtbot, embedders: Embedders, make_window
+):
+    from desktop_app.ui.banner import REBUILDING
+
+    data = tmp_path / "library"
+    shutil.copytree(built[0], data)
+    overwrite_middle(data / "vectors" / "chroma.sqlite3")
+    said: list[str] = []
+    window = make_window(data)
+    window.library_worker.degraded.connect(said.append)  # (runs on the worker: list only)
+    qtbot.waitUntil(lambda: bool(said), timeout=OPEN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.repairing and window.warmed_up, timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.banner.text_of(REBUILDING) is None, timeout=INDEX_TIMEOUT_MS)
+    assert any("Meaning search is being rebuilt" in s for s in said)
+    assert window.errors == []
+    assert list(data.glob("vectors.damaged-*"))
+    library = window.library
+    assert library is not None and vectors_match_catalog(library)
+    assert snapshot(library) == built[1]
+
+
+def test_a_full_disk_is_a_banner_and_indexing_resumes_once_there_is_room(
+    built, tmp_path: Path, qtbot, embedders: Embedders, make_window
+):
+    from desktop_app.ui.banner import DISK, NOT_KEPT
+
+    more = tmp_path / "more"
+    write_notes(more, OTHER_TOWNS, extras=False)
+    room = sum(f.stat().st_size for f in built[0].rglob("*") if f.is_file()) // 1_000_000 + 3
+    with small_disk(tmp_path / "disk", room) as disk:
+        data = disk / "library"
+        shutil.copytree(built[0], data)
+        window = make_window(data)
+        window.add_paths([str(more)])
+        full = "The disk holding your library is full ("
+        qtbot.waitUntil(
+            lambda: full in (window.banner.text_of(DISK) or ""), timeout=INDEX_TIMEOUT_MS
+        )
+        assert "indexing resumes" in (window.banner.text_of(DISK) or "")
+        assert window.errors == []  # the machine's condition is not an error dialog
+        filler = fill_disk(disk)
+        with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
+            window.chat.composer.setPlainText("When does the ferry leave Porto?")
+            window.send()
+        assert "not kept" in (window.banner.text_of(NOT_KEPT) or "")  # answered, not stored
+        filler.unlink()
+        import subprocess
+
+        subprocess.run(["mount", "-o", f"remount,size={room + 150}m", str(disk)], check=True)
+        qtbot.waitUntil(lambda: window.banner.text_of(DISK) is None, timeout=30_000)
+        qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
+        assert window.errors == []
+        library = window.library
+        assert library is not None
+        names = {Path(d.path).parent.name for d in library.documents()}
+        assert names == {"docs", "more"} and vectors_match_catalog(library)
+        window.close()
