@@ -124,8 +124,8 @@ class Library:
 
     def vectors_to_build(self) -> int:
         """Models whose vectors are to be built, repaired or given sentence vectors."""
-        spaces = self.spaces
-        return len(spaces.building()) + len(spaces.damaged()) + len(spaces.without_sentences())
+        s = self.spaces
+        return len(s.building()) + len(s.damaged()) + len(s.without_sentences())
 
     def build_vectors(
         self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
@@ -251,7 +251,10 @@ class Library:
         self._pending.set([])
 
     def save_settings(self) -> None:
-        self.settings.save(self.paths.settings)
+        try:
+            self.settings.save(self.paths.settings)
+        except OSError as exc:  # a full disk or a read-only folder: kept for this session
+            log.warning("settings not saved: %s", exc)
 
     def search(
         self,
@@ -348,11 +351,7 @@ class Library:
         return self._conversations.get(conversation_id)
 
     def new_conversation(self, instructions: str = "") -> int:
-        try:
-            return self._conversations.create(instructions=instructions)
-        except Exception as exc:  # DiskFull or ReadOnlyLibrary, said in the user's words
-            raise_for_fault(exc, self.paths.root, "try again")
-            raise
+        return self._conversations.create(instructions=instructions)  # DiskFull on a full disk
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self._conversations.rename(conversation_id, title)

@@ -26,7 +26,7 @@ from desktop_app.services.store.health import (
     writable,
 )
 from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
-from desktop_app.services.store.vector_store_process import CHROMA_FILE
+from desktop_app.services.store.vector_store_process import CHROMA_FILE, CHROMA_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +37,13 @@ def store_states(paths: DataPaths) -> dict[str, dict[str, str]]:
     """Each store: its state ("ok", "missing", "damaged", "unreadable") and what that means."""
     vectors = paths.vector_store
     states: dict[str, dict[str, str]] = {}
-    for name, path in (
-        ("catalog", paths.catalog),
-        ("conversations", paths.conversations),
-        ("vectors", vectors / CHROMA_FILE),
-        ("sentence vectors", vectors / SENTENCES_FILE),
+    for name, path, tables in (
+        ("catalog", paths.catalog, ("documents", "chunks", "meta")),
+        ("conversations", paths.conversations, ("conversations", "messages")),
+        ("vectors", vectors / CHROMA_FILE, CHROMA_TABLES),
+        ("sentence vectors", vectors / SENTENCES_FILE, ("sentence_vectors",)),
     ):
-        state, detail = sqlite_state(path)
+        state, detail = sqlite_state(path, tables=tables)
         states[name] = {"state": state, "path": str(path), "detail": detail}
     states["int8 copies"] = _copies_state(vectors / FLAT_FOLDER)
     return states

@@ -174,7 +174,8 @@ class LibraryWorker(EngineWorker):
                 paths, on_report=reports.add, on_progress=progress.add, cancel=cancel
             )
         except (DiskFull, ReadOnlyLibrary) as exc:  # the machine's condition, not an error
-            self.condition.emit(DISK, str(exc), paths)
+            # Resumed once there is room; a read-only folder is not waited on.
+            self.condition.emit(DISK, str(exc), paths if isinstance(exc, DiskFull) else [])
         except Exception as exc:  # noqa: BLE001 - said, and the app goes on
             self.failed.emit(user_message(exc, "indexing"))
         finally:

@@ -36,7 +36,7 @@ class LibraryHealthView(QObject):
         self._timer.timeout.connect(self._look_at_disk)
         worker.condition.connect(self._condition)
         worker.degraded.connect(self._degraded)
-        worker.restored.connect(lambda text: self.banner.say(CATALOG, text))
+        worker.restored.connect(self._restored)  # a method: queued to the GUI thread
         banner.action_clicked.connect(self._act)
 
     def library_failed(self, message: str) -> bool:
@@ -53,6 +53,9 @@ class LibraryHealthView(QObject):
             self.banner.say(NOT_KEPT, why)
         else:
             self.banner.drop(NOT_KEPT)
+
+    def _restored(self, text: str) -> None:
+        self.banner.say(CATALOG, text)
 
     def _condition(self, key: str, text: str, stopped: list[str]) -> None:
         if not text:

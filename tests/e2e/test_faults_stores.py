@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def rebuilt_equals_clean(data: Path, clean: tuple[Path, dict], embedders: Embedd
         assert snapshot(library) == clean[1]
 
 
-@pytest.mark.parametrize("fault", ["malformed", "truncated"])
+@pytest.mark.parametrize("fault", ["malformed", "truncated", "wrong schema"])
 def test_a_damaged_vector_store_is_set_aside_and_rebuilt_while_words_search(
     clean, tmp_path: Path, embedders: Embedders, capsys, fault: str
 ):
@@ -59,6 +60,11 @@ def test_a_damaged_vector_store_is_set_aside_and_rebuilt_while_words_search(
     store = data / "vectors" / "chroma.sqlite3"
     if fault == "malformed":
         overwrite_middle(store)
+    elif fault == "wrong schema":  # another program's, or a Chroma of another version's
+        db = sqlite3.connect(store)
+        db.execute("DROP TABLE segments")
+        db.commit()
+        db.close()
     else:
         with store.open("r+b") as f:
             f.truncate(store.stat().st_size // 2)

@@ -88,6 +88,25 @@ def test_cancel_is_immediate_and_the_next_attempt_resumes(hub: HubServer, tmp_pa
     assert not partial.exists()
 
 
+def test_kill_9_of_the_download_process_mid_write_resumes_and_checks(
+    hub: HubServer, tmp_path: Path
+):
+    import os
+    import signal
+
+    hub.faults.seconds_per_chunk = 0.02
+    job = ModelDownload(request(tmp_path)).start()
+    wait_for_bytes(job, 2_000_000)
+    assert job._process is not None and job._process.pid
+    os.kill(job._process.pid, signal.SIGKILL)
+    result = job.wait(30)
+    assert isinstance(result, Failed) and "stopped unexpectedly" in result.message
+    assert not destination(request(tmp_path)).exists()  # nothing half-written as a model
+    hub.faults.seconds_per_chunk = 0.0
+    again = ModelDownload(request(tmp_path)).start().wait(120)
+    assert isinstance(again, Finished) and again.sha256 == hub.sha256(KEY)
+
+
 def test_a_slow_server_is_cancelled_within_a_second(hub: HubServer, tmp_path: Path):
     hub.faults.seconds_per_chunk = 5.0  # a stalled transfer: one chunk per five seconds
     job = ModelDownload(request(tmp_path)).start()

@@ -34,6 +34,12 @@ def built(tmp_path_factory: pytest.TempPathFactory, embedders: Embedders) -> tup
         return root / "library", snapshot(library)
 
 
+def said(window, key: str) -> str | None:
+    """What the window's banner says for `key` (it is built after the first paint)."""
+    banner = getattr(window, "banner", None)
+    return None if banner is None else banner.text_of(key)
+
+
 def window_on(data: Path, qtbot, embedders: Embedders):
     """A window whose library may fail to open (make_window waits for it to open)."""
     from desktop_app.ui.main_window import MainWindow
@@ -55,15 +61,15 @@ def test_a_damaged_catalog_offers_repair_and_repair_restores_the_library(
         leftover.unlink()
     overwrite_middle(data / "library.sqlite3", 4 * 4096)
     window = window_on(data, qtbot, embedders)
-    qtbot.waitUntil(lambda: window.banner.text_of(CATALOG) is not None, timeout=OPEN_TIMEOUT_MS)
-    assert "is damaged" in (window.banner.text_of(CATALOG) or "")
+    qtbot.waitUntil(lambda: said(window, CATALOG) is not None, timeout=OPEN_TIMEOUT_MS)
+    assert "is damaged" in (said(window, CATALOG) or "")
     assert window.library is None and window.errors == []  # a banner, not an error dialog
     buttons = [b.text() for b in window.banner.findChildren(type(window.chat.send_button))]
     assert "Repair" in buttons
     with qtbot.waitSignal(window.library_opened, timeout=OPEN_TIMEOUT_MS):
         window.banner.action_clicked.emit(CATALOG)  # what the Repair button sends
     qtbot.waitUntil(
-        lambda: "restored from its backup" in (window.banner.text_of(CATALOG) or ""),
+        lambda: "restored from its backup" in (said(window, CATALOG) or ""),
         timeout=OPEN_TIMEOUT_MS,
     )
     qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
@@ -82,13 +88,14 @@ def test_a_damaged_vector_store_is_rebuilt_with_a_banner_while_words_search(
     data = tmp_path / "library"
     shutil.copytree(built[0], data)
     overwrite_middle(data / "vectors" / "chroma.sqlite3")
-    said: list[str] = []
     window = make_window(data)
-    window.library_worker.degraded.connect(said.append)  # (runs on the worker: list only)
-    qtbot.waitUntil(lambda: bool(said), timeout=OPEN_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: not window.repairing and window.warmed_up, timeout=INDEX_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: window.banner.text_of(REBUILDING) is None, timeout=INDEX_TIMEOUT_MS)
-    assert any("Meaning search is being rebuilt" in s for s in said)
+    # The notice is sent once the vector store was found damaged (after the window opened).
+    qtbot.waitUntil(lambda: said(window, REBUILDING) is not None, timeout=OPEN_TIMEOUT_MS)
+    assert "Meaning search is being rebuilt" in (said(window, REBUILDING) or "")
+    qtbot.waitUntil(
+        lambda: said(window, REBUILDING) is None and not window.repairing,
+        timeout=INDEX_TIMEOUT_MS,
+    )
     assert window.errors == []
     assert list(data.glob("vectors.damaged-*"))
     library = window.library
@@ -110,25 +117,46 @@ def test_a_full_disk_is_a_banner_and_indexing_resumes_once_there_is_room(
         window = make_window(data)
         window.add_paths([str(more)])
         full = "The disk holding your library is full ("
-        qtbot.waitUntil(
-            lambda: full in (window.banner.text_of(DISK) or ""), timeout=INDEX_TIMEOUT_MS
-        )
-        assert "indexing resumes" in (window.banner.text_of(DISK) or "")
+        qtbot.waitUntil(lambda: full in (said(window, DISK) or ""), timeout=INDEX_TIMEOUT_MS)
+        assert "indexing resumes" in (said(window, DISK) or "")
         assert window.errors == []  # the machine's condition is not an error dialog
         filler = fill_disk(disk)
         with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
             window.chat.composer.setPlainText("When does the ferry leave Porto?")
             window.send()
-        assert "not kept" in (window.banner.text_of(NOT_KEPT) or "")  # answered, not stored
+        assert "not kept" in (said(window, NOT_KEPT) or "")  # answered, not stored
         filler.unlink()
         import subprocess
 
         subprocess.run(["mount", "-o", f"remount,size={room + 150}m", str(disk)], check=True)
-        qtbot.waitUntil(lambda: window.banner.text_of(DISK) is None, timeout=30_000)
+        qtbot.waitUntil(lambda: said(window, DISK) is None, timeout=30_000)
         qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
         assert window.errors == []
         library = window.library
         assert library is not None
         names = {Path(d.path).parent.name for d in library.documents()}
         assert names == {"docs", "more"} and vectors_match_catalog(library)
+        window.close()
+
+
+def test_a_read_only_library_opens_and_says_so_when_asked_to_index(
+    built, tmp_path: Path, qtbot, make_window
+):
+    from desktop_app.ui.banner import DISK
+    from tests.e2e.faults import read_only_view
+
+    data = tmp_path / "library"
+    shutil.copytree(built[0], data)
+    more = tmp_path / "more"
+    write_notes(more, OTHER_TOWNS[:2], extras=False)
+    with read_only_view(data, tmp_path / "ro") as view:
+        window = make_window(view)
+        library = window.library
+        assert library is not None and library.search("rye bread in Galway", k=1)
+        window.add_paths([str(more)])
+        qtbot.waitUntil(
+            lambda: "is read-only" in (said(window, DISK) or ""), timeout=INDEX_TIMEOUT_MS
+        )
+        qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
+        assert window.errors == []
         window.close()

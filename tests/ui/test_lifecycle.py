@@ -175,7 +175,10 @@ def test_a_damaged_library_database_is_a_message(tmp_path, qtbot, embedders):
     qtbot.addWidget(window)
     window.show()  # (waiting on the worker's own signal would stop a timer across threads)
     # A damaged catalog is a banner offering Repair, not an error dialog
-    qtbot.waitUntil(lambda: window.banner.text_of("catalog") is not None, timeout=OPEN_MS)
+    qtbot.waitUntil(
+        lambda: hasattr(window, "banner") and bool(window.banner.text_of("catalog")),
+        timeout=OPEN_MS,
+    )
     assert "is damaged" in (window.banner.text_of("catalog") or "")
     assert window.library is None and window.errors == []
     window.banner.action_clicked.emit("catalog")  # Repair, with no backup to restore

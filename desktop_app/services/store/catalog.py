@@ -37,6 +37,7 @@ class CatalogDamaged(CatalogError):
     """The catalog's file is damaged: refused, left as it is, restored by `librarian repair`."""
 
     def __init__(self, path: Path, detail: str) -> None:
+        detail = " ".join(detail.split())[:160]  # SQLite's report spans lines: one message
         super().__init__(
             f"The library's catalog {path} is damaged ({detail}). It is left as it is: "
             "`librarian repair` (or Repair in the window) restores its newest backup and "

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 from desktop_app.core.conversation import Conversation, Message, Source
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.quotes import Quote
-from desktop_app.services.store.health import open_sqlite
+from desktop_app.services.store.health import open_sqlite, raise_for_fault
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -43,6 +45,7 @@ class ConversationNotFound(LibrarianError, LookupError):
 class ConversationStore:
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
+        self._folder = path.parent
         # Read-only when the machine refuses writes: the chats can still be read.
         self._db, self.read_only = open_sqlite(path)
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -55,9 +58,18 @@ class ConversationStore:
         with self._lock:
             self._db.close()
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write the machine refuses is DiskFull or ReadOnlyLibrary, in the user's words."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise_for_fault(exc, self._folder, "try again")
+            raise
+
     def create(self, title: str = "", instructions: str = "") -> int:
         now = time.time()
-        with self._lock:
+        with self._lock, self._writing():
             cur = self._db.execute(
                 "INSERT INTO conversations (title, instructions, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -114,7 +126,7 @@ class ConversationStore:
         now = time.time()
         source_rows = json.dumps([asdict(s) for s in sources], ensure_ascii=False)
         quote_rows = json.dumps([asdict(q) for q in quotes], ensure_ascii=False)
-        with self._lock:
+        with self._lock, self._writing():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute(
@@ -138,20 +150,20 @@ class ConversationStore:
             self._db.execute("COMMIT")
 
     def rename(self, conversation_id: int, title: str) -> None:
-        with self._lock:
+        with self._lock, self._writing():
             self._db.execute(
                 "UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id)
             )
 
     def set_instructions(self, conversation_id: int, instructions: str) -> None:
-        with self._lock:
+        with self._lock, self._writing():
             self._db.execute(
                 "UPDATE conversations SET instructions = ? WHERE id = ?",
                 (instructions, conversation_id),
             )
 
     def delete(self, conversation_id: int) -> None:
-        with self._lock:
+        with self._lock, self._writing():
             self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
     def search(self, text: str) -> set[int]:

@@ -43,6 +43,7 @@ from desktop_app.services.store.vector_store import (
 log = logging.getLogger(__name__)
 
 CHROMA_FILE = "chroma.sqlite3"
+CHROMA_TABLES = ("collections", "segments", "embeddings")  # what Chroma's file must have
 
 _METHODS = {
     "preload",
@@ -81,7 +82,7 @@ def _child_main(conn: Connection, path: Path) -> None:
                 # Chroma's words for a full disk vary too ("Error in compaction"): the disk's
                 # own state is asked first, so that a full one is never taken for damage.
                 fault = Fault.DISK_FULL
-            elif fault is None and sqlite_state(path / CHROMA_FILE)[0] == "damaged":
+            elif fault is None and _damaged(path / CHROMA_FILE):
                 # Chroma's words for a damaged file vary; SQLite's check does not.
                 fault, message = Fault.DAMAGED, f"{CHROMA_FILE} does not pass SQLite's check"
             if fault is None and not isinstance(exc, VectorStoreError):
@@ -89,6 +90,10 @@ def _child_main(conn: Connection, path: Path) -> None:
             elif fault is not None:
                 log.warning("vector store: %s failed (%s): %s", method, fault, exc)
             conn.send((False, (fault and fault.value, message)))
+
+
+def _damaged(chroma_file: Path) -> bool:
+    return chroma_file.exists() and sqlite_state(chroma_file, tables=CHROMA_TABLES)[0] == "damaged"
 
 
 class VectorStoreProcess:
