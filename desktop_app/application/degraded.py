@@ -11,7 +11,7 @@ from pathlib import Path
 from desktop_app.services.search.answering import Answer
 from desktop_app.services.search.retrieval import Retriever
 from desktop_app.services.store.conversations import ConversationStore
-from desktop_app.services.store.health import free_mb, machine_refusal
+from desktop_app.services.store.health import Fault, fault_of, free_mb, machine_refusal
 from desktop_app.services.store.vector_spaces import VectorSpaces
 from desktop_app.services.store.vector_store_process import VectorStoreProcess
 
@@ -50,12 +50,15 @@ def set_aside_notices(vectors: VectorStoreProcess) -> list[str]:
 
 def unavailable_notice(exc: BaseException, root: Path) -> str:
     """The vector store cannot be opened for now (a full disk, a read-only folder)."""
-    if "full" in str(exc).lower() or "space" in str(exc).lower():
+    if fault_of(exc) is Fault.DISK_FULL:
         return (
             f"The disk holding your library is full ({free_mb(root)} MB free): searching "
             "without repairs until there is space"
         )
-    return f"The vector store cannot be opened for writing ({_first_line(str(exc))})"
+    return (
+        f"The library's folder cannot be written ({_first_line(str(exc))}): searching without "
+        "repairs"
+    )
 
 
 def degraded_notice(spaces: VectorSpaces, retriever: Retriever) -> str | None:
