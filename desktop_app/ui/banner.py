@@ -21,7 +21,7 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        # Mid-tone of the palette's highlight: readable in light and dark themes alike.
+        # The palette's own colours: readable in light and dark themes alike.
         self.setStyleSheet(
             "#banner { background: palette(alternate-base); border: 1px solid palette(mid);"
             " border-radius: 4px; }"
