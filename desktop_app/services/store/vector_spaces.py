@@ -268,15 +268,7 @@ class VectorSpaces:
                 self._retire_if_ready()
                 write_records(self.catalog, self._records)
         for space in self.without_sentences():
-            embedded += add_sentence_vectors(
-                self.catalog,
-                self.store,
-                space.collection,
-                space.embedder,
-                space.info.label,
-                on_progress,
-                cancel,
-            )
+            embedded += self._add_sentences(space, on_progress, cancel)
             with self._lock:
                 space.record.sentences = True
                 write_records(self.catalog, self._records)
@@ -297,18 +289,23 @@ class VectorSpaces:
             if damage.unreachable or damage.missing or damage.extra:
                 embedded += self._fill(space, on_progress, cancel, repair=True)
             if damage.unsentenced:  # the sentence file was set aside: added again
-                embedded += add_sentence_vectors(
-                    self.catalog,
-                    self.store,
-                    space.collection,
-                    space.embedder,
-                    space.info.label,
-                    on_progress,
-                    cancel,
-                )
+                embedded += self._add_sentences(space, on_progress, cancel)
             with self._lock:
                 self._damaged.pop(space.collection, None)
         return embedded
+
+    def _add_sentences(
+        self, space: VectorSpace, on_progress: ReembedCallback | None, cancel: CancelToken
+    ) -> int:
+        return add_sentence_vectors(
+            self.catalog,
+            self.store,
+            space.collection,
+            space.embedder,
+            space.info.label,
+            on_progress,
+            cancel,
+        )
 
     def _fill(
         self,
