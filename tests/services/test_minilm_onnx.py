@@ -70,7 +70,7 @@ def test_an_export_is_checked_and_found_only_for_its_own_weights(
     source = json.loads((folder / onnx_export.SOURCE_FILE).read_text())
     assert source["worst"] <= onnx_export.TOLERANCE
     assert not list(tmp_path.glob(".export-*"))  # the work folder is gone
-    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint: [folder])
+    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint, _bundled="": [folder])
     assert onnx_export.find_export(fingerprint) == onnx_file
     # The packaged app's copy of the weights is in a folder of another name: same weights.
     assert onnx_export.find_export("all-MiniLM-L6-v2:" + fingerprint.split(":")[1]) == onnx_file
@@ -87,7 +87,7 @@ def test_a_broken_export_falls_back_to_sentence_transformers(
     fingerprint = weights_fingerprint(minilm_folder)
     (folder / onnx_export.SOURCE_FILE).write_text(json.dumps({"fingerprint": fingerprint}))
     (folder / onnx_export.ONNX_FILE).write_bytes(b"\x08\x07not a model" * 100)
-    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint: [folder])
+    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint, _bundled="": [folder])
     model = SentenceTransformerEmbedder(minilm_folder, onnx_allowed=True)
     vectors = model.embed_documents(PASSAGES[:2])
     assert model.backend == "sentence-transformers"
@@ -128,7 +128,7 @@ def test_an_installation_the_user_cannot_write_to_gets_its_export_in_the_cache(
 
     prefix, cache = tmp_path / "usr" / "share" / "onnx" / "m", tmp_path / "cache" / "onnx" / "m"
     (tmp_path / "usr").mkdir()
-    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint: [prefix, cache])
+    monkeypatch.setattr(onnx_export, "places", lambda _fingerprint, _bundled="": [prefix, cache])
     assert onnx_export.exported_dir("model:1") == prefix  # a virtual environment: writable
     writable = os.access
     monkeypatch.setattr(

@@ -50,7 +50,7 @@ def make_embedder(
     if key == MINILM:
         return SentenceTransformerEmbedder(resolve_model_path(""), batch_size, onnx_allowed=True)
     if key == E5:
-        from desktop_app.services.embeddings.e5_encoder import E5Embedder
+        from desktop_app.services.embeddings.e5_embedder import E5Embedder
         from desktop_app.services.embeddings.e5_export import fingerprint
 
         if fingerprint() is None:

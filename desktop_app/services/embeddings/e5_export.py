@@ -24,6 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.services.embeddings.base import EmbeddingModelError
+from desktop_app.services.embeddings.e5_encoder import (
+    NORMALISE_FILE,
+    SPECIAL_FILE,
+    TOKENIZER_FILE,
+    E5Encoder,
+)
 from desktop_app.services.embeddings.onnx_export import (
     ONNX_FILE,
     SOURCE_FILE,
@@ -31,9 +37,6 @@ from desktop_app.services.embeddings.onnx_export import (
     find_export,
 )
 
-TOKENIZER_FILE = "tokenizer.json"
-NORMALISE_FILE = "normalise.json"  # codepoint -> replacement, the engine's normalisation
-SPECIAL_FILE = "special.json"  # bos, eos, pad, unk ids and the token limit
 BUNDLED_DIR = "multilingual-e5-small-onnx"  # its folder inside the packaged app
 MIN_COSINE = 0.999
 PROBES = [
@@ -79,8 +82,6 @@ def export(folder: Path | None = None) -> Path:
     try:
         try:
             _write(work)
-            from desktop_app.services.embeddings.e5_encoder import E5Encoder
-
             worst = _worst_cosine(E5Encoder(work))
         except Exception as exc:  # torch's exporter raises many kinds
             raise EmbeddingModelError(f"cannot export multilingual-e5-small: {exc}") from exc
