@@ -19,6 +19,7 @@ from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.health import free_bytes
 
 BYTES_PER_PASSAGE = 14_700
+PLENTY_BYTES = 20_000_000_000
 _MEASURED_FROM = 200  # passages: from then on, the library's own figure
 _SOURCE_BYTES_PER_PASSAGE = {".txt": 1_000, ".md": 1_000, ".html": 1_500, ".htm": 1_500}
 _OTHER_SOURCE_BYTES_PER_PASSAGE = 4_400  # PDF, DOCX, images
@@ -54,7 +55,13 @@ def library_bytes(paths: DataPaths) -> int:
 def estimate(
     paths: DataPaths, catalog: Catalog, roots: Sequence[Path], excludes: Sequence[str]
 ) -> SpaceEstimate:
-    """The space the new and changed files under `roots` will take (one stat each)."""
+    """The space the new and changed files under `roots` will take (one stat each). With
+    more than PLENTY free no file is looked at: that is room for well over a million passages,
+    past what one library holds, and a re-scan of a big watched folder then costs nothing more
+    (the window's heartbeat test: 10,000 files re-scanned at opening)."""
+    free = free_bytes(paths.root)
+    if free >= PLENTY_BYTES:
+        return SpaceEstimate(0, free // 1_000_000)
     passages = catalog.chunk_count()
     per_passage = BYTES_PER_PASSAGE
     if passages >= _MEASURED_FROM:
@@ -75,4 +82,4 @@ def estimate(
         unit = _SOURCE_BYTES_PER_PASSAGE.get(Path(file).suffix.lower())
         expected += max(1.0, stat.st_size / (unit or _OTHER_SOURCE_BYTES_PER_PASSAGE))
     needed = int(expected * per_passage)
-    return SpaceEstimate(needed // 1_000_000 + 1, free_bytes(paths.root) // 1_000_000)
+    return SpaceEstimate(needed // 1_000_000 + 1, free // 1_000_000)

@@ -139,8 +139,9 @@ class RunSummary:
 
     @property
     def changed(self) -> bool:
-        """Whether the library is other than before the run."""
-        return bool(self.pruned) or any(r.status is not Outcome.UNCHANGED for r in self.reports)
+        """Whether the run indexed or pruned something (a file skipped or failed as before, or
+        newly, changes no passage: no reason for a backup of the catalog)."""
+        return bool(self.pruned) or any(r.status is Outcome.INDEXED for r in self.reports)
 
 
 @dataclass(frozen=True, slots=True)
