@@ -57,8 +57,8 @@ def estimate(
 ) -> SpaceEstimate:
     """The space the new and changed files under `roots` will take (one stat each). With
     more than PLENTY free no file is looked at: that is room for well over a million passages,
-    past what one library holds, and a re-scan of a big watched folder then costs nothing more
-    (the window's heartbeat test: 10,000 files re-scanned at opening)."""
+    past what one library holds, and a re-scan of a big watched folder then costs no second
+    walk of its files."""
     free = free_bytes(paths.root)
     if free >= PLENTY_BYTES:
         return SpaceEstimate(0, free // 1_000_000)
