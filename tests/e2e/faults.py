@@ -73,10 +73,17 @@ def open_library(data: Path, embedders: Embedders) -> Library:
 
 
 def fill_disk(folder: Path) -> Path:
-    """Write a file until the disk is full; returns it (delete it to free the space)."""
+    """Write a file until the disk is full; returns it (delete it, if there, to free the space).
+    The disk may be full already (the library's own writes on opening it): then no file."""
     filler = folder / "filler.bin"
     block = b"\0" * (1 << 16)
-    with filler.open("wb") as out:
+    try:
+        out = filler.open("wb")
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        return filler
+    with out:
         while True:
             try:
                 out.write(block)
