@@ -1,12 +1,13 @@
 """Tune the fusion weights of the built-in embedding models (core.embedding_models).
 
-    python -m bench.fusion_weights CORPUS[:QUESTIONS] ... [--limit N] [--json]
+    python -m bench.fusion_weights CORPUS[:QUESTIONS] ... [--models A,B]
+        [--weights A=0.3,0.4 --weights B=0.0,0.1] [--limit N] [--json]
 
 Each argument is a BEIR-layout folder, optionally with the questions and qrels of another
 folder sharing its ids (cross-lingual, e.g. xquad-en-dev:xquad-ru-dev). Every corpus is indexed
-once through the app with USE-m3 and MiniLM; then each pair of weights in the grid ranks every
-question with the app's own hybrid search, and Recall@1 is printed per set, side by side, with
-the mean over the sets.
+once through the app with the two models (USE-m3 and MiniLM unless --models says otherwise);
+then each pair of weights in the grid ranks every question with the app's own hybrid search,
+and Recall@1 is printed per set, side by side, with the mean over the sets.
 """
 
 from __future__ import annotations
@@ -20,17 +21,20 @@ from pathlib import Path
 from bench.common import print_json
 from bench.retrieval import _shared_embedders, load, write_corpus
 
-USE_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
-MINILM_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
+GRID = {
+    "use-m3": (0.3, 0.4, 0.5, 0.6, 0.7),
+    "minilm": (0.0, 0.1, 0.2, 0.3),
+    "e5": (0.2, 0.3, 0.4, 0.5, 0.6),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="CORPUS_DIR or CORPUS_DIR:QUESTIONS_DIR")
     parser.add_argument("--limit", type=int, help="questions per set")
-    parser.add_argument("--use", default=",".join(map(str, USE_WEIGHTS)), help="USE-m3 weights")
+    parser.add_argument("--models", default="use-m3,minilm", help="the two models fused")
     parser.add_argument(
-        "--minilm", default=",".join(map(str, MINILM_WEIGHTS)), help="MiniLM weights"
+        "--weights", action="append", default=[], help="MODEL=W1,W2,... (default: GRID)"
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -39,14 +43,16 @@ def main() -> None:
     from desktop_app.core import embedding_models
     from desktop_app.core.settings import Settings
 
-    embedders = _shared_embedders({"use-m3", "minilm"})
-    grid = [
-        (u, m)
-        for u, m in itertools.product(_floats(args.use), _floats(args.minilm))
-        if u + m <= 0.9
-    ]
+    first, second = args.models.split(",")
+    weights = {key: GRID.get(key, (0.1, 0.3, 0.5)) for key in (first, second)}
+    for spec in args.weights:
+        key, _, values = spec.partition("=")
+        weights[key] = tuple(_floats(values))
+    embedders = _shared_embedders({first, second})
+    grid = [(a, b) for a, b in itertools.product(weights[first], weights[second]) if a + b <= 0.9]
     scores: dict[str, dict[str, float]] = {}
     original = dict(embedding_models.BUILTIN_MODELS)
+    pairs = dict(embedding_models.PAIR_WEIGHTS)
     with tempfile.TemporaryDirectory() as tmp:
         for n, spec in enumerate(args.sets):
             corpus_dir, _, questions_dir = spec.partition(":")
@@ -59,28 +65,31 @@ def main() -> None:
                 f" <- {Path(questions_dir).name}" if questions_dir else ""
             )
             scores[name] = {}
-            with Library(Path(tmp) / f"data{n}", Settings(), embedders=embedders) as library:
+            settings = Settings(embedding_models=[first, second])
+            with Library(Path(tmp) / f"data{n}", settings, embedders=embedders) as library:
                 library.index([Path(tmp) / f"corpus{n}"])
-                for use, minilm in grid:
-                    for key, weight in (("use-m3", use), ("minilm", minilm)):
+                for a, b in grid:
+                    for key, weight in ((first, a), (second, b)):
                         embedding_models.BUILTIN_MODELS[key] = dataclasses.replace(
                             original[key], fusion_weight=weight
                         )
+                    embedding_models.PAIR_WEIGHTS.pop(frozenset({first, second}), None)
                     hits_at_1 = 0.0
                     for query in queries:
                         hits = library.search(query["text"], k=1)
                         if hits and by_path[hits[0].path] in qrels[query["_id"]]:
                             hits_at_1 += 1
-                    scores[name][f"{use}/{minilm}"] = round(hits_at_1 / len(queries), 4)
-                    print(f"{name} {use}/{minilm}: {hits_at_1 / len(queries):.3f}", flush=True)
+                    scores[name][f"{a}/{b}"] = round(hits_at_1 / len(queries), 4)
+                    print(f"{name} {a}/{b}: {hits_at_1 / len(queries):.3f}", flush=True)
             embedding_models.BUILTIN_MODELS.update(original)
+            embedding_models.PAIR_WEIGHTS.update(pairs)
     if args.json:
         print_json(scores)
         return
     names = list(scores)
-    print("use-m3/minilm " + "".join(f"{n[:22]:>24}" for n in names) + f"{'mean':>8}")
-    for use, minilm in grid:
-        key = f"{use}/{minilm}"
+    print(f"{first}/{second:9} " + "".join(f"{n[:22]:>24}" for n in names) + f"{'mean':>8}")
+    for a, b in grid:
+        key = f"{a}/{b}"
         values = [scores[n][key] for n in names]
         mean = sum(values) / len(values)
         print(f"{key:13} " + "".join(f"{v:>24.3f}" for v in values) + f"{mean:>8.3f}")

@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop_app.application import Library
-from desktop_app.core.embedding_models import MINILM, USE_M3
+from desktop_app.core.embedding_models import E5, MINILM, USE_M3
 from desktop_app.core.settings import Settings
 from desktop_app.services.embeddings import Embedder, make_embedder
 from desktop_app.services.llm import LlmEngine
@@ -40,8 +40,9 @@ Embedders = Mapping[str, Embedder]
 
 @pytest.fixture(scope="session")
 def embedders() -> Embedders:
-    """The built-in embedding models (the default library uses both), loaded once."""
-    models = {key: make_embedder(key) for key in (USE_M3, MINILM)}
+    """The built-in embedding models (the default library uses e5 and USE-m3; the earlier
+    default, USE-m3 and MiniLM, is the fallback and a choice), loaded once."""
+    models = {key: make_embedder(key) for key in (E5, USE_M3, MINILM)}
     for model in models.values():
         model.load()
     return models

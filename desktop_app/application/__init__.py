@@ -98,7 +98,9 @@ class Library:
             self._conversations = ConversationStore(self.paths.conversations)
             self.notices: list[str] = [  # things the user should be told once, at opening
                 *problems,
-                *self.spaces.choose(self.settings.chosen_embedding_models()),
+                *self.spaces.choose(
+                    self.settings.chosen_embedding_models(), self.settings.embedding_fallback()
+                ),
             ]
         except BaseException:
             self._lock.release()
@@ -197,10 +199,7 @@ class Library:
         return self
 
     def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+        self, kind: type[BaseException] | None, *_: BaseException | TracebackType | None
     ) -> None:
         self.close()
 

@@ -13,11 +13,11 @@ from desktop_app.core.scripts import dominant_script
 
 @dataclass(frozen=True, slots=True)
 class RelevanceThresholds:
-    """Calibrated with bench.relevance on ../shared/eval (200 questions per case, top 5
-    passages, the default embedding models): 99.5% of XQuAD-en and 94.5% of XQuAD-ru
-    questions find a relevant passage in their own corpus, 69-77% across the two languages,
-    while 4.5% of PubMedQA questions asked of the English XQuAD corpus (nothing about them
-    there) and 6.5% asked of the Russian one pass."""
+    """Calibrated with bench.relevance on ../shared/eval (300 questions per case, top 5
+    passages, the default embedding models, e5 and USE-m3): 98.0% of XQuAD-en and 97.0% of
+    XQuAD-ru questions find a relevant passage in their own corpus, 72-79% across the two
+    languages, while 2.3% of PubMedQA questions asked of the English XQuAD corpus (nothing
+    about them there) and 7.0% asked of the Russian one pass."""
 
     # The cosine similarity that makes a passage relevant is each embedding model's own
     # (EmbeddingModelInfo.min_cosine): models spread their scores differently.

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.embedding_models import normalise_choice
+from desktop_app.core.embedding_models import FALLBACK_EMBEDDING_MODELS, normalise_choice
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,13 @@ class Settings:
     def chosen_embedding_models(self) -> tuple[str, ...]:
         legacy = [self.embedding_model] if self.embedding_model else []
         return normalise_choice(self.embedding_models or legacy)
+
+    def embedding_fallback(self) -> tuple[str, ...]:
+        """What to search with where a chosen model cannot be made: the earlier default pair
+        when no model was chosen (the default, whatever it is in this version: a library made
+        with an earlier default moves to this one, its vectors built in the background)."""
+        chose = normalise_choice(self.embedding_models or [self.embedding_model], ())
+        return () if chose else FALLBACK_EMBEDDING_MODELS
 
     def custom_embedding_scripts(self) -> frozenset[str] | None:
         return frozenset(self.embedding_scripts) if self.embedding_scripts else None

@@ -76,26 +76,20 @@ def fill_disk(folder: Path) -> Path:
     """Write a file until the disk is full; returns it (delete it, if there, to free the space).
     The disk may be full already (the library's own writes on opening it): then no file."""
     filler = folder / "filler.bin"
-    block = b"\0" * (1 << 16)
     try:
-        out = filler.open("wb")
+        out = filler.open("wb", buffering=0)  # unbuffered: closing it has nothing left to write
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise
         return filler
     with out:
-        while True:
+        for size in (1 << 16, 1024):  # then squeeze the last bytes out
             try:
-                out.write(block)
-                out.flush()
+                while out.write(b"\0" * size):
+                    pass
             except OSError as exc:
                 if exc.errno != errno.ENOSPC:
                     raise
-                break
-    with contextlib.suppress(OSError), filler.open("ab") as out:  # squeeze the last bytes out
-        for _ in range(64):
-            out.write(b"\0" * 1024)
-            out.flush()
     return filler
 
 

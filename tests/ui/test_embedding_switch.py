@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from desktop_app.core.embedding_models import MINILM, USE_M3
+from desktop_app.core.embedding_models import E5, MINILM, USE_M3
 from desktop_app.core.settings import Settings
 from tests.conftest import FIXTURES, vectors_match_catalog
 from tests.ui.conftest import INDEX_TIMEOUT_MS
@@ -28,8 +28,9 @@ def test_switching_the_embedding_model_in_the_settings(make_window, tmp_path, qt
     dialog = window.open_settings()
     assert dialog.embedding.models() == [MINILM]
     assert "English" in dialog.embedding.languages.text()
-    dialog.embedding.combo.setCurrentIndex(0)  # the default: USE-m3 and MiniLM
+    dialog.embedding.combo.setCurrentIndex(0)  # the default: e5 and USE-m3
     assert "Russian" in dialog.embedding.languages.text()
+    assert "First result right" in dialog.embedding.languages.text()  # as measured
     seen = []
     labels = []
     # Waited for on the GUI thread (a worker thread's signal would make Qt warn).
@@ -48,8 +49,8 @@ def test_switching_the_embedding_model_in_the_settings(make_window, tmp_path, qt
     assert "new embedding models" in window.statusBar().currentMessage()
     assert seen and seen[-1].done == seen[-1].total == library.catalog.chunk_count()
     assert any("Re-embedding for" in label and "passages" in label for label in labels)
-    assert library.settings.embedding_models == [USE_M3, MINILM]
+    assert library.settings.embedding_models == [E5, USE_M3]
     assert vectors_match_catalog(library)
     hits = library.search("собака", k=3)
-    assert {m.model for h in hits for m in h.dense} == {USE_M3}
+    assert {m.model for h in hits for m in h.dense} == {E5, USE_M3}
     assert not window.errors

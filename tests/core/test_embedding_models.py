@@ -1,0 +1,36 @@
+"""Which models a library searches with by default, and their shares of the fused score."""
+
+from __future__ import annotations
+
+from desktop_app.core.embedding_models import (
+    DEFAULT_EMBEDDING_MODELS,
+    E5,
+    FALLBACK_EMBEDDING_MODELS,
+    MINILM,
+    PAIR_WEIGHTS,
+    USE_M3,
+    describe,
+    fusion_weights,
+)
+from desktop_app.core.settings import Settings
+
+
+def test_a_tuned_pair_gets_its_own_weights_and_others_keep_each_models():
+    assert fusion_weights([describe(E5), describe(USE_M3)]) == PAIR_WEIGHTS[frozenset({E5, USE_M3})]
+    earlier = fusion_weights([describe(USE_M3), describe(MINILM)])
+    assert earlier == {
+        USE_M3: describe(USE_M3).fusion_weight,
+        MINILM: describe(MINILM).fusion_weight,
+    }
+    assert fusion_weights([describe(E5)]) == {E5: describe(E5).fusion_weight}
+    # Every share of the dense models leaves some of the score to the words.
+    assert all(sum(pair.values()) < 1 for pair in PAIR_WEIGHTS.values())
+
+
+def test_the_default_is_e5_with_use_m3_and_falls_back_only_when_nothing_was_chosen():
+    assert Settings().chosen_embedding_models() == DEFAULT_EMBEDDING_MODELS == (E5, USE_M3)
+    assert Settings().embedding_fallback() == FALLBACK_EMBEDDING_MODELS == (USE_M3, MINILM)
+    chose = Settings(embedding_models=[E5, USE_M3])
+    assert chose.chosen_embedding_models() == (E5, USE_M3) and chose.embedding_fallback() == ()
+    legacy = Settings(embedding_model="/models/bge-m3")  # one folder, from before the list
+    assert legacy.embedding_fallback() == ()
