@@ -4,9 +4,9 @@
                           [--keep DIR [--reuse]]
 
 For each size a library is built through the app's own write path (IngestService.commit:
-both vector spaces' Chroma collections with sentence vectors, the catalog and its FTS5 lexical
-index; bench/library_builder.py), 100 passages to a document, then opened afresh in a child
-process that measures what a user waits for.
+the default models' vector spaces (Chroma collections, sentence vectors where used), the
+catalog and its FTS5 lexical index; bench/library_builder.py), 100 passages to a document, then
+opened afresh in a child process that measures what a user waits for.
 
 Text: the passages of the shared QA corpora (PubMedQA abstracts, XQuAD paragraphs in English
 and Russian, cut by the app's chunker), cycled; copy c of a passage has its sentences rotated
@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from bench.common import EVAL, print_json
+from desktop_app.core.embedding_models import DEFAULT_EMBEDDING_MODELS
 
 PASSAGES_PER_DOCUMENT = 100
 COPY_COSINE = 0.9  # a copy's vector against its base's
@@ -265,7 +266,7 @@ def probe(folder: Path, asked: list[tuple[str, frozenset[str]]]) -> dict[str, An
 
     started = time.perf_counter()
     embedders = {}
-    for key in ("use-m3", "minilm"):
+    for key in DEFAULT_EMBEDDING_MODELS:
         embedders[key] = make_embedder(key)
         embedders[key].load()
     models_s = time.perf_counter() - started
@@ -424,7 +425,7 @@ def main() -> None:
             built = json.loads(saved.read_text())
         else:
             shutil.rmtree(folder, ignore_errors=True)
-            embedders = embedders or _shared_embedders({"use-m3", "minilm"})
+            embedders = embedders or _shared_embedders(set(DEFAULT_EMBEDDING_MODELS))
             built = build(folder, size, passages, embedders)
             saved.write_text(json.dumps(built))
         command = ["-m", "bench.scale", "--probe", str(folder), "--queries", str(args.queries)]

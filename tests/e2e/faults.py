@@ -51,10 +51,12 @@ def write_notes(folder: Path, towns: list[str] = TOWNS, extras: bool = True) -> 
 
 
 def snapshot(library: Library) -> dict[str, object]:
-    """What must come back whole after a fault: documents, passages, search results."""
+    """What must come back whole after a fault: documents, passages, search results (each
+    question's answer; below it, passages about nothing asked score within a hair of each
+    other, and a rebuilt vector index may order those differently)."""
     docs = sorted((d.path, d.status.value, d.chunks, d.content_hash) for d in library.documents())
     searches = {
-        (q, mode): [(h.path, h.page, h.start) for h in library.search(q, k=3, mode=mode)]
+        (q, mode): [(h.path, h.page, h.start) for h in library.search(q, k=1, mode=mode)]
         for q in QUERIES
         for mode in ("hybrid", "dense")
     }
