@@ -144,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="the corpus (and questions, by default)")
     parser.add_argument("--queries", type=Path, help="questions and qrels from this folder")
-    parser.add_argument("--models", default="", help="embedding models, e.g. use-m3,minilm")
+    parser.add_argument("--models", default="", help="embedding models (default: the app's)")
     parser.add_argument("--compare", action="store_true", help="MiniLM, USE-m3, both")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--limit", type=int, help="evaluate only the first N queries")
@@ -156,7 +156,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     configs = COMPARED if args.compare else (tuple(m for m in args.models.split(",") if m),)
-    models = {m for c in configs for m in c} or {"use-m3", "minilm"}
+    from desktop_app.core.embedding_models import DEFAULT_EMBEDDING_MODELS
+
+    models = {m for c in configs for m in c} or set(DEFAULT_EMBEDDING_MODELS)
     embedders = _shared_embedders(models, args.minilm_on == "onnx")
     results = [
         evaluate(args.folder, args.limit, args.queries, config, embedders) for config in configs
