@@ -23,9 +23,25 @@ EVAL_DIR = Path(os.environ.get("LIBRARIAN_EVAL_DIR", REPO.parent / "shared" / "e
 DIVERSE_PDFS = EVAL_DIR / "pdfs" / "diverse"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# Every skip for missing evaluation data names the folder, so that CI, which sets
+# LIBRARIAN_EVAL=required, turns those skips into failures: a machine without the data must not
+# pass by testing less.
+EVAL_ABSENT = "../shared/eval"
+EVAL_REQUIRED = os.environ.get("LIBRARIAN_EVAL") == "required"
+
 needs_eval = pytest.mark.skipif(
-    not DIVERSE_PDFS.is_dir(), reason="the shared evaluation documents (../shared/eval) are absent"
+    not DIVERSE_PDFS.is_dir(), reason=f"the shared evaluation documents ({EVAL_ABSENT}) are absent"
 )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if EVAL_REQUIRED and report.skipped and EVAL_ABSENT in str(report.longrepr):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"LIBRARIAN_EVAL=required, but {reason}"
 
 
 @pytest.fixture(autouse=True)

@@ -108,3 +108,21 @@ def test_an_item_held_back_goes_when_its_interval_is_over():
     gathered.flush()  # the end of a run: sent now, and the timer it started sends nothing more
     time.sleep(0.1)
     assert sent == [[1], [2], [3]]
+
+
+def test_the_model_keeps_qts_rules_through_sorting_filtering_and_reports(qtmodeltester):
+    """Qt's own model checker (pytest-qt's port of QAbstractItemModelTester) checks the model
+    once, then every signal it emits while it is sorted, filtered and reported to."""
+    model = DocumentsModel()
+    model.set_rows(rows())
+    qtmodeltester.check(model, force_py=True)
+    model.sort(PAGES, Qt.SortOrder.DescendingOrder)
+    model.set_filter("/d/")
+    model.update("/d/A.pdf", "indexed", 1, 4)
+    model.update("/d/new.txt", "indexed", 0, 1)  # passes the filter: a row is inserted
+    model.update("/e/other.txt", "indexed", 0, 1)  # filtered out: no row
+    model.set_filter("")
+    model.sort(NAME)
+    model.set_rows(rows()[:1])
+    model.set_rows([])
+    assert model.rowCount() == 0

@@ -61,7 +61,8 @@ class PdfPageImages:
                     0.0, min(top, height) - max(bottom, 0.0)
                 )
             return min(1.0, float(covered) / max(1.0, float(width * height)))
-        except Exception:  # noqa: BLE001 - a page PDFium cannot analyse is not a scan we know of
+        except Exception as exc:  # noqa: BLE001 - a page PDFium cannot analyse is not a scan we know of
+            log.debug("page %d: PDFium could not measure its pictures: %s", number, exc)
             return 0.0
 
     def render(self, number: int) -> Image | None:

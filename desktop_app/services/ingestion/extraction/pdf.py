@@ -18,6 +18,8 @@ from desktop_app.services.ingestion.extraction import Extracted, SkipFile
 _WIDENED_ARRAY_ELEMENTS = 10_000_000
 _WIDENED_DICTIONARY_ELEMENTS = 1_000_000
 
+log = logging.getLogger(__name__)
+
 
 def extract_pdf(data: bytes) -> Extracted:
     from pypdf.errors import LimitReachedError
@@ -122,7 +124,8 @@ def _title(reader: object) -> str:
     try:
         meta = reader.metadata  # type: ignore[attr-defined]
         return str(meta.title).strip() if meta and meta.title else ""
-    except Exception:  # noqa: BLE001 - damaged metadata only costs us the title
+    except Exception as exc:  # noqa: BLE001 - damaged metadata only costs us the title
+        log.debug("the PDF's metadata could not be read, so it has no title: %s", exc)
         return ""
 
 
