@@ -5,9 +5,12 @@
 
 Each argument is a BEIR-layout folder, optionally with the questions and qrels of another
 folder sharing its ids (cross-lingual, e.g. xquad-en-dev:xquad-ru-dev). Every corpus is indexed
-once through the app with the two models (USE-m3 and MiniLM unless --models says otherwise);
-then each pair of weights in the grid ranks every question with the app's own hybrid search,
-and Recall@1 is printed per set, side by side, with the mean over the sets.
+once through the app with the two models (USE-m3 and MiniLM unless --models says otherwise),
+and each question is searched once, keeping every ranking the search fuses
+(Retriever.rankings); then each pair of weights in the grid fuses them again as the app would
+with those weights (a model that cannot read a question still hands its share to the others),
+and Recall@1 is printed per set, side by side, with the mean over the sets. A set's questions
+are in one script, so its grid is that script's row of PAIR_WEIGHTS.
 """
 
 from __future__ import annotations
@@ -17,9 +20,14 @@ import dataclasses
 import itertools
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import print_json
 from bench.retrieval import _shared_embedders, load, write_corpus
+
+if TYPE_CHECKING:
+    from desktop_app.core.embedding_models import EmbeddingModelInfo
+    from desktop_app.core.fusion import Rankings
 
 GRID = {
     "use-m3": (0.3, 0.4, 0.5, 0.6, 0.7),
@@ -64,25 +72,26 @@ def main() -> None:
             name = Path(corpus_dir).name + (
                 f" <- {Path(questions_dir).name}" if questions_dir else ""
             )
-            scores[name] = {}
             settings = Settings(embedding_models=[first, second])
             with Library(Path(tmp) / f"data{n}", settings, embedders=embedders) as library:
                 library.index([Path(tmp) / f"corpus{n}"])
+                captured = [(q, library.retriever.rankings(q["text"], k=1)) for q in queries]
+            scores[name] = {}
+            embedding_models.PAIR_WEIGHTS.pop(frozenset({first, second}), None)
+            try:
                 for a, b in grid:
-                    for key, weight in ((first, a), (second, b)):
-                        embedding_models.BUILTIN_MODELS[key] = dataclasses.replace(
-                            original[key], fusion_weight=weight
-                        )
-                    embedding_models.PAIR_WEIGHTS.pop(frozenset({first, second}), None)
-                    hits_at_1 = 0.0
-                    for query in queries:
-                        hits = library.search(query["text"], k=1)
-                        if hits and by_path[hits[0].path] in qrels[query["_id"]]:
-                            hits_at_1 += 1
-                    scores[name][f"{a}/{b}"] = round(hits_at_1 / len(queries), 4)
-                    print(f"{name} {a}/{b}: {hits_at_1 / len(queries):.3f}", flush=True)
-            embedding_models.BUILTIN_MODELS.update(original)
-            embedding_models.PAIR_WEIGHTS.update(pairs)
+                    models = [
+                        dataclasses.replace(original[key], fusion_weight=weight)
+                        for key, weight in ((first, a), (second, b))
+                    ]
+                    right = sum(
+                        _top_is_right(q["text"], rankings, models, by_path, qrels[q["_id"]])
+                        for q, rankings in captured
+                    )
+                    scores[name][f"{a}/{b}"] = round(right / len(queries), 4)
+                    print(f"{name} {a}/{b}: {right / len(queries):.3f}", flush=True)
+            finally:
+                embedding_models.PAIR_WEIGHTS.update(pairs)
     if args.json:
         print_json(scores)
         return
@@ -93,6 +102,24 @@ def main() -> None:
         values = [scores[n][key] for n in names]
         mean = sum(values) / len(values)
         print(f"{key:13} " + "".join(f"{v:>24.3f}" for v in values) + f"{mean:>8.3f}")
+
+
+def _top_is_right(
+    question: str,
+    rankings: Rankings | None,
+    models: list[EmbeddingModelInfo],
+    by_path: dict[str, str],
+    relevant: dict[str, int],
+) -> bool:
+    """Whether the first result is a relevant document, fused with these models' weights."""
+    from desktop_app.services.search.retrieval import dense_weights
+
+    if rankings is None:
+        return False
+    weights = dense_weights(question, models)
+    dense = [dataclasses.replace(d, weight=weights[d.model]) for d in rankings.dense]
+    hits = dataclasses.replace(rankings, dense=dense).hits(1)
+    return bool(hits) and by_path[hits[0].path] in relevant
 
 
 def _floats(text: str) -> list[float]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
+from desktop_app.cli.interrupts import cancel_on_ctrl_c
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import DiskFull, ReadOnlyLibrary, UsageError
 
@@ -48,9 +47,6 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
             library.set_instructions(conversation, args.instructions)
     cancel = CancelToken()
 
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        cancel.cancel()  # stops generation within one token; the partial answer is kept
-
     def stream(piece: str) -> None:
         sys.stdout.write(piece)
         sys.stdout.flush()
@@ -62,8 +58,8 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
         if quotes:
             print(flush=True)
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
+    # Ctrl+C stops generation within one token; the partial answer is kept.
+    with cancel_on_ctrl_c(cancel):
         answer = library.ask(
             args.question,
             k=args.k,
@@ -76,8 +72,6 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
             within=args.within,
             quotes_only=args.quotes_only,
         )
-    finally:
-        signal.signal(signal.SIGINT, previous)
     if args.json:
         result = answer.as_dict()
         result["model"] = Path(config.model_path).name if config and answer.writer_ran else None

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.cli.interrupts import cancel_on_ctrl_c
 from desktop_app.cli.parser import build_parser
-from desktop_app.cli.vectors import build_vectors, cancel_on_sigint, repair_vectors
+from desktop_app.cli.vectors import BATCH_NOTICE, build_vectors, repair_vectors
 from desktop_app.core import log_files
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import UsageError, describe, is_bug
@@ -165,7 +166,7 @@ def _index(library: Library, args: argparse.Namespace) -> int:
         print(f"librarian: {warning}", file=sys.stderr)
     printer = ProgressPrinter()
     cancel = CancelToken()
-    with cancel_on_sigint(cancel):
+    with cancel_on_ctrl_c(cancel, BATCH_NOTICE):
         try:
             summary = library.index(
                 args.paths,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import time
 from dataclasses import asdict
-from types import FrameType
 from typing import TYPE_CHECKING, Any
+
+from desktop_app.cli.interrupts import cancel_on_ctrl_c
+from desktop_app.core.cancel import CancelToken
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
@@ -121,30 +122,23 @@ def _get(library: Library, args: argparse.Namespace) -> int:
     request = plan.request
     print(f"downloading {request.repo}/{request.file} ({plan.name})", file=sys.stderr)
     job = library.models.download(plan)
-    interrupted = False
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        nonlocal interrupted
-        interrupted = True
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
     bar = _Bar()
     try:
-        while not job.done:
-            if interrupted:
-                job.cancel()
-                break
-            job.poll()
-            bar.show(job)
-            time.sleep(0.1)
+        with cancel_on_ctrl_c(CancelToken()) as interrupted:
+            while not job.done:
+                if interrupted.cancelled:
+                    job.cancel()
+                    break
+                job.poll()
+                bar.show(job)
+                time.sleep(0.1)
     finally:
-        signal.signal(signal.SIGINT, previous)
         bar.close()
     result = job.result
     if isinstance(result, Failed) or result is None:
         message = result.message if result else "the download stopped"
         print(f"librarian: {message}", file=sys.stderr)
-        if interrupted:
+        if interrupted.cancelled:
             print("run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
         return EXIT_ERROR

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import statistics
 import sys
 import time
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
+
+from desktop_app.cli.interrupts import cancel_on_ctrl_c
+from desktop_app.core.cancel import CancelToken
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
@@ -55,17 +56,10 @@ def run_teach(library: Library, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     run = library.teaching.start(plan)
-    interrupted = False
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        nonlocal interrupted
-        interrupted = True
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
     shown = 0
-    try:
+    with cancel_on_ctrl_c(CancelToken()) as interrupted:
         while not run.done:
-            if interrupted:
+            if interrupted.cancelled:
                 run.cancel()
                 break
             run.poll()
@@ -79,12 +73,10 @@ def run_teach(library: Library, args: argparse.Namespace) -> int:
                     flush=True,
                 )
             time.sleep(0.1)
-    finally:
-        signal.signal(signal.SIGINT, previous)
     result = run.result
     if not isinstance(result, Exported):
         print(f"librarian: {result.message if result else 'teaching stopped'}", file=sys.stderr)
-        if interrupted:
+        if interrupted.cancelled:
             print("run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
         return EXIT_ERROR

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 from typing import TYPE_CHECKING
 
+from desktop_app.cli.interrupts import cancel_on_ctrl_c
 from desktop_app.core.cancel import CancelToken
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
 
-
-@contextmanager
-def cancel_on_sigint(cancel: CancelToken) -> Iterator[None]:
-    """Ctrl+C stops after the current batch (what is done is kept); twice aborts."""
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        cancel.cancel()
-        print(
-            "\nlibrarian: stopping after the current batch (Ctrl+C again to abort)", file=sys.stderr
-        )
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+# What the first Ctrl+C of a batched job prints (what is done is kept).
+BATCH_NOTICE = "stopping after the current batch"
 
 
 def build_vectors(library: Library, cancel: CancelToken, repair_only: bool = False) -> bool:
@@ -44,7 +25,7 @@ def build_vectors(library: Library, cancel: CancelToken, repair_only: bool = Fal
         return True
     build = library.repair_index if repair_only else library.build_vectors
     printer = ProgressPrinter()
-    with cancel_on_sigint(cancel):
+    with cancel_on_ctrl_c(cancel, BATCH_NOTICE):
         try:
             done = build(printer.reembed_progress, cancel)
         except Cancelled:

@@ -103,19 +103,31 @@ DEFAULT_EMBEDDING_MODELS: tuple[str, ...] = (E5, USE_M3)
 FALLBACK_EMBEDDING_MODELS: tuple[str, ...] = (USE_M3, MINILM)
 
 # Weights tuned for a pair of models searching together, where each one's own fusion_weight
-# was tuned for another partner. e5 with USE-m3, by bench.fusion_weights on XQuAD (612
-# questions per set; e5 0.2-0.6 x USE-m3 0.0-0.4): 0.4 / 0.3 gave R@1 ru 0.949, en 0.964,
-# ru -> en 0.866, en -> ru 0.881 (USE-m3's own 0.1: 0.931, 0.954, 0.794, 0.877); around it
-# the mean over the four sets moves by under 0.005.
-PAIR_WEIGHTS: dict[frozenset[str], dict[str, float]] = {
-    frozenset({E5, USE_M3}): {E5: 0.4, USE_M3: 0.3},
+# was tuned for another partner, by the script the question is written in (None: any other).
+# e5 with USE-m3, by bench.fusion_weights' rankings replayed (612 XQuAD questions per set,
+# 1,000 PubMedQA; e5 0.25-0.7 x USE-m3 0.0-0.45 in steps of 0.05): Russian questions and any
+# question across languages want USE-m3 at 0.3 (its sentence scoring finds the paragraph:
+# R@1 XQuAD-ru 0.953, ru -> en 0.868 against 0.948 and 0.843 at 0.2); English ones want it at
+# half that, since alone it is far weaker than e5 in English (PubMedQA R@1 0.777 against
+# 0.976): at 0.45 / 0.15, XQuAD-en 0.964, PubMedQA 0.982, en -> ru 0.877, where 0.4 / 0.3
+# gave PubMedQA 0.973. Neighbouring weights move each set by under 0.005.
+PAIR_WEIGHTS: dict[frozenset[str], dict[str | None, dict[str, float]]] = {
+    frozenset({E5, USE_M3}): {
+        "latin": {E5: 0.45, USE_M3: 0.15},
+        None: {E5: 0.4, USE_M3: 0.3},
+    },
 }
 
 
-def fusion_weights(models: Sequence[EmbeddingModelInfo]) -> dict[str, float]:
-    """Each model's share of the fused score when these models search together."""
+def fusion_weights(
+    models: Sequence[EmbeddingModelInfo], script: str | None = None
+) -> dict[str, float]:
+    """Each model's share of the fused score when these models search together, for a
+    question written mostly in `script` (core.scripts.dominant_script)."""
     tuned = PAIR_WEIGHTS.get(frozenset(m.key for m in models), {})
-    return {m.key: tuned.get(m.key, m.fusion_weight) for m in models}
+    for_script = tuned.get(script) if script is not None else None
+    chosen = for_script if for_script is not None else tuned.get(None, {})
+    return {m.key: chosen.get(m.key, m.fusion_weight) for m in models}
 
 
 # A model folder the user picked: its languages are unknown, so it is trusted for every script

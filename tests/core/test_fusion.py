@@ -1,3 +1,5 @@
+import pytest
+
 from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
 from desktop_app.core.records import StoredChunk
 
@@ -24,6 +26,19 @@ def test_agreement_wins_and_raw_scores_are_kept():
     assert [(m.model, m.rank, m.score) for m in fused[0].dense] == [("minilm", 2, 0.75)]
     assert fused[0].lexical_rank == 2 and fused[0].lexical_score == 8.5
     assert all(0.0 <= f.score <= 1.0 for f in fused)
+
+
+def test_words_keep_their_share_in_proportion_to_the_best_match():
+    """BM25 has a true zero: a passage that matched nearly as well as the best keeps nearly
+    the words' whole share. Min-max would give the runner-up of these three half of it and
+    let the meaning's second choice win."""
+    dense = DenseRanking("e5", 0.5, [("runner-up", 0.90), ("best", 0.86), ("low", 0.80)])
+    lexical = [("best", 10.0), ("runner-up", 9.5), ("low", 9.0)]
+    by_id = {f.id: f.score for f in fuse([dense], lexical)}
+    assert by_id["runner-up"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.95)
+    assert by_id["best"] == pytest.approx(0.5 * 0.6 + 0.5 * 1.0)
+    assert by_id["low"] == pytest.approx(0.5 * 0.9)
+    assert max(by_id, key=by_id.__getitem__) == "runner-up"  # min-max: "best", 0.8 vs 0.75
 
 
 def test_each_dense_model_is_a_signal_of_its_own():
@@ -77,3 +92,18 @@ def test_passages_on_different_pages_do_not_merge():
     fused = fuse([DenseRanking("minilm", 1.0, [("d:0", 0.9), ("d:1", 0.8)])], [])
     hits = merge_neighbours([(a, fused[0]), (b, fused[1])], limit=5)
     assert len(hits) == 2
+
+
+def test_a_deeper_search_does_not_reorder_the_first_results():
+    """Asking for more results fetches more candidates; the best ones keep their order. A
+    ranking's scores were stretched down to its deepest candidate (at 40, p5 passed p0), and
+    p1, 35th by its words, got a share of them (and passed p0 too)."""
+    e5 = [(f"p{n}", 0.90 - 0.002 * n) for n in range(40)]
+    lexical = [("x", 10.0), *[(f"w{n}", 1.6 - 0.001 * n) for n in range(33)], ("p1", 1.4)]
+    lexical += [("p5", 1.3), *[(f"v{n}", 1.0) for n in range(5)]]
+
+    def first(depth: int) -> list[str]:
+        dense = DenseRanking("e5", 0.5, e5[:depth])
+        return [f.id for f in fuse([dense], lexical[:depth])][:4]
+
+    assert first(30) == first(40) == ["x", "p0", "p1", "p2"]

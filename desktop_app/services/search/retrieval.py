@@ -11,9 +11,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 
-from desktop_app.core.embedding_models import fusion_weights
+from desktop_app.core.embedding_models import EmbeddingModelInfo, fusion_weights
 from desktop_app.core.errors import LibrarianError
-from desktop_app.core.fusion import DenseRanking, dense_trust, fuse, merge_neighbours
+from desktop_app.core.fusion import NORMALISED_OVER, DenseRanking, Rankings, dense_trust
 from desktop_app.core.lexical import query_terms
 from desktop_app.core.log_files import SHOWN
 from desktop_app.core.records import SearchHit, StoredChunk
@@ -77,15 +77,42 @@ class Retriever:
     ) -> list[SearchHit]:
         """The best `k` passages; of the documents at `within` only (files or folders), when
         given (EmptyScopeError when none of them has indexed passages)."""
+        started = time.perf_counter()
+        rankings = self.rankings(query, k, mode, within)
+        if rankings is None:
+            return []
+        hits = rankings.hits(k)
+        # The question itself is logged only with --verbose: the log holds no user text.
+        log.debug("search for %r", query)
+        log.info(
+            "%s search%s: %d results in %.0f ms (%d dense rankings, %d lexical candidates)",
+            mode.value,
+            "" if within is None else " in part of the library",
+            len(hits),
+            (time.perf_counter() - started) * 1000,
+            len(rankings.dense),
+            len(rankings.lexical),
+        )
+        return hits
+
+    def rankings(
+        self,
+        query: str,
+        k: int = 5,
+        mode: SearchMode = SearchMode.HYBRID,
+        within: Sequence[str] | None = None,
+    ) -> Rankings | None:
+        """Every ranking a search for `k` results fuses, before fusion (None for an empty
+        question): bench.fusion_weights fuses them again with other weights."""
         query = query.strip()
         if not query or k <= 0:
-            return []
-        started = time.perf_counter()
+            return None
         scope = None if within is None else self.catalog.scope(within)
         if within is not None and scope is not None and scope.empty:
             raise EmptyScopeError(within)
         within_vectors = self._vector_scope(scope)
-        depth = max(4 * k, 30)  # candidates per ranking, before fusion and merging
+        # Candidates per ranking, before fusion and merging.
+        depth = max(4 * k, NORMALISED_OVER)
         # The rankings run at once: each model's encoding, the vector store process's
         # queries and SQLite's BM25 mostly run outside the GIL, so on 2 cores a hybrid search
         # takes about its longest ranking instead of the sum (bench.scale, 100k passages:
@@ -95,62 +122,34 @@ class Retriever:
         if mode is not SearchMode.DENSE:
             terms = query_terms(query)
             lexical_job = pool.submit(self.catalog.lexical_search, terms, depth, scope)
-        jobs: dict[str, Future[list[tuple[str, float]]]] = {}
-        weights: dict[str, float] = {}
-        scripts: dict[str, frozenset[str] | None] = {}  # what each consulted model reads
-        spaces: list[tuple[VectorSpace, float]] = []
-        if mode is not SearchMode.LEXICAL:
-            spaces = [(s, dense_trust(query, s.info.scripts)) for s in self.spaces.searchable()]
-            # The dense models' share of the score stays the same whatever the query's
-            # language: a blind model's share goes to the models that can read the query
-            # (tuned with bench.fusion_weights: Russian questions want USE-m3 at about the
-            # share both models have together for English ones).
-            own = fusion_weights([s.info for s, _ in spaces])
-            share = sum(own.values())
-            seen = sum(own[s.info.key] * trust for s, trust in spaces)
-            for space, trust in spaces:
-                info = space.info
-                # Dense mode has no lexical ranking: fuse() shares the whole score among these.
-                weights[info.key] = own[info.key] * trust * (share / seen if seen > 0 else 1)
-                scripts[info.key] = info.scripts
-                if trust > 0:
-                    jobs[info.key] = pool.submit(
-                        self._dense_ranking, space, query, depth, within_vectors
-                    )
+        spaces = [] if mode is SearchMode.LEXICAL else self.spaces.searchable()
+        weights = dense_weights(query, [s.info for s in spaces])
+        jobs: dict[str, Future[list[tuple[str, float]]]] = {
+            s.info.key: pool.submit(self._dense_ranking, s, query, depth, within_vectors)
+            for s in spaces
+            if dense_trust(query, s.info.scripts) > 0
+        }
         lexical = [] if lexical_job is None else lexical_job.result()
         if not jobs and not lexical:
             # A blind dense ranking still beats no result at all when no word matched and no
             # model can read the query.
-            for space, _ in spaces:
+            for space in spaces:
                 jobs[space.info.key] = pool.submit(
                     self._dense_ranking, space, query, depth, within_vectors
                 )
         dense = [
             DenseRanking(s.info.key, weights[s.info.key], jobs[s.info.key].result())
-            for s, _ in spaces
+            for s in spaces
             if s.info.key in jobs
         ]
         candidates = [cid for cid, _ in lexical] + [cid for d in dense for cid, _ in d.ranked]
         # The catalog is the truth: vectors it does not know (an interrupted run) are ignored.
         chunks = self.catalog.chunks(list(dict.fromkeys(candidates)))
+        scripts = {s.info.key: s.info.scripts for s in spaces}  # what each model reads
         dense = [_readable_only(d, chunks, scripts[d.model]) for d in dense]
         if dense:
             lexical = _same_script_only(lexical, chunks, query)
-        fused = fuse(dense, lexical)[:depth]
-        ranked_chunks = [(chunks[f.id], f) for f in fused if f.id in chunks]
-        hits = merge_neighbours(ranked_chunks, k)
-        # The question itself is logged only with --verbose: the log holds no user text.
-        log.debug("search for %r", query)
-        log.info(
-            "%s search%s: %d results in %.0f ms (%d dense rankings, %d lexical candidates)",
-            mode.value,
-            "" if scope is None else f" in {scope.passages} passages",
-            len(hits),
-            (time.perf_counter() - started) * 1000,
-            len(dense),
-            len(lexical),
-        )
-        return hits
+        return Rankings(dense, lexical, chunks, depth)
 
     def _vector_scope(self, scope: Scope | None) -> VectorScope | None:
         """The scope as the vector store keeps to it (see VectorStore.query): with the
@@ -181,6 +180,23 @@ class Retriever:
             return []
         self.unavailable = None
         return rescore(vector, ranked, sentences)
+
+
+def dense_weights(query: str, models: Sequence[EmbeddingModelInfo]) -> dict[str, float]:
+    """Each model's share of the fused score for this query (0: it cannot read it).
+
+    The dense models' share of the score stays the same whatever the query's language: a
+    blind model's share goes to the models that can read the query (tuned with
+    bench.fusion_weights: Russian questions want USE-m3 at about the share both models have
+    together for English ones). A tuned pair shares it by the question's script
+    (core.embedding_models.PAIR_WEIGHTS). Dense mode has no lexical ranking: fuse() then
+    shares the whole score among these."""
+    trust = {m.key: dense_trust(query, m.scripts) for m in models}
+    own = fusion_weights(models, dominant_script(query))
+    share = sum(own.values())
+    seen = sum(own[key] * trust[key] for key in own)
+    scale = share / seen if seen > 0 else 1.0
+    return {key: own[key] * trust[key] * scale for key in own}
 
 
 def _readable_only(
