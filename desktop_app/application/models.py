@@ -122,7 +122,7 @@ class ModelShelf:
         """One sentence on how to get answers written in `language`: an installed model that
         writes it, else the catalogue's model for this machine that does (the machine is
         probed once: call it off the GUI thread)."""
-        from desktop_app.core.model_catalogue import GIB
+        from desktop_app.core.units import file_size
         from desktop_app.core.writing_languages import language_name
         from desktop_app.services.llm.languages import writer_languages
 
@@ -147,7 +147,7 @@ class ModelShelf:
         entry = pick or min((r.entry for r in fitting), key=lambda e: e.estimated_size)
         return (
             f"{entry.title} writes {name} and runs on this computer "
-            f"({entry.estimated_size / GIB:.1f} GB): Model → Get models…, or run "
+            f"({file_size(entry.estimated_size)}): Model → Get models…, or run "
             f"`librarian models get {entry.name}`."
         )
 

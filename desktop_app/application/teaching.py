@@ -27,6 +27,7 @@ from desktop_app.core.teaching import (
     split_held_out,
     write_examples,
 )
+from desktop_app.core.units import GIB, memory
 from desktop_app.services.llm import LlmConfig, LlmEngine, LlmError
 from desktop_app.services.training.trainer import (
     ADAPTER,
@@ -41,7 +42,6 @@ from desktop_app.services.training.training_process import TrainingRun
 __all__ = ["Comparison", "Exported", "TeachPlan", "Teacher", "TrainFailed", "TrainingRun"]
 
 META = "adapter.json"
-GIB = 1024**3
 # float32 weights de-quantized from a ~4.5-bit file, activations and the optimizer's state:
 # measured 1.9 GB resident for the 98 MB SmolLM2 file (batch 4 x 700 tokens).
 RAM_PER_FILE_BYTE = 12
@@ -210,6 +210,6 @@ def _check_memory(base: Path) -> None:
     free = psutil.virtual_memory().available
     if needed > free:
         raise TeachingError(
-            f"teaching {base.name} needs about {needed / GIB:.1f} GB of memory;"
-            f" {free / GIB:.1f} GB is free. Close other programs, or teach a smaller model."
+            f"teaching {base.name} needs about {memory(needed)} of memory;"
+            f" {memory(free)} is free. Close other programs, or teach a smaller model."
         )

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.cli.interrupts import cancel_on_ctrl_c
 from desktop_app.core.cancel import CancelToken
+from desktop_app.core.units import file_size, memory
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
     from desktop_app.application.models import CatalogueRow
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
-GB = 1e9
 DRAW_EVERY_S = 0.5  # a terminal's bar
 LINE_EVERY_S = 5.0  # a log's lines
 
@@ -71,20 +71,20 @@ def _list(library: Library, as_json: bool) -> int:
         return EXIT_OK
     gpu = machine.gpu_name or "no GPU llama.cpp can use"
     print(
-        f"Catalogue (this machine: {machine.cores} cores, {machine.ram_total / GB:.1f} GB"
+        f"Catalogue (this machine: {machine.cores} cores, {memory(machine.ram_total)}"
         f" memory, {gpu}); * = recommended here"
     )
     for row in rows:
         e, fit = row.entry, row.fit
         mark = "*" if row.recommended else " "
         have = "  installed" if row.installed else ""
-        size = f"{e.estimated_size / GB:.1f} GB" + ("" if e.size_known else "?")
+        size = file_size(e.estimated_size) + ("" if e.size_known else "?")
         print(f"{mark} {e.name:14} {size:>8}  {fit.fit.value:24} {e.licence}{have}")
         print(f"  {'':14} {fit.why}")
     print("\nInstalled:")
     for model in installed:
         use = "  in use" if model.in_use else ""
-        print(f"  {model.name:24} {model.size / GB:5.2f} GB  {model.source:10}{use}")
+        print(f"  {model.name:24} {file_size(model.size, 2):>8}  {model.source:10}{use}")
         print(f"  {'':24} {model.path}")
     return EXIT_OK
 

@@ -27,9 +27,9 @@ from desktop_app.core.offload import (
     kv_bytes_per_layer,
     plan_offload,
 )
+from desktop_app.core.units import memory
 
 T = TypeVar("T")
-GIB = 1024 * MIB
 CATALOGUE_FILE = "model_catalogue.json"
 # Bits per weight of llama.cpp's quantizations, averaged over a whole file (embeddings and
 # output are kept at higher precision), for sizing a file nobody has measured yet.
@@ -238,18 +238,17 @@ def assess_fit(
             footprint.layers,
             ram,
             vram,
-            f"needs about {ram / GIB:.1f} GB of memory; this machine has"
-            f" {machine.ram_total / GIB:.1f} GB",
+            f"needs about {memory(ram)} of memory; this machine has {memory(machine.ram_total)}",
         )
     tight = ram > machine.ram_available
     tail = (
-        f"; {machine.ram_available / GIB:.1f} GB is free now: close other programs first"
+        f"; {memory(machine.ram_available)} is free now: close other programs first"
         if tight
         else ""
     )
     if complete:
         fit = Fit.GPU
-        why = f"the whole model fits in the GPU's free memory ({vram / GIB:.1f} GB)"
+        why = f"the whole model fits in the GPU's free memory ({memory(vram)})"
     elif gpu_layers > 0:
         fit = Fit.PARTLY
         why = f"{gpu_layers} of {footprint.layers} layers fit on the GPU, the rest runs on the CPU"
@@ -261,7 +260,7 @@ def assess_fit(
             if size > CPU_COMFORT_BYTES_PER_CORE * machine.cores
             else ""
         )
-        why = f"runs on the CPU ({where}){speed}, about {ram / GIB:.1f} GB of memory"
+        why = f"runs on the CPU ({where}){speed}, about {memory(ram)} of memory"
     return FitEstimate(fit, gpu_layers, footprint.layers, ram, vram, why + tail + estimated)
 
 

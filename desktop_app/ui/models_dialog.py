@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.units import file_size, memory
+
 if TYPE_CHECKING:
     from desktop_app.application.models import CatalogueRow, ModelRow
     from desktop_app.core.model_catalogue import Machine
     from desktop_app.ui.models_worker import ModelsWorker
 
-GB = 1e9
 RECOMMENDED = "★ recommended"
 CATALOGUE_COLUMNS = ("Model", "Size", "Runs here", "Languages", "Licence", "Why")
 INSTALLED_COLUMNS = ("Model", "Size", "From", "In use")
@@ -131,14 +132,14 @@ class ModelsDialog(QDialog):
     def show_catalogue(self, machine: Machine, rows: list[CatalogueRow]) -> None:
         gpu = machine.gpu_name or "no GPU that llama.cpp can use"
         self.machine_label.setText(
-            f"This machine: {machine.cores} CPU cores, {machine.ram_total / 2**30:.1f} GB of"
-            f" memory ({machine.ram_available / 2**30:.1f} GB free), {gpu}."
+            f"This machine: {machine.cores} CPU cores, {memory(machine.ram_total)} of"
+            f" memory ({memory(machine.ram_available)} free), {gpu}."
         )
         self.catalogue = rows
         self.table.setRowCount(len(rows))
         for n, row in enumerate(rows):
             entry, fit = row.entry, row.fit
-            size = f"{entry.estimated_size / GB:.1f} GB" + ("" if entry.size_known else " ?")
+            size = file_size(entry.estimated_size) + ("" if entry.size_known else " ?")
             runs = fit.fit.value + (f" · {RECOMMENDED}" if row.recommended else "")
             if row.installed is not None:
                 runs += " · installed"
@@ -164,7 +165,7 @@ class ModelsDialog(QDialog):
         self.installed = rows
         self.installed_table.setRowCount(len(rows))
         for n, row in enumerate(rows):
-            cells = (row.name, f"{row.size / GB:.2f} GB", row.source, "✔" if row.in_use else "")
+            cells = (row.name, file_size(row.size, 2), row.source, "✔" if row.in_use else "")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(row.path)

@@ -9,7 +9,6 @@ import json
 import pytest
 
 from desktop_app.core.model_catalogue import (
-    GIB,
     Architecture,
     CatalogueEntry,
     CatalogueError,
@@ -22,6 +21,7 @@ from desktop_app.core.model_catalogue import (
     recommend,
 )
 from desktop_app.core.offload import MIB
+from desktop_app.core.units import GIB
 from desktop_app.services.llm import default_llm_path
 from desktop_app.services.llm.gguf_info import model_footprint
 
@@ -113,7 +113,7 @@ def test_fit_on_machines_with_and_without_a_gpu():
     assert f"{on_small.gpu_layers} of 28 layers" in on_small.why
     too_big = assess_fit(model, SMALL_PC)
     assert too_big.fit is Fit.TOO_BIG and not too_big.usable
-    assert "this machine has 4.0 GB" in too_big.why
+    assert "this machine has 4.0 GiB" in too_big.why
 
 
 def test_a_busy_machine_is_told_to_free_memory():

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from desktop_app.core.units import file_size
+
 log = logging.getLogger(__name__)
 
 PARTIAL_DIR = ".partial"
@@ -209,11 +211,11 @@ def _open_partial(part: Path) -> BinaryIO:
 def _check_space(folder: Path, needed: int, total: int | None) -> None:
     free = shutil.disk_usage(folder).free
     if needed + DISK_MARGIN_BYTES > free:
-        size = f"{(total or needed) / 1e9:.2f} GB"
+        size = file_size(total or needed, 2)
         raise DownloadFailed(
             DISK_FULL,
             f"not enough disk space: the model takes {size}, {folder.parent} has"
-            f" {free / 1e9:.2f} GB free",
+            f" {file_size(free, 2)} free",
         )
 
 
