@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="find passages (hybrid dense + lexical search)")
     p.add_argument("query")
-    p.add_argument("-k", type=int, default=5, metavar="N", help="number of passages (default 5)")
+    p.add_argument(
+        "-k", type=int, default=None, metavar="N", help="number of passages (default: settings)"
+    )
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     _add_scope(p)
     p.add_argument("--json", action="store_true")

@@ -4,6 +4,7 @@ real services (the data directory comes from LIBRARIAN_DATA_DIR, fresh for every
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from desktop_app.core.settings import Settings
 from tests.conftest import FIXTURES, REPO
 from tests.e2e.test_llm import BAD_ADAPTERS, bad_adapter, write_adapter
 
@@ -69,6 +71,12 @@ def test_search_json_shape(capsys, corpus: Path):
     assert code == EXIT_OK and {h["path"] for h in json.loads(out)} == {str(Path(pdf).resolve())}
     code, _, err = run(capsys, "search", "reading room hours", "--in", str(corpus / "locked.pdf"))
     assert code == EXIT_ERROR and "Nothing is indexed in locked.pdf" in err  # it was skipped
+    # Without -k, the number of passages is the settings' (as in the window), not a default of
+    # the command line's own.
+    settings_file = Path(os.environ["LIBRARIAN_DATA_DIR"]) / "settings.json"
+    Settings(search_results=1).save(settings_file)
+    code, out, _ = run(capsys, "search", "fog at the accident site", "--json")
+    assert code == EXIT_OK and len(json.loads(out)) == 1
 
 
 def test_docs_and_remove(capsys, corpus: Path):
