@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import snowballstemmer  # pure Python and small: allowed in the core
 
+from desktop_app.core.scripts import letter_script
 from desktop_app.core.stop_words import ENGLISH_STOP_WORDS, RUSSIAN_STOP_FORMS, RUSSIAN_STOP_WORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -24,11 +25,11 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
 
 
 def _is_cyrillic(word: str) -> bool:
-    return any("\u0400" <= ch <= "\u04ff" for ch in word)
+    return any(ch.isalpha() and letter_script(ch) == "cyrillic" for ch in word)
 
 
 def _is_latin(word: str) -> bool:
-    return any("a" <= ch <= "z" for ch in word)
+    return any(ch.isalpha() and letter_script(ch) == "latin" for ch in word)
 
 
 @lru_cache(maxsize=200_000)

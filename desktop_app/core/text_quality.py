@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from desktop_app.core.scripts import letter_script
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
@@ -58,7 +60,7 @@ def looks_like_cp1251_mojibake(text: str) -> bool:
         repaired = sample.encode("cp1252", errors="ignore").decode("cp1251", errors="ignore")
     except LookupError:  # pragma: no cover - both codecs ship with Python
         return True
-    cyrillic = sum(1 for ch in repaired if "\u0400" <= ch <= "\u04ff")
+    cyrillic = sum(1 for ch in repaired if ch.isalpha() and letter_script(ch) == "cyrillic")
     return cyrillic >= 0.6 * max(1, len(sample))
 
 

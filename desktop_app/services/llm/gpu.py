@@ -9,6 +9,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_app.core.units import GIB, memory
+
 log = logging.getLogger(__name__)
 
 # enum ggml_backend_dev_type (include/ggml-backend.h, shipped in the llama-cpp-python wheel)
@@ -24,10 +26,9 @@ class GpuDevice:
     total_bytes: int
 
     def describe(self) -> str:
-        gib = 1024**3
         return (
-            f"{self.description or self.name} ({self.free_bytes / gib:.1f} of"
-            f" {self.total_bytes / gib:.1f} GiB free)"
+            f"{self.description or self.name} ({self.free_bytes / GIB:.1f} of"
+            f" {memory(self.total_bytes)} free)"
         )
 
 
@@ -85,3 +86,11 @@ def gpu_devices() -> list[GpuDevice]:
     except (ImportError, OSError, AttributeError) as exc:  # an old or unusual llama.cpp build
         log.warning("cannot list the GPUs: %s", exc)
         return []
+
+
+def free_gpu_memory(devices: list[GpuDevice]) -> int | None:
+    """What the model's layers may use: llama.cpp spreads them over every GPU it has, so their
+    free memory adds up. None when there is no GPU or one does not say its memory."""
+    if devices and all(d.total_bytes for d in devices):
+        return sum(d.free_bytes for d in devices)
+    return None

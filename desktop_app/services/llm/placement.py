@@ -48,16 +48,11 @@ def place_model(config: LlmConfig, path: Path) -> Placement:
     if not llama_cpp.llama_supports_gpu_offload():
         return Placement(backend, None, None)
     from desktop_app.services.llm.gguf_info import model_footprint
-    from desktop_app.services.llm.gpu import gpu_devices
+    from desktop_app.services.llm.gpu import free_gpu_memory, gpu_devices
 
     devices = gpu_devices()
     gpu = devices[0] if devices else None
-    # llama.cpp spreads the layers over every GPU it has: their free memory adds up.
-    free = (
-        sum(d.free_bytes for d in devices)
-        if devices and all(d.total_bytes for d in devices)
-        else None
-    )
+    free = free_gpu_memory(devices)
     try:
         footprint = model_footprint(path, config.context_size)
     except LlmError as exc:

@@ -7,17 +7,13 @@ import psutil
 
 from desktop_app.core.model_catalogue import Machine
 from desktop_app.services.llm.cpu import physical_cores
-from desktop_app.services.llm.gpu import gpu_devices
+from desktop_app.services.llm.gpu import free_gpu_memory, gpu_devices
 
 
 def this_machine() -> Machine:
     """Seconds at most (llama.cpp's import on a cold start): call it off the GUI thread."""
     memory = psutil.virtual_memory()
     devices = gpu_devices()
-    free = (
-        sum(d.free_bytes for d in devices)
-        if devices and all(d.total_bytes for d in devices)
-        else None
-    )
+    free = free_gpu_memory(devices)
     name = " + ".join(d.description or d.name for d in devices)
     return Machine(memory.total, memory.available, physical_cores(), name, free)
