@@ -27,7 +27,14 @@ OTHER_TOWNS = [
     "Kaunas", "Leiden", "Mainz", "Narva", "Odense", "Parma", "Reims", "Siena", "Tartu",
 ]  # fmt: skip
 TRADES = ["bakery", "ferry", "lighthouse", "orchard", "library", "brewery"]
-QUERIES = ("When does the ferry leave Porto?", "rye bread in Galway", "Туман над заливом")
+# Each with one clear answer, so that a rebuilt library must give the same first result:
+# "rye bread in Galway" tied the Galway bakery and brewery notes (0.9532 / 0.9530) once
+# English questions leaned on e5, and a rebuilt index's int8 copy could flip them.
+QUERIES = (
+    "When does the ferry leave Porto?",
+    "Where can I buy bread in Galway?",
+    "Туман над заливом",
+)
 CORRUPTION = 8192  # bytes overwritten in the middle of a file: a bad sector, a sync tool
 
 
