@@ -116,7 +116,7 @@ def _top_is_right(
 
     if rankings is None:
         return False
-    weights = dense_weights(question, models)
+    weights = dense_weights(question, models, rankings.words_found)
     dense = [dataclasses.replace(d, weight=weights[d.model]) for d in rankings.dense]
     hits = dataclasses.replace(rankings, dense=dense).hits(1)
     return bool(hits) and by_path[hits[0].path] in relevant

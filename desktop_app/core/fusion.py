@@ -146,6 +146,7 @@ class Rankings:
     lexical: list[tuple[str, float]]  # (id, BM25 score), best first
     chunks: dict[str, StoredChunk]
     depth: int  # candidates per ranking
+    words_found: bool = True  # whether the dense weights were the script's (PAIR_WEIGHTS)
 
     def hits(self, k: int) -> list[SearchHit]:
         """The best `k` results, neighbouring passages merged."""

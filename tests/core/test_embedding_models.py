@@ -22,6 +22,9 @@ def test_a_tuned_pair_gets_its_own_weights_by_script_and_others_keep_each_models
     assert fusion_weights(models, "latin") == pair["latin"]
     assert fusion_weights(models, "cyrillic") == fusion_weights(models, None) == pair[None]
     assert fusion_weights(models, "latin")[USE_M3] < fusion_weights(models, "cyrillic")[USE_M3]
+    # An English question whose words no passage holds (a paraphrase) is weighted like one
+    # asked across languages.
+    assert fusion_weights(models, "latin", words_found=False) == pair[None]
     earlier = fusion_weights([describe(USE_M3), describe(MINILM)], "latin")
     assert earlier == {
         USE_M3: describe(USE_M3).fusion_weight,

@@ -11,12 +11,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 
-from desktop_app.core.embedding_models import EmbeddingModelInfo, fusion_weights
+from desktop_app.core.embedding_models import WORDS_FOUND, EmbeddingModelInfo, fusion_weights
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.fusion import NORMALISED_OVER, DenseRanking, Rankings, dense_trust
 from desktop_app.core.lexical import query_terms
 from desktop_app.core.log_files import SHOWN
 from desktop_app.core.records import SearchHit, StoredChunk
+from desktop_app.core.relevance import term_coverage
 from desktop_app.core.scripts import dominant_script, script_share
 from desktop_app.services.embeddings.passage_vectors import rescore
 from desktop_app.services.store.catalog import Catalog
@@ -118,18 +119,18 @@ class Retriever:
         # takes about its longest ranking instead of the sum (bench.scale, 100k passages:
         # p50 35 -> 28 ms, p95 52 -> 35 ms).
         pool = self._pool()
-        lexical_job = None
-        if mode is not SearchMode.DENSE:
-            terms = query_terms(query)
-            lexical_job = pool.submit(self.catalog.lexical_search, terms, depth, scope)
+        # A search by meaning alone asks for the words too: whether they are found decides the
+        # dense models' weights (dense_weights).
+        terms = query_terms(query)
+        lexical_job = pool.submit(self.catalog.lexical_search, terms, depth, scope)
         spaces = [] if mode is SearchMode.LEXICAL else self.spaces.searchable()
-        weights = dense_weights(query, [s.info for s in spaces])
         jobs: dict[str, Future[list[tuple[str, float]]]] = {
             s.info.key: pool.submit(self._dense_ranking, s, query, depth, within_vectors)
             for s in spaces
             if dense_trust(query, s.info.scripts) > 0
         }
-        lexical = [] if lexical_job is None else lexical_job.result()
+        words = lexical_job.result()
+        lexical = [] if mode is SearchMode.DENSE else words
         if not jobs and not lexical:
             # A blind dense ranking still beats no result at all when no word matched and no
             # model can read the query.
@@ -137,19 +138,19 @@ class Retriever:
                 jobs[space.info.key] = pool.submit(
                     self._dense_ranking, space, query, depth, within_vectors
                 )
-        dense = [
-            DenseRanking(s.info.key, weights[s.info.key], jobs[s.info.key].result())
-            for s in spaces
-            if s.info.key in jobs
-        ]
-        candidates = [cid for cid, _ in lexical] + [cid for d in dense for cid, _ in d.ranked]
+        ranked = {key: job.result() for key, job in jobs.items()}
+        candidates = [cid for cid, _ in lexical or words[:1]]
+        candidates += [cid for r in ranked.values() for cid, _ in r]
         # The catalog is the truth: vectors it does not know (an interrupted run) are ignored.
         chunks = self.catalog.chunks(list(dict.fromkeys(candidates)))
+        words_found = _words_found(query, words, chunks)
+        weights = dense_weights(query, [s.info for s in spaces], words_found)
+        dense = [DenseRanking(key, weights[key], r) for key, r in ranked.items()]
         scripts = {s.info.key: s.info.scripts for s in spaces}  # what each model reads
         dense = [_readable_only(d, chunks, scripts[d.model]) for d in dense]
         if dense:
             lexical = _same_script_only(lexical, chunks, query)
-        return Rankings(dense, lexical, chunks, depth)
+        return Rankings(dense, lexical, chunks, depth, words_found)
 
     def _vector_scope(self, scope: Scope | None) -> VectorScope | None:
         """The scope as the vector store keeps to it (see VectorStore.query): with the
@@ -182,17 +183,27 @@ class Retriever:
         return rescore(vector, ranked, sentences)
 
 
-def dense_weights(query: str, models: Sequence[EmbeddingModelInfo]) -> dict[str, float]:
+def _words_found(
+    query: str, lexical: list[tuple[str, float]], chunks: dict[str, StoredChunk]
+) -> bool:
+    """Whether the passage that matches the query's words best holds WORDS_FOUND of them."""
+    best = chunks.get(lexical[0][0]) if lexical else None
+    return best is not None and term_coverage(query, best.text) >= WORDS_FOUND
+
+
+def dense_weights(
+    query: str, models: Sequence[EmbeddingModelInfo], words_found: bool = True
+) -> dict[str, float]:
     """Each model's share of the fused score for this query (0: it cannot read it).
 
     The dense models' share of the score stays the same whatever the query's language: a
     blind model's share goes to the models that can read the query (tuned with
     bench.fusion_weights: Russian questions want USE-m3 at about the share both models have
-    together for English ones). A tuned pair shares it by the question's script
-    (core.embedding_models.PAIR_WEIGHTS). Dense mode has no lexical ranking: fuse() then
-    shares the whole score among these."""
+    together for English ones). A tuned pair shares it by the question's script when its words
+    are found (core.embedding_models.PAIR_WEIGHTS). Dense mode has no lexical ranking: fuse()
+    then shares the whole score among these."""
     trust = {m.key: dense_trust(query, m.scripts) for m in models}
-    own = fusion_weights(models, dominant_script(query))
+    own = fusion_weights(models, dominant_script(query), words_found)
     share = sum(own.values())
     seen = sum(own[key] * trust[key] for key in own)
     scale = share / seen if seen > 0 else 1.0
