@@ -2,6 +2,11 @@
 """The whole check: lint, import contracts, types, then the unit and end-to-end tests.
 
 Run after scripts/setup.py (make test does both):  .venv/bin/python scripts/test.py [pytest args]
+
+Without pytest arguments the tests run on one worker per core (pytest-xdist, at most
+MAX_WORKERS: each loads the embedding models), a test file staying on one worker so that its
+module fixtures are built once; then the tests marked `serial`, which measure the GUI thread's
+stalls, run alone. With arguments, pytest runs them as given, in one process.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+MAX_WORKERS = 4  # about 3 GB of memory each, with the models loaded
 
 
 def step(name: str, *args: str) -> None:
@@ -29,7 +35,14 @@ def main() -> None:
     step("ruff", str(BIN / f"ruff{exe}"), "check", *sources)
     step("import contracts", str(BIN / f"lint-imports{exe}"))
     step("mypy", sys.executable, "-m", "mypy")
-    step("pytest", sys.executable, "-m", "pytest", *sys.argv[1:])
+    pytest = (sys.executable, "-m", "pytest")
+    if sys.argv[1:]:
+        step("pytest", *pytest, *sys.argv[1:])
+        return
+    workers = int(os.environ.get("LIBRARIAN_TEST_WORKERS", min(MAX_WORKERS, os.cpu_count() or 1)))
+    parallel = ("-n", str(workers), "--dist", "loadfile") if workers > 1 else ()
+    step("pytest", *pytest, *parallel, "-m", "not serial")
+    step("pytest: timing tests, alone", *pytest, "-m", "serial")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import EVAL_DIR, REPO, needs_eval
 
-pytestmark = [pytest.mark.e2e, needs_eval]
+pytestmark = [pytest.mark.e2e, pytest.mark.serial, needs_eval]
 
 MAX_GAP_MS = 100
 

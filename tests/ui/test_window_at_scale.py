@@ -29,7 +29,7 @@ from desktop_app.core.records import ChunkDraft, ParsedDocument
 from desktop_app.services.store.conversations import ConversationStore
 from tests.conftest import Embedders
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 DOCUMENTS = 10_000
 CONVERSATIONS = 1_000
