@@ -4,11 +4,13 @@ subcommands without importing this; a test keeps the two equal)."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from desktop_app import __version__
 from desktop_app.cli.models import add_models_parser
 from desktop_app.cli.teach import add_teach_parser
+from desktop_app.core.settings import DEFAULTS, limits
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="find passages (hybrid dense + lexical search)")
     p.add_argument("query")
     p.add_argument(
-        "-k", type=int, default=None, metavar="N", help="number of passages (default: settings)"
+        "-k",
+        type=setting("search_results"),
+        default=None,
+        metavar="N",
+        help="number of passages (default: settings)",
     )
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     _add_scope(p)
@@ -49,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question from the documents, with citations")
     p.add_argument("question")
-    p.add_argument("-k", type=int, default=None, metavar="N", help="passages to consider")
+    p.add_argument(
+        "-k", type=setting("search_results"), default=None, metavar="N", help="passages to consider"
+    )
     p.add_argument(
         "--model",
         metavar="NAME",
@@ -58,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_scope(p)
     p.add_argument("--lora", metavar="GGUF", help="LoRA adapter to apply to the model")
-    p.add_argument("--lora-scale", type=float, default=None, metavar="S")
-    p.add_argument("--max-tokens", type=int, default=None, metavar="N")
+    p.add_argument("--lora-scale", type=setting("lora_scale"), default=None, metavar="S")
+    p.add_argument("--max-tokens", type=setting("max_answer_tokens"), default=None, metavar="N")
     p.add_argument(
         "--quotes-only",
         action="store_true",
@@ -117,6 +125,25 @@ def build_parser() -> argparse.ArgumentParser:
         "damaged vectors",
     )
     return parser
+
+
+def setting(name: str) -> Callable[[str], float]:
+    """An option's type for the numeric setting `name`: its kind and its valid values, as the
+    window's settings allow (core.settings.limits)."""
+    kind = int if isinstance(getattr(DEFAULTS, name), int) else float
+    valid = limits(name)
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            wanted = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}") from None
+        if not valid.holds(value):
+            raise argparse.ArgumentTypeError(f"{text} is out of range: {valid.describe()}")
+        return value
+
+    return parse
 
 
 def _add_scope(p: argparse.ArgumentParser) -> None:

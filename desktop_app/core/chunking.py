@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from desktop_app.core.records import ChunkDraft, PageText
+from desktop_app.core.settings import DEFAULTS
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -27,8 +28,8 @@ _WORD = re.compile(r"\S+")
 
 @dataclass(frozen=True, slots=True)
 class ChunkingOptions:
-    max_tokens: int = 200  # MiniLM reads 256 tokens; keep room for special tokens and drift
-    overlap_tokens: int = 40
+    max_tokens: int = DEFAULTS.chunk_max_tokens  # in MiniLM's tokens (it reads 256)
+    overlap_tokens: int = DEFAULTS.chunk_overlap_tokens
     min_tokens: int = 24  # a shorter tail is merged into the passage before it when it fits
 
 

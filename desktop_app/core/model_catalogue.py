@@ -27,6 +27,7 @@ from desktop_app.core.offload import (
     kv_bytes_per_layer,
     plan_offload,
 )
+from desktop_app.core.settings import DEFAULTS
 from desktop_app.core.units import memory
 
 T = TypeVar("T")
@@ -43,7 +44,7 @@ RAM_SHARE = 0.8
 # On the CPU a model's speed falls with its size (every token reads all the weights): beyond
 # about this much per physical core, answers come slower than people read.
 CPU_COMFORT_BYTES_PER_CORE = 600 * MIB
-DEFAULT_CONTEXT = 4096  # what the app runs a model with (LlmConfig.context_size)
+DEFAULT_CONTEXT = DEFAULTS.context_size  # what the app runs a model with by default
 
 
 class CatalogueError(ValueError):

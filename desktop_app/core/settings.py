@@ -1,4 +1,10 @@
-"""User settings: a typed dataclass persisted as JSON in the data directory."""
+"""User settings: a typed dataclass persisted as JSON in the data directory, and the one source
+of every setting's default (DEFAULTS) and valid range (limits): the window's controls, the
+command line's options, the services' defaults and Settings.load all take them from here.
+
+Checked by hand rather than by pydantic or msgspec: importing pydantic and declaring a model
+costs about 110 ms at start-up (pydantic is not otherwise imported before the window shows),
+msgspec 11 ms and a new dependency; these checks cost nothing more than the dataclass."""
 
 from __future__ import annotations
 
@@ -7,13 +13,32 @@ import logging
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from desktop_app.core.embedding_models import FALLBACK_EMBEDDING_MODELS, normalise_choice
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXCLUDES = (".*/", "node_modules/", "__pycache__/", "~$*", "*.tmp")
+_LIMITS = "limits"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The values a numeric setting may take, both ends included."""
+
+    low: float
+    high: float
+
+    def holds(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    def describe(self) -> str:
+        return f"from {self.low:g} to {self.high:g}"
+
+
+def _within(default: Any, low: float, high: float) -> Any:
+    return field(default=default, metadata={_LIMITS: Limits(low, high)})
 
 
 @dataclass(slots=True)
@@ -26,29 +51,30 @@ class Settings:
     embedding_model: str = ""
     # Scripts a model folder's model reads ("latin", "cyrillic", ...); None or empty = all.
     embedding_scripts: list[str] | None = None
-    embedding_batch_size: int = 64
-    chunk_max_tokens: int = 200
-    chunk_overlap_tokens: int = 40
+    embedding_batch_size: int = _within(64, 1, 1024)
+    # In MiniLM's tokens, whichever models embed (it reads 256; room for special tokens).
+    chunk_max_tokens: int = _within(200, 32, 256)
+    chunk_overlap_tokens: int = _within(40, 0, 128)
     exclude_patterns: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDES))
-    max_file_mb: int = 200
-    parse_timeout_s: int = 300
+    max_file_mb: int = _within(200, 1, 100_000)
+    parse_timeout_s: int = _within(300, 10, 86_400)
     # Scanned pages and image files are read by OCR (Tesseract), in these languages
     # (Tesseract's codes: "eng", "rus", "deu", ...; those installed are used).
     ocr_enabled: bool = True
     ocr_languages: list[str] = field(default_factory=lambda: ["eng", "rus"])
-    search_results: int = 5
+    search_results: int = _within(5, 1, 20)
     # Answering model: a GGUF file; empty = the bundled SmolLM2-135M-Instruct.
     model_path: str = ""
     lora_path: str = ""
-    lora_scale: float = 1.0
-    context_size: int = 4096
-    max_answer_tokens: int = 384
+    lora_scale: float = _within(1.0, 0.0, 2.0)
+    context_size: int = _within(4096, 512, 131_072)
+    max_answer_tokens: int = _within(384, 16, 8192)
     # What the model reads: "windows" (the best sentences with their neighbours, within a
     # budget set by its measured speed) or "passages" (whole passages, as many as fit).
     prompt_evidence: str = "windows"
-    temperature: float = 0.0
-    threads: int = 0  # 0 = physical cores
-    gpu_layers: int = -1  # -1 = all when the build can offload to a GPU
+    temperature: float = _within(0.0, 0.0, 2.0)
+    threads: int = _within(0, 0, 256)  # 0 = physical cores
+    gpu_layers: int = _within(-1, -1, 999)  # -1 = all that fit in the GPU's free memory
     seed: int = 0
     # The languages an answering model writes, by its file name ("model.gguf": ["en", "ru"]),
     # where the catalogue or the file does not say, or says wrong (services.llm.languages).
@@ -97,19 +123,16 @@ class Settings:
             if spec.name not in raw:
                 continue
             value = _checked(raw[spec.name], str(spec.type))
-            if value is _INVALID:
-                log.warning(
-                    "setting %s: %r is not a %s; using the default",
-                    spec.name,
-                    raw[spec.name],
-                    spec.type,
-                )
-                problems.append(
-                    f"The setting {spec.name} in {path.name} has a wrong value "
-                    f"({raw[spec.name]!r}); its default is used"
-                )
-            else:
+            limits: Limits | None = spec.metadata.get(_LIMITS)
+            if value is not _INVALID and (limits is None or limits.holds(value)):
                 values[spec.name] = value
+                continue
+            wanted = limits.describe() if value is not _INVALID and limits else spec.type
+            log.warning("setting %s: %r is not %s; using the default", spec.name, value, wanted)
+            problems.append(
+                f"The setting {spec.name} in {path.name} has a wrong value "
+                f"({raw[spec.name]!r}, not {wanted}); its default is used"
+            )
         return cls(**values)
 
     def save(self, path: Path) -> None:
@@ -118,6 +141,21 @@ class Settings:
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
+
+
+# Every default, for the services' own defaults (a service called without settings behaves as
+# with the defaults). Never changed.
+DEFAULTS: Final = Settings()
+
+
+def limits(name: str) -> Limits:
+    """The valid values of the numeric setting `name` (KeyError: it has no range)."""
+    found: Limits | None = next(
+        (spec.metadata.get(_LIMITS) for spec in fields(Settings) if spec.name == name), None
+    )
+    if found is None:
+        raise KeyError(f"the setting {name} has no range")
+    return found
 
 
 _INVALID = object()

@@ -27,25 +27,25 @@ from PySide6.QtWidgets import (
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.model_state import ModelState
 from desktop_app.core.paths import DataPaths
-from desktop_app.ui.chat_view import ChatPanel
-from desktop_app.ui.chat_worker import ChatWorker
-from desktop_app.ui.conversation_list import ConversationList
+from desktop_app.ui.chat.chat_view import ChatPanel
+from desktop_app.ui.chat.chat_worker import ChatWorker
+from desktop_app.ui.chat.conversation_list import ConversationList
+from desktop_app.ui.chat.window_chat import ChatMixin
 from desktop_app.ui.errors import is_bug_message
 from desktop_app.ui.file_drop import FileDropFilter
-from desktop_app.ui.folder_watcher import FolderWatcher
-from desktop_app.ui.library_worker import LibraryFactory, LibraryWorker
-from desktop_app.ui.source_viewer import SourceViewer
-from desktop_app.ui.window_chat import ChatMixin
-from desktop_app.ui.window_indexing import IndexingMixin
-from desktop_app.ui.window_model import ModelMixin
+from desktop_app.ui.library.folder_watcher import FolderWatcher
+from desktop_app.ui.library.library_worker import LibraryFactory, LibraryWorker
+from desktop_app.ui.library.window_indexing import IndexingMixin
+from desktop_app.ui.models.window_model import ModelMixin
+from desktop_app.ui.sources.source_viewer import SourceViewer
 
 if TYPE_CHECKING:
     from desktop_app.application import Answer, Library
-    from desktop_app.ui.models_dialog import ModelsDialog
-    from desktop_app.ui.models_worker import ModelsWorker
-    from desktop_app.ui.settings_dialog import ModelSettingsDialog
-    from desktop_app.ui.teach_dialog import TeachDialog
-    from desktop_app.ui.teach_worker import TeachWorker
+    from desktop_app.ui.models.models_dialog import ModelsDialog
+    from desktop_app.ui.models.models_worker import ModelsWorker
+    from desktop_app.ui.settings.settings_dialog import ModelSettingsDialog
+    from desktop_app.ui.teaching.teach_dialog import TeachDialog
+    from desktop_app.ui.teaching.teach_worker import TeachWorker
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +155,9 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
 
     def _build_hidden_parts(self) -> None:
         from desktop_app.ui.banner import Banner
-        from desktop_app.ui.library_panel import LibraryPanel
-        from desktop_app.ui.passages_panel import PassagesPanel
-        from desktop_app.ui.progress_widget import IndexProgressWidget
+        from desktop_app.ui.library.library_panel import LibraryPanel
+        from desktop_app.ui.library.progress_widget import IndexProgressWidget
+        from desktop_app.ui.sources.passages_panel import PassagesPanel
         from desktop_app.ui.window_health import LibraryHealthView
 
         self.library_panel = LibraryPanel()

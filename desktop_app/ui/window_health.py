@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 
 from desktop_app.ui.banner import CATALOG, DISK, NOT_KEPT, REBUILDING, Banner
-from desktop_app.ui.library_worker import LibraryWorker
+from desktop_app.ui.library.library_worker import LibraryWorker
 
 _SPACE_CHECK_MS = 5_000  # how often a full disk is looked at again
 _ROOM_BYTES = 100_000_000  # free space at which stopped indexing resumes

@@ -1,7 +1,9 @@
 from pathlib import Path
 
+import pytest
+
 from desktop_app.core.paths import resolve_data_dir
-from desktop_app.core.settings import Settings
+from desktop_app.core.settings import DEFAULTS, Settings, limits
 
 
 def test_round_trip(tmp_path: Path):
@@ -77,3 +79,42 @@ def test_the_languages_a_model_writes_are_a_checked_mapping(tmp_path: Path):
     path.write_text(json.dumps({"writer_languages": {"m.gguf": "ru"}}), encoding="utf-8")
     problems: list[str] = []
     assert Settings.load(path, problems).writer_languages == {} and problems
+
+
+def test_a_value_out_of_its_range_keeps_the_default_and_says_so(tmp_path: Path):
+    import json
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"search_results": 500, "threads": 4, "context_size": 128}))
+    problems: list[str] = []
+    settings = Settings.load(path, problems)
+    assert settings.threads == 4
+    assert settings.search_results == DEFAULTS.search_results
+    assert settings.context_size == DEFAULTS.context_size
+    assert len(problems) == 2 and any("from 1 to 20" in p for p in problems), problems
+
+
+def test_every_number_the_user_sets_has_a_range_holding_its_default():
+    from dataclasses import fields
+
+    numbers = [s.name for s in fields(Settings) if str(s.type) in ("int", "float")]
+    assert set(numbers) - {"seed"} == {
+        "embedding_batch_size", "chunk_max_tokens", "chunk_overlap_tokens", "max_file_mb",
+        "parse_timeout_s", "search_results", "lora_scale", "context_size",
+        "max_answer_tokens", "temperature", "threads", "gpu_layers",
+    }  # fmt: skip
+    for name in set(numbers) - {"seed"}:
+        assert limits(name).holds(getattr(DEFAULTS, name)), name
+    with pytest.raises(KeyError):
+        limits("seed")
+
+
+def test_the_services_defaults_are_the_settings_defaults():
+    from desktop_app.core.chunking import ChunkingOptions
+    from desktop_app.services.llm.config import LlmConfig
+
+    config = LlmConfig("model.gguf")
+    assert (config.context_size, config.threads, config.gpu_layers, config.lora_scale) == (
+        DEFAULTS.context_size, DEFAULTS.threads, DEFAULTS.gpu_layers, DEFAULTS.lora_scale,
+    )  # fmt: skip
+    assert ChunkingOptions().max_tokens == DEFAULTS.chunk_max_tokens

@@ -222,7 +222,7 @@ def test_quotes_come_first_and_a_quote_opens_its_sentence_highlighted_and_readab
 ):
     from PySide6.QtGui import QGuiApplication
 
-    from desktop_app.ui.pdf_view import READABLE_LINE_PX
+    from desktop_app.ui.sources.pdf_view import READABLE_LINE_PX
 
     window = indexed_window(make_window, documents, qtbot)
     transcript = window.chat.transcript

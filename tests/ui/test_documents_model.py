@@ -9,7 +9,8 @@ import time
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from desktop_app.core.records import DiskState, DocumentInfo, Outcome
-from desktop_app.ui.documents_model import (
+from desktop_app.ui.gathering import Gathered
+from desktop_app.ui.library.documents_model import (
     NAME,
     PAGES,
     PATH_ROLE,
@@ -18,7 +19,6 @@ from desktop_app.ui.documents_model import (
     DocumentsModel,
     document_rows,
 )
-from desktop_app.ui.gathering import Gathered
 
 
 def rows() -> list[DocumentRow]:

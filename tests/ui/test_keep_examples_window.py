@@ -22,7 +22,7 @@ CORRECTED = "Answer: a green flash at sunset [1]"
 def test_answers_kept_in_the_chat_teach_from_the_teach_window(
     make_window, documents, qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
-    from desktop_app.ui.examples_dialogs import KeepExampleDialog
+    from desktop_app.ui.teaching.examples_dialogs import KeepExampleDialog
 
     window = make_window()
     with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):

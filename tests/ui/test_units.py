@@ -8,9 +8,9 @@ import sys
 from desktop_app.core.cancel import IndexProgress
 from desktop_app.core.passage_location import find_passage
 from desktop_app.core.records import DiskState, Outcome
-from desktop_app.ui.chat_view import link_citations, markdown_to_html, parse_citation
-from desktop_app.ui.documents_model import status_text
+from desktop_app.ui.chat.chat_view import link_citations, markdown_to_html, parse_citation
 from desktop_app.ui.formatting import duration, index_progress, source_label
+from desktop_app.ui.library.documents_model import status_text
 
 
 def test_durations_and_progress_read_naturally():
@@ -70,7 +70,7 @@ def test_answer_bubbles_follow_a_dark_palette(qtbot):
     from PySide6.QtGui import QColor, QPalette
 
     from desktop_app.core.conversation import Message
-    from desktop_app.ui.chat_view import ChatTranscript
+    from desktop_app.ui.chat.chat_view import ChatTranscript
 
     transcript = ChatTranscript()
     qtbot.addWidget(transcript)
@@ -93,7 +93,7 @@ def test_answer_bubbles_follow_a_dark_palette(qtbot):
 
 
 def test_the_scope_line_names_a_few_documents_and_counts_the_rest():
-    from desktop_app.ui.scope_bar import scope_text
+    from desktop_app.ui.chat.scope_bar import scope_text
 
     assert scope_text(["/a/x.pdf"]) == "Answers only from: <b>x.pdf</b>"
     text = scope_text(["/a/x.pdf", "/a/y <b>.md", "/a/z.txt", "/a/w.txt", "/b"])
@@ -101,7 +101,7 @@ def test_the_scope_line_names_a_few_documents_and_counts_the_rest():
 
 
 def test_a_highlight_is_zoomed_in_until_its_middle_line_can_be_read():
-    from desktop_app.ui.pdf_view import MAX_ZOOM, READABLE_LINE_PX, readable_zoom
+    from desktop_app.ui.sources.pdf_view import MAX_ZOOM, READABLE_LINE_PX, readable_zoom
 
     # Lines 5, 6 and 20 px high at zoom 0.5: the middle one (6 px) decides.
     assert readable_zoom([20.0, 5.0, 6.0], 0.5) == 0.5 * READABLE_LINE_PX / 6.0

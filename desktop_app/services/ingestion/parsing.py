@@ -26,6 +26,7 @@ from desktop_app.core.file_selection import file_format
 from desktop_app.core.lexical import index_terms
 from desktop_app.core.records import ChunkDraft, PageText, ParsedDocument, ParsedPart, ReadingPage
 from desktop_app.core.scripts import script_share
+from desktop_app.core.settings import DEFAULTS
 from desktop_app.core.text_quality import (
     FIXED_BY_OCR,
     MIN_LETTERS_PER_TEXT_PAGE,
@@ -49,7 +50,7 @@ Emit = Callable[[ParsedPart | ReadingPage], None]
 
 @dataclass(frozen=True, slots=True)
 class ParseOptions:
-    max_bytes: int = 200 * 1024 * 1024
+    max_bytes: int = DEFAULTS.max_file_mb * 1024 * 1024
     tokenizer_file: str | None = None  # what passages are measured with (a tokenizer.json)
     # Scripts the tokenizer was made for (None: all). It shreds text in other scripts into
     # single characters, which would make passages absurdly short, so their length is

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop_app.core.settings import DEFAULTS
+
 
 @dataclass(frozen=True, slots=True)
 class LlmConfig:
     model_path: str
-    context_size: int = 4096
-    threads: int = 0  # 0 = physical cores
-    gpu_layers: int = -1  # -1 = as many as fit in the GPU's free memory (core/offload.py)
-    seed: int = 0
+    context_size: int = DEFAULTS.context_size
+    threads: int = DEFAULTS.threads  # 0 = physical cores
+    gpu_layers: int = (
+        DEFAULTS.gpu_layers
+    )  # -1 = as many as fit in free GPU memory (core/offload.py)
+    seed: int = DEFAULTS.seed
     lora_path: str | None = None
-    lora_scale: float = 1.0
+    lora_scale: float = DEFAULTS.lora_scale

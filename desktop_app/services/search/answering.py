@@ -25,6 +25,7 @@ from desktop_app.core.prompts import (
 from desktop_app.core.quotes import Quote
 from desktop_app.core.records import SearchHit
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant
+from desktop_app.core.settings import DEFAULTS
 from desktop_app.services.llm import LlmEngine
 from desktop_app.services.search.quoting import QuoteFinder
 from desktop_app.services.search.retrieval import Retriever
@@ -129,9 +130,9 @@ class AnswerService:
         self,
         question: str,
         *,
-        k: int = 5,
-        max_tokens: int = 384,
-        temperature: float = 0.0,
+        k: int = DEFAULTS.search_results,
+        max_tokens: int = DEFAULTS.max_answer_tokens,
+        temperature: float = DEFAULTS.temperature,
         system_prompt: str = "",
         instructions: str = "",
         on_token: Callable[[str], None] | None = None,

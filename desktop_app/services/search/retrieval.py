@@ -19,6 +19,7 @@ from desktop_app.core.log_files import SHOWN
 from desktop_app.core.records import SearchHit, StoredChunk
 from desktop_app.core.relevance import term_coverage
 from desktop_app.core.scripts import dominant_script, script_share
+from desktop_app.core.settings import DEFAULTS
 from desktop_app.services.embeddings.passage_vectors import rescore
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.lexical_search import Scope
@@ -72,7 +73,7 @@ class Retriever:
     def search(
         self,
         query: str,
-        k: int = 5,
+        k: int = DEFAULTS.search_results,
         mode: SearchMode = SearchMode.HYBRID,
         within: Sequence[str] | None = None,
     ) -> list[SearchHit]:
@@ -99,7 +100,7 @@ class Retriever:
     def rankings(
         self,
         query: str,
-        k: int = 5,
+        k: int = DEFAULTS.search_results,
         mode: SearchMode = SearchMode.HYBRID,
         within: Sequence[str] | None = None,
     ) -> Rankings | None:

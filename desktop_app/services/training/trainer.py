@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.settings import DEFAULTS
 from desktop_app.core.teaching import Example, prompt_messages
 from desktop_app.services.embeddings.sentence_transformer import torch_device
 from desktop_app.services.training.export import SUPPORTED, HeadShape, write_adapter
@@ -46,8 +47,8 @@ class TrainSettings:
     learning_rate: float = 1e-3
     batch_size: int = 4
     max_tokens: int = 768  # a training example's length: passages beyond it are left out
-    context_size: int = 4096
-    answer_tokens: int = 384
+    context_size: int = DEFAULTS.context_size
+    answer_tokens: int = DEFAULTS.max_answer_tokens
     system_prompt: str = ""
     instructions: str = ""
     seed: int = 0

@@ -12,18 +12,18 @@ from PySide6.QtWidgets import QFileDialog, QStatusBar, QWidget
 
 from desktop_app.core.cancel import CancelToken, IndexProgress, ReembedProgress
 from desktop_app.core.file_selection import file_dialog_filter
-from desktop_app.ui.chat_view import EMPTY_LIBRARY_TEXT
+from desktop_app.ui.chat.chat_view import EMPTY_LIBRARY_TEXT
 from desktop_app.ui.formatting import duration
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
     from desktop_app.core.records import FileReport, RunSummary
-    from desktop_app.ui.chat_view import ChatPanel
-    from desktop_app.ui.documents_model import DocumentRow
-    from desktop_app.ui.folder_watcher import FolderWatcher
-    from desktop_app.ui.library_panel import LibraryPanel
-    from desktop_app.ui.library_worker import LibraryWorker
-    from desktop_app.ui.progress_widget import IndexProgressWidget
+    from desktop_app.ui.chat.chat_view import ChatPanel
+    from desktop_app.ui.library.documents_model import DocumentRow
+    from desktop_app.ui.library.folder_watcher import FolderWatcher
+    from desktop_app.ui.library.library_panel import LibraryPanel
+    from desktop_app.ui.library.library_worker import LibraryWorker
+    from desktop_app.ui.library.progress_widget import IndexProgressWidget
 
 
 class IndexingMixin:

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from PySide6.QtPdf import QPdfDocument
 
     from desktop_app.core.records import PageText
-    from desktop_app.ui.image_view import HighlightingImageView
-    from desktop_app.ui.pdf_view import HighlightingPdfView
+    from desktop_app.ui.sources.image_view import HighlightingImageView
+    from desktop_app.ui.sources.pdf_view import HighlightingPdfView
 
 
 class SourceViewer(QWidget):
@@ -88,7 +88,7 @@ class SourceViewer(QWidget):
         if self._pdf is None:
             from PySide6.QtPdf import QPdfDocument
 
-            from desktop_app.ui.pdf_view import HighlightingPdfView
+            from desktop_app.ui.sources.pdf_view import HighlightingPdfView
 
             document = QPdfDocument(self)
             view = HighlightingPdfView(self)
@@ -135,7 +135,7 @@ class SourceViewer(QWidget):
         passage on the scan. A PDF is already shown at the page (show_pdf, which found no text
         layer there); an image file is shown now."""
         from desktop_app.core.file_selection import file_format
-        from desktop_app.ui.scan_highlight import passage_boxes
+        from desktop_app.ui.sources.scan_highlight import passage_boxes
 
         boxes = passage_boxes(scanned, passage) if scanned is not None else []
         if file_format(Path(path)) == "image":
@@ -155,7 +155,7 @@ class SourceViewer(QWidget):
         self, path: str, page: int, boxes: list[tuple[float, float, float, float]]
     ) -> None:
         if self._image_view is None:
-            from desktop_app.ui.image_view import HighlightingImageView
+            from desktop_app.ui.sources.image_view import HighlightingImageView
 
             self._image_view = HighlightingImageView(self)
             self.pages.addWidget(self._image_view)

@@ -31,7 +31,7 @@ class LibraryWorker(EngineWorker):
     opened = Signal(object, object)  # the Library once open, and the paths to resume indexing
     open_failed = Signal(str)
     warming_up = Signal(bool)  # parser process, vector store, embedding model being started
-    documents_listed = Signal(list)  # list[DocumentRow] (ui.documents_model)
+    documents_listed = Signal(list)  # list[DocumentRow] (ui.library.documents_model)
     index_started = Signal(list)  # list[str]: the paths of the run
     index_progress = Signal(IndexProgress)
     # list[FileReport] (core.records: not named here, that module costs ~10 ms before the first
@@ -217,7 +217,7 @@ class LibraryWorker(EngineWorker):
 
     def _list(self) -> None:
         if self.library is not None:
-            from desktop_app.ui.documents_model import document_rows
+            from desktop_app.ui.library.documents_model import document_rows
 
             self.documents_listed.emit(document_rows(self.library.documents_on_disk()))
 

@@ -32,7 +32,7 @@ from desktop_app.core.embedding_models import (
     USE_M3,
     describe,
 )
-from desktop_app.core.settings import Settings
+from desktop_app.core.settings import Settings, limits
 
 _SCALE_STEPS = 100  # slider positions per 1.0 of LoRA scale
 
@@ -181,6 +181,13 @@ class EmbeddingModelPicker(QWidget):
             self.combo.setCurrentIndex(self.combo.count() - 1)
 
 
+def _spin_box(setting: str) -> QSpinBox:
+    """A spin box over the setting's valid values (core.settings.limits)."""
+    box = QSpinBox()
+    box.setRange(int(limits(setting).low), int(limits(setting).high))
+    return box
+
+
 def model_file_name(model_path: str, default_model: str) -> str:
     """The file name languages are kept under: the chosen model's, or the default's."""
     return Path(model_path or default_model).name
@@ -222,7 +229,8 @@ class ModelSettingsDialog(QDialog):
         clear_lora = QPushButton("Clear")
         clear_lora.clicked.connect(self.lora.clear)
         self.scale = QSlider(Qt.Orientation.Horizontal)
-        self.scale.setRange(0, 2 * _SCALE_STEPS)
+        scale = limits("lora_scale")
+        self.scale.setRange(round(scale.low * _SCALE_STEPS), round(scale.high * _SCALE_STEPS))
         self.scale.setValue(round(choices.lora_scale * _SCALE_STEPS))
         self.scale_label = QLabel()
         self.scale.valueChanged.connect(self._scale_changed)
@@ -238,24 +246,20 @@ class ModelSettingsDialog(QDialog):
         self.instructions = QPlainTextEdit(choices.conversation_instructions)
         self.instructions.setPlaceholderText("Tone, language or role for this chat only")
         self.instructions.setMaximumHeight(70)
-        self.context = QSpinBox()
-        self.context.setRange(512, 131072)
+        self.context = _spin_box("context_size")
         self.context.setSingleStep(512)
         self.context.setValue(choices.context_size)
-        self.gpu_layers = QSpinBox()
-        self.gpu_layers.setRange(-1, 999)
+        self.gpu_layers = _spin_box("gpu_layers")
         self.gpu_layers.setSpecialValueText("all that fit")
         self.gpu_layers.setValue(choices.gpu_layers)
-        self.threads = QSpinBox()
-        self.threads.setRange(0, 256)
+        self.threads = _spin_box("threads")
         self.threads.setSpecialValueText("automatic")
         self.threads.setValue(choices.threads)
         self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setRange(limits("temperature").low, limits("temperature").high)
         self.temperature.setSingleStep(0.1)
         self.temperature.setValue(choices.temperature)
-        self.passages = QSpinBox()
-        self.passages.setRange(1, 20)
+        self.passages = _spin_box("search_results")
         self.passages.setValue(choices.search_results)
         self.embedding = EmbeddingModelPicker(choices.embedding_models)
         self.ocr = QCheckBox("Read scanned pages and images (OCR)")

@@ -1,7 +1,7 @@
 """Model > Get models…: the catalogue with what fits this machine, downloads with progress and
 cancel, any Hugging Face repo and file, and the models on disk (use, delete).
 
-The dialog only shows and asks: the models worker (ui/models_worker.py) lists, downloads and
+The dialog only shows and asks: the models worker (ui/models/models_worker.py) lists, downloads and
 deletes; the window switches the answering model when "Use" is pressed.
 """
 
@@ -31,7 +31,7 @@ from desktop_app.core.units import file_size, memory
 if TYPE_CHECKING:
     from desktop_app.application.models import CatalogueRow, ModelRow
     from desktop_app.core.model_catalogue import Machine
-    from desktop_app.ui.models_worker import ModelsWorker
+    from desktop_app.ui.models.models_worker import ModelsWorker
 
 RECOMMENDED = "★ recommended"
 CATALOGUE_COLUMNS = ("Model", "Size", "Runs here", "Languages", "Licence", "Why")

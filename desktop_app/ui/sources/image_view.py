@@ -7,8 +7,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QImageReader, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QScrollArea, QWidget
 
-from desktop_app.ui.pdf_view import HIGHLIGHT, MAX_ZOOM, readable_zoom
-from desktop_app.ui.scan_highlight import Fraction
+from desktop_app.ui.sources.pdf_view import HIGHLIGHT, MAX_ZOOM, readable_zoom
+from desktop_app.ui.sources.scan_highlight import Fraction
 
 
 class _Canvas(QWidget):

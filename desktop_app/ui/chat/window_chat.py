@@ -16,16 +16,16 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation import Conversation, Message
 from desktop_app.core.errors import DiskFull, ReadOnlyLibrary
 from desktop_app.core.file_selection import file_format
-from desktop_app.ui.conversation_list import UNTITLED
+from desktop_app.ui.chat.conversation_list import UNTITLED
 
 if TYPE_CHECKING:
     from desktop_app.application import Answer, Library
-    from desktop_app.ui.chat_view import ChatPanel
-    from desktop_app.ui.chat_worker import ChatWorker
-    from desktop_app.ui.conversation_list import ConversationList
-    from desktop_app.ui.library_worker import LibraryWorker
-    from desktop_app.ui.passages_panel import PassagesPanel
-    from desktop_app.ui.source_viewer import SourceViewer
+    from desktop_app.ui.chat.chat_view import ChatPanel
+    from desktop_app.ui.chat.chat_worker import ChatWorker
+    from desktop_app.ui.chat.conversation_list import ConversationList
+    from desktop_app.ui.library.library_worker import LibraryWorker
+    from desktop_app.ui.sources.passages_panel import PassagesPanel
+    from desktop_app.ui.sources.source_viewer import SourceViewer
     from desktop_app.ui.window_health import LibraryHealthView
 
 
@@ -236,7 +236,7 @@ class ChatMixin:
         example = example_from_answer(question, transcript.messages[message_index])
         set_name = str(self.ui_state.value("teach/kept_set", DEFAULT_SET))
         if edit:
-            from desktop_app.ui.examples_dialogs import KeepExampleDialog
+            from desktop_app.ui.teaching.examples_dialogs import KeepExampleDialog
 
             dialog = KeepExampleDialog(example, kept, set_name, self.window())
             if not dialog.exec():

@@ -17,13 +17,13 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QLabel, QWidget
 
     from desktop_app.application import Conversation, Library
-    from desktop_app.ui.chat_view import ChatPanel
-    from desktop_app.ui.chat_worker import ChatWorker
-    from desktop_app.ui.models_dialog import ModelsDialog
-    from desktop_app.ui.models_worker import ModelsWorker
-    from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
-    from desktop_app.ui.teach_dialog import TeachDialog
-    from desktop_app.ui.teach_worker import TeachWorker
+    from desktop_app.ui.chat.chat_view import ChatPanel
+    from desktop_app.ui.chat.chat_worker import ChatWorker
+    from desktop_app.ui.models.models_dialog import ModelsDialog
+    from desktop_app.ui.models.models_worker import ModelsWorker
+    from desktop_app.ui.settings.settings_dialog import ModelChoices, ModelSettingsDialog
+    from desktop_app.ui.teaching.teach_dialog import TeachDialog
+    from desktop_app.ui.teaching.teach_worker import TeachWorker
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ class ModelMixin:
         """Model > Get models…: nothing touches the network until a Download is pressed."""
         if self.library is None:
             return None
-        from desktop_app.ui.models_dialog import ModelsDialog
-        from desktop_app.ui.models_worker import ModelsWorker
+        from desktop_app.ui.models.models_dialog import ModelsDialog
+        from desktop_app.ui.models.models_worker import ModelsWorker
 
         if self.models_worker is None:
             self.models_worker = ModelsWorker(self.library.models)
@@ -126,8 +126,8 @@ class ModelMixin:
         """Model > Teach…: an adapter trained on examples, in a process of its own."""
         if self.library is None:
             return None
-        from desktop_app.ui.teach_dialog import TeachDialog
-        from desktop_app.ui.teach_worker import TeachWorker
+        from desktop_app.ui.teaching.teach_dialog import TeachDialog
+        from desktop_app.ui.teaching.teach_worker import TeachWorker
 
         if self.teach_worker is None:
             self.teach_worker = TeachWorker(self.library)
@@ -167,7 +167,7 @@ class ModelMixin:
         if self.library is None:
             return None
         from desktop_app.application import default_llm_path
-        from desktop_app.ui.settings_dialog import ModelChoices, ModelSettingsDialog
+        from desktop_app.ui.settings.settings_dialog import ModelChoices, ModelSettingsDialog
 
         instructions = ""
         if self.conversation_id is not None:

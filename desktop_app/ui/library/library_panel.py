@@ -1,5 +1,5 @@
 """The library: every document with its status, the watched folders, and the add buttons.
-The table is a model/view (ui/documents_model.py): ten thousand documents open, sort and
+The table is a model/view (ui/library/documents_model.py): ten thousand documents open, sort and
 filter without a stall."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.records import DiskState, FileReport, Outcome
-from desktop_app.ui.documents_model import (
+from desktop_app.ui.library.documents_model import (
     NAME,
     PAGES,
     PASSAGES,

@@ -1,6 +1,7 @@
 """Model > Teach…: train a LoRA adapter on answers kept in the chat or on examples from a
 file, watch the loss fall, compare base and adapter on the held-out examples, and use the
-adapter. The work is the teaching worker's (ui/teach_worker.py); this dialog shows and asks."""
+adapter. The work is the teaching worker's (ui/teaching/teach_worker.py); this dialog shows
+and asks."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ from desktop_app.core.transfer import format_duration
 
 if TYPE_CHECKING:
     from desktop_app.application.teaching import AdapterInfo, Comparison
-    from desktop_app.ui.examples_dialogs import KeptExamplesDialog
-    from desktop_app.ui.teach_worker import TeachWorker
+    from desktop_app.ui.teaching.examples_dialogs import KeptExamplesDialog
+    from desktop_app.ui.teaching.teach_worker import TeachWorker
 
 HINT = (
     "Examples: answers you kept in the chat (👍 under an answer), or a .jsonl file (one"
@@ -206,7 +207,7 @@ class TeachDialog(QDialog):
             self.name.setText(kept)  # a set is named after the adapter it teaches
 
     def edit_kept(self) -> KeptExamplesDialog | None:
-        from desktop_app.ui.examples_dialogs import KeptExamplesDialog
+        from desktop_app.ui.teaching.examples_dialogs import KeptExamplesDialog
 
         kept = self.kept_set()
         if kept is None:

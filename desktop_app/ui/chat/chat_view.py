@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.conversation import Message
 from desktop_app.core.quotes import Quote
+from desktop_app.ui.chat.scope_bar import ScopeBar
 from desktop_app.ui.formatting import source_label
-from desktop_app.ui.scope_bar import ScopeBar
 
 _CITATION = re.compile(r"\[(\d+)\]")
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)

@@ -1,0 +1,2 @@
+"""Model settings: the dialog (model, LoRA adapter and scale, instructions, context, threads,
+the embedding models search uses)."""

@@ -1,0 +1,2 @@
+"""Model > Teach…: training a LoRA adapter on kept answers or a file, its worker, and the
+dialogs of kept examples."""
