@@ -255,7 +255,7 @@ def evaluate(
         by_path = write_corpus(corpus, Path(tmp) / "corpus")
         # A new user's settings: the app's defaults (temperature 0, seed 0), not this machine's.
         with Library(Path(tmp) / "data", Settings(), embedders=embedders) as library:
-            library.load_embedding_models()
+            library.embeddings.load_models()
             started = time.perf_counter()
             library.index([Path(tmp) / "corpus"])
             index_s = time.perf_counter() - started
@@ -269,7 +269,7 @@ def evaluate(
                 outcomes = [ask(library, config, by_id[i], set(qrels[i]), by_path) for i in ids]
                 # Question i+1 again, as a follow-up in question i's conversation.
                 for i in range(min(follow_ups, len(ids) - 1)):
-                    chat = library.new_conversation()
+                    chat = library.chats.new()
                     ask(library, config, by_id[ids[i]], set(qrels[ids[i]]), by_path, chat)
                     again = ask(
                         library, config, by_id[ids[i + 1]], set(qrels[ids[i + 1]]), by_path, chat

@@ -87,7 +87,7 @@ def measure(paths: list[Path], models: tuple[str, ...], embedders: dict) -> dict
     ):
         # The app keeps its engines alive between runs: start the models and the parser
         # process before timing, as the bare baseline's models are loaded before its timing.
-        library.load_embedding_models()
+        library.embeddings.load_models()
         library.ingest.parser().start(wait=True)
         started = time.perf_counter()
         summary = library.index(paths)

@@ -65,7 +65,7 @@ def collect(lang: str, ids: list[str], embedders: dict) -> list[Question]:
     with tempfile.TemporaryDirectory() as tmp:
         write_corpus(corpus, Path(tmp) / "corpus")
         with Library(Path(tmp) / "data", Settings(), embedders=embedders) as library:
-            library.load_embedding_models()
+            library.embeddings.load_models()
             library.index([Path(tmp) / "corpus"])
             finder = QuoteFinder(library.spaces)
             thresholds = library.answers.thresholds

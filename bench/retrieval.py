@@ -94,7 +94,7 @@ def evaluate(
         settings = Settings(embedding_models=list(models))
         shown = max(5, settings.search_results)
         with Library(Path(tmp) / "data", settings, embedders=embedders) as library:
-            library.load_embedding_models()  # loading is not indexing
+            library.embeddings.load_models()  # loading is not indexing
             started = time.perf_counter()
             library.index([Path(tmp) / "corpus"])
             index_s = time.perf_counter() - started

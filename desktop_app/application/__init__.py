@@ -8,25 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
 from desktop_app.application.background import BackgroundJobs
-from desktop_app.application.degraded import (
-    degraded_notice,
-    keep_exchange,
-    set_aside_notices,
-    unavailable_notice,
-)
-from desktop_app.application.model_status import ModelStatus, configured_model
+from desktop_app.application.chats import Chats
+from desktop_app.application.degraded import keep_exchange
+from desktop_app.application.embeddings import EmbeddingIndex
+from desktop_app.application.model_status import ModelLoader, ModelStatus, configured_model
 from desktop_app.application.models import ModelShelf
 from desktop_app.application.pending import PendingIndex
 from desktop_app.application.space import SpaceEstimate
 from desktop_app.application.space import estimate as estimate_space
 from desktop_app.application.teaching import Teacher
 from desktop_app.application.writers import cannot_write
-from desktop_app.core.cancel import CancelToken, ProgressCallback, ReembedCallback
-from desktop_app.core.conversation import Conversation, to_markdown
+from desktop_app.core.cancel import CancelToken, ProgressCallback
+from desktop_app.core.conversation import Conversation
 from desktop_app.core.paths import DataPaths, resolve_data_dir
 from desktop_app.core.quotes import Quote
 from desktop_app.core.records import DiskState, DocumentInfo, PageText, RunSummary, SearchHit
@@ -49,7 +47,7 @@ from desktop_app.services.search.retrieval import Retriever, SearchMode
 from desktop_app.services.store import backups
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.conversations import ConversationNotFound, ConversationStore
-from desktop_app.services.store.health import has_room, raise_for_fault
+from desktop_app.services.store.health import raise_for_fault
 from desktop_app.services.store.instance_lock import InstanceLock
 from desktop_app.services.store.vector_spaces import VectorSpaces
 from desktop_app.services.store.vector_store import VectorStoreUnavailable
@@ -86,16 +84,26 @@ class Library:
             problems: list[str] = []
             self.settings = settings or Settings.load(self.paths.settings, problems)
             self.catalog = Catalog(self.paths.catalog)
-            self._pending = PendingIndex(self.catalog)
+            self.pending = PendingIndex(self.catalog)  # runs to resume at the next start
             self.vectors = VectorStoreProcess(self.paths.vector_store)
             self.spaces = VectorSpaces(self.catalog, self.vectors, self._make_embedder, embedders)
             self.ingest = IngestService(self.catalog, self.spaces, self.settings)
             self.retriever = Retriever(self.catalog, self.spaces)
             self.llm = LlmEngine()
+            self._model = ModelLoader(self.llm)
             self.answers = AnswerService(self.retriever, self.llm)
             self.models = ModelShelf(self.paths.models, self.settings, self.save_settings)
             self.teaching = Teacher(self.paths.adapters, self.settings, self.save_settings)
-            self._conversations = ConversationStore(self.paths.conversations)
+            self.chats = Chats(ConversationStore(self.paths.conversations))
+            self.embeddings = EmbeddingIndex(
+                self.spaces,
+                self.vectors,
+                self.retriever,
+                self.catalog,
+                self.settings,
+                self.save_settings,
+                self.paths.root,
+            )
             self.notices: list[str] = [  # things the user should be told once, at opening
                 *problems,
                 *self.spaces.choose(
@@ -110,85 +118,22 @@ class Library:
         s = self.settings
         return make_embedder(key, s.embedding_batch_size, s.custom_embedding_scripts())
 
-    # -- embedding models -------------------------------------------------------------------
-
-    def choose_embedding_models(self, keys: Sequence[str]) -> list[str]:
-        """Search with these models from now on (saved in the settings); returns notices,
-        and changes nothing, when one of them cannot be used. Their vectors are built by
-        build_vectors(); search keeps the old ones until then."""
-        notices = self.spaces.unavailable(keys)
-        if notices:
-            return notices
-        self.settings.embedding_models = list(keys)
-        self.settings.embedding_model = ""
-        self.save_settings()
-        return self.spaces.choose(self.settings.chosen_embedding_models())
-
-    def vectors_to_build(self) -> int:
-        """Models whose vectors are to be built, repaired or given sentence vectors."""
-        s = self.spaces
-        return len(s.building()) + len(s.damaged()) + len(s.without_sentences())
-
-    def build_vectors(
-        self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
-    ) -> int:
-        """Repair what check_index() found, and embed every stored passage with the newly
-        chosen models (resumable; Cancelled when cancelled); returns passages embedded."""
-        return self.spaces.build(on_progress, cancel)
-
-    def repair_index(
-        self, on_progress: ReembedCallback | None = None, cancel: CancelToken | None = None
-    ) -> int:
-        """Repair only what check_index() found (build_vectors also builds new models')."""
-        return self.spaces.repair(on_progress, cancel)
-
-    def room_to_repair(self) -> bool:
-        """Whether a repair may write now (else it waits: searching writes nothing)."""
-        return not self.catalog.read_only and has_room(self.paths.root)
-
-    def check_index(self) -> list[str]:
-        """Compare the vector store with the catalog (seconds on a big library: never on the
-        GUI thread); returns what is wrong, for the user; build_vectors() repairs it from the
-        catalog's text (a damaged store was set aside: services.store.vector_store_process)."""
-        try:
-            found = [damage.describe() for damage in self.spaces.check()]
-        except VectorStoreUnavailable as exc:  # a full disk: nothing can be repaired now
-            return [unavailable_notice(exc, self.paths.root)]
-        return [*set_aside_notices(self.vectors), *found]
-
-    def meaning_search_notice(self) -> str | None:
-        """What the front ends say while search goes by words alone for some models (their
-        vectors being rebuilt, or unreachable on a full disk); None when all is well."""
-        return degraded_notice(self.spaces, self.retriever)
-
-    def load_embedding_models(self) -> None:
-        """Load the models indexing and search use (seconds; call it off the GUI thread)."""
-        self.spaces.load_models()
-
     def warm_up(self) -> None:
         """Start the parser and vector store processes and load the embedding models now
         (seconds, off the GUI thread), rather than when the first document arrives."""
         self.ingest.parser().start()
-        self.load_embedding_models()  # first: every search needs them
+        self.embeddings.load_models()  # first: every search needs them
         try:
             self.vectors.preload()  # seconds for a big library: the int8 copies answer meanwhile
         except VectorStoreUnavailable as exc:  # a full disk: the int8 copies go on answering
             log.warning("vector store not loaded: %s", exc)
-
-    def embedding_spaces(self) -> list[dict[str, object]]:
-        """Each vector space's model and state (what `librarian embeddings` shows)."""
-        return self.spaces.describe()
-
-    @property
-    def chosen_embedding_models(self) -> tuple[str, ...]:
-        return self.spaces.chosen
 
     def close(self) -> None:
         self._background.join()
         try:
             self.llm.close()
             self.retriever.close()
-            self._conversations.close()
+            self.chats.store.close()
             self.ingest.close()
             self.vectors.close()
             self.catalog.close()
@@ -217,15 +162,15 @@ class Library:
         """Index files and folders incrementally; see IngestService.index.
 
         Until the run ends uncancelled, the paths stay written down as pending (see
-        pending_index): an interrupted run can be resumed by the next start."""
+        self.pending): an interrupted run can be resumed by the next start."""
         requested = [str(Path(p).expanduser().resolve()) for p in paths]
         try:
-            self._pending.set([*self.pending_index(), *requested])
+            self.pending.set([*self.pending.paths(), *requested])
             summary = self.ingest.index(
                 [Path(p) for p in requested], excludes, on_report, on_progress, cancel, prune
             )
             if not summary.cancelled:
-                self._pending.set([p for p in self.pending_index() if p not in requested])
+                self.pending.set([p for p in self.pending.paths() if p not in requested])
         except Exception as exc:  # a full disk: DiskFull, said in the user's words
             raise_for_fault(exc, self.paths.root)
             raise
@@ -240,14 +185,6 @@ class Library:
         roots = [Path(p).expanduser().resolve() for p in paths]
         patterns = [*self.settings.exclude_patterns, *excludes]
         return estimate_space(self.paths, self.catalog, roots, patterns)
-
-    def pending_index(self) -> list[str]:
-        """Paths whose indexing was interrupted (window closed, process killed)."""
-        return self._pending.paths()
-
-    def forget_pending(self) -> None:
-        """The user cancelled on purpose: do not resume at the next start."""
-        self._pending.set([])
 
     def save_settings(self) -> None:
         try:
@@ -273,12 +210,13 @@ class Library:
         return configured_model(self.settings, model, lora, lora_scale)
 
     def model_status(self) -> ModelStatus:
-        llm = self.llm
-        return ModelStatus(llm.state, llm.error, llm.config, llm.placement)
+        return self._model.status()
 
-    def load_model(self, config: LlmConfig) -> None:
-        """Load (or switch to) the answering model now; LlmError says why it cannot be."""
-        self.llm.load(config)
+    def load_model(self, config: LlmConfig) -> LlmConfig:
+        """Load (or switch to) the answering model now; returns what was loaded: without the
+        LoRA adapter when it cannot be applied (model_status().adapter_refused says why).
+        LlmError says why the model itself cannot be."""
+        return self._model.load(config)
 
     def ask(
         self,
@@ -308,13 +246,15 @@ class Library:
         if write and config is not None:
             if not all(s.embedder.loaded for s in self.spaces.searchable()):
                 if self.llm.config != config:
-                    check_files(config)  # a bad file is said now, not after the embedders load
+                    # A bad model file is said now, not after the embedders load (a bad
+                    # adapter is left out by load_model).
+                    check_files(replace(config, lora_path=None))
                 # Load the embedding and answering models at once: seconds saved on a cold start.
                 self._background.start(self.spaces.load_models, "librarian-embed-load")
-            self.llm.load(config)
+            config = self.load_model(config)
         history: list[tuple[str, str]] = []
         if conversation_id is not None:
-            conversation = self._conversations.get(conversation_id)
+            conversation = self.chats.get(conversation_id)
             history = conversation.recent_turns()
             instructions = instructions or conversation.instructions
         s = self.settings
@@ -337,36 +277,8 @@ class Library:
             conversation=conversation_id,
         )
         if conversation_id is not None:
-            return keep_exchange(self._conversations, conversation_id, answer, self.paths.root)
+            return keep_exchange(self.chats.store, conversation_id, answer, self.paths.root)
         return answer
-
-    # -- conversations (ConversationNotFound for an unknown id) ----------------------------
-
-    def conversations(self) -> list[Conversation]:
-        """Every conversation, most recently used first (without their messages)."""
-        return self._conversations.all()
-
-    def conversation(self, conversation_id: int) -> Conversation:
-        return self._conversations.get(conversation_id)
-
-    def new_conversation(self, instructions: str = "") -> int:
-        return self._conversations.create(instructions=instructions)  # DiskFull on a full disk
-
-    def rename_conversation(self, conversation_id: int, title: str) -> None:
-        self._conversations.rename(conversation_id, title)
-
-    def set_instructions(self, conversation_id: int, instructions: str) -> None:
-        self._conversations.set_instructions(conversation_id, instructions)
-
-    def delete_conversation(self, conversation_id: int) -> None:
-        self._conversations.delete(conversation_id)
-
-    def search_conversations(self, text: str) -> set[int]:
-        """Ids of the conversations whose title or messages contain `text`."""
-        return self._conversations.search(text)
-
-    def export_conversation(self, conversation_id: int) -> str:
-        return to_markdown(self._conversations.get(conversation_id))
 
     def documents(self) -> list[DocumentInfo]:
         return self.catalog.documents()
@@ -384,12 +296,6 @@ class Library:
     def scanned_page(self, path: str | Path, page: int) -> PageText | None:
         """Page `page` as OCR read it (text, word boxes), None if not read by OCR."""
         return self.catalog.scanned_page(str(path), page)
-
-    def gguf_kind(self, path: str | Path) -> str:
-        """ "adapter" or "model" (LlmError when it is no readable GGUF): what a dropped .gguf is."""
-        from desktop_app.services.llm.lora import gguf_kind
-
-        return gguf_kind(Path(path))
 
     def remove(self, paths: Sequence[str | Path]) -> list[str]:
         removed = self.ingest.remove([str(Path(p).expanduser().resolve()) for p in paths])

@@ -146,7 +146,7 @@ def _open_library_report(paths: DataPaths) -> dict[str, Any]:
                 "embedding_models": library.spaces.describe(),
                 "documents": len(library.catalog.documents()),
                 "chunks": library.catalog.chunk_count(),
-                "index_problems": library.check_index(),  # repaired by index, search, ask
+                "index_problems": library.embeddings.check(),  # repaired by index, search, ask
             }
     except LibrarianError as exc:
         return {"library": f"not opened: {exc}"}

@@ -244,6 +244,12 @@ class ModelShelf:
             model.name, model.path, DOWNLOADED, model.size, False, model.sha256, model.repo
         )
 
+    def gguf_kind(self, path: str | Path) -> str:
+        """ "adapter" or "model" (LlmError when it is no readable GGUF): what a dropped .gguf is."""
+        from desktop_app.services.llm.lora import gguf_kind
+
+        return gguf_kind(Path(path))
+
     def remember_picked(self, path: str) -> None:
         """A model dropped on the window or chosen in the settings joins the list."""
         if path and Path(path).is_file() and not _same(Path(path), str(default_llm_path())):

@@ -23,6 +23,10 @@ class PendingIndex:
             return []
         return [str(p) for p in value] if isinstance(value, list) else []
 
+    def forget(self) -> None:
+        """The user cancelled on purpose: nothing is resumed at the next start."""
+        self.set([])
+
     def set(self, paths: Sequence[str]) -> None:
         unique = list(dict.fromkeys(paths))
         self._catalog.set_meta(_KEY, json.dumps(unique, ensure_ascii=False))

@@ -35,16 +35,16 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
     conversation = args.conversation
     if conversation is None:
         try:
-            conversation = library.new_conversation(args.instructions or "")
+            conversation = library.chats.new(args.instructions or "")
         except (DiskFull, ReadOnlyLibrary) as exc:  # answered all the same, not kept
             print(f"librarian: {exc}; this answer is not kept", file=sys.stderr)
     else:
         try:
-            library.conversation(conversation)
+            library.chats.get(conversation)
         except ConversationNotFound as exc:
             raise UsageError(str(exc)) from None
         if args.instructions is not None:
-            library.set_instructions(conversation, args.instructions)
+            library.chats.set_instructions(conversation, args.instructions)
     cancel = CancelToken()
 
     def stream(piece: str) -> None:
@@ -72,10 +72,16 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
             within=args.within,
             quotes_only=args.quotes_only,
         )
+    # As in the window, an adapter that cannot be applied is left out, not the answer.
+    refused = library.model_status().adapter_refused if config is not None else None
+    if refused:
+        print(f"librarian: the LoRA adapter was not applied: {refused}", file=sys.stderr)
     if args.json:
         result = answer.as_dict()
         result["model"] = Path(config.model_path).name if config and answer.writer_ran else None
-        result["lora"] = Path(config.lora_path).name if config and config.lora_path else None
+        adapter = config.lora_path if config is not None and not refused else None
+        result["lora"] = Path(adapter).name if adapter else None
+        result["lora_refused"] = refused
         result["conversation"] = conversation
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK

@@ -107,7 +107,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "teach":
             return _teach(library, args)
         if args.command == "chats":
-            chats = library.conversations()
+            chats = library.chats.all()
             if args.json:
                 _print_json(
                     [
@@ -129,7 +129,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             from desktop_app.application import ConversationNotFound
 
             try:
-                markdown = library.export_conversation(args.id)
+                markdown = library.chats.export(args.id)
             except ConversationNotFound as exc:
                 raise UsageError(str(exc)) from None
             if args.output:
@@ -198,16 +198,16 @@ def _embeddings(library: Library, args: argparse.Namespace) -> int:
     from desktop_app.core.embedding_models import BUILTIN_MODELS
 
     if args.use:
-        notices = library.choose_embedding_models(args.use)
+        notices = library.embeddings.choose(args.use)
         if notices:
             raise UsageError(notices[0])
         if not build_vectors(library, CancelToken()):
             return EXIT_INTERRUPTED
-    spaces = library.embedding_spaces()
+    spaces = library.embeddings.describe()
     if args.json:
         _print_json(
             {
-                "chosen": list(library.chosen_embedding_models),
+                "chosen": list(library.embeddings.chosen),
                 "spaces": spaces,
                 "builtin": {k: {"label": m.label, "languages": m.languages}
                             for k, m in BUILTIN_MODELS.items()},

@@ -21,9 +21,9 @@ def build_vectors(library: Library, cancel: CancelToken, repair_only: bool = Fal
     from desktop_app.cli.progress import ProgressPrinter
     from desktop_app.core.cancel import Cancelled
 
-    if not library.vectors_to_build():
+    if not library.embeddings.to_build():
         return True
-    build = library.repair_index if repair_only else library.build_vectors
+    build = library.embeddings.repair if repair_only else library.embeddings.build
     printer = ProgressPrinter()
     with cancel_on_ctrl_c(cancel, BATCH_NOTICE):
         try:
@@ -42,13 +42,13 @@ def repair_vectors(library: Library, rebuild: bool) -> bool:
     would otherwise quietly miss passages); False when the repair was cancelled. Search and ask
     (not `rebuild`) repair only a small damage, with room on the disk: a rebuild waits for
     `librarian repair`, `index` or the window, and search goes by words meanwhile."""
-    notices = library.check_index()
+    notices = library.embeddings.check()
     for notice in notices:
         print(f"librarian: {notice}", file=sys.stderr)
     if not notices:
         return True
-    degraded = library.meaning_search_notice()
-    if not rebuild and (degraded or not library.room_to_repair()):
+    degraded = library.embeddings.degraded_notice()
+    if not rebuild and (degraded or not library.embeddings.room_to_repair()):
         if degraded:
             print(f"librarian: {degraded} `librarian repair` rebuilds it now.", file=sys.stderr)
         return True

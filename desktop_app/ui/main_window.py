@@ -281,7 +281,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         resume = [*pending, *library.settings.watched_folders, *self._open_paths]
         if resume:
             self.index_paths(list(dict.fromkeys(resume)))
-        if library.vectors_to_build():  # a model switch that a close or a crash interrupted
+        if library.embeddings.to_build():  # a model switch that a close or a crash interrupted
             self.build_vectors()
         if self._open_paths:
             self.open_source(self._open_paths[0], 1, 0, 0, "")

@@ -169,36 +169,42 @@ def test_no_command_prints_help(capsys):
     assert code == EXIT_OK and "index" in out and "search" in out
 
 
-@pytest.mark.parametrize(
-    ("kind", "reason"),
-    [
-        *[(kind, reason) for kind, reason in BAD_ADAPTERS if kind != "missing"],  # a usage error
-        ("an adapter as the model", "cannot load the model"),
-    ],
-)
-def test_a_bad_adapter_or_model_ends_the_real_cli_with_its_message_and_no_traceback(
-    tmp_path: Path, kind: str, reason: str
-):
+def ask_in_a_process(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """The real command in its own process, so that what happens at interpreter exit shows:
     the embedding models start loading in the background when `ask` begins."""
-    if kind == "an adapter as the model":
-        path, flag = write_adapter(tmp_path / "adapter.gguf"), "--model"
-    else:
-        path, flag = bad_adapter(kind, tmp_path), "--lora"
-    done = subprocess.run(
+    return subprocess.run(
         [
             *(sys.executable, "-m", "desktop_app", "--data-dir", str(tmp_path / "data")),
-            *("ask", "What does the report conclude?", flag, str(path)),
+            *("ask", "What does the report conclude?", *options),
         ],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_a_bad_model_ends_the_real_cli_with_its_message_and_no_traceback(tmp_path: Path):
+    done = ask_in_a_process(tmp_path, "--model", str(write_adapter(tmp_path / "adapter.gguf")))
     assert done.returncode == EXIT_ERROR, done.stderr
-    assert reason in done.stderr
+    assert "cannot load the model" in done.stderr
     assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [(kind, reason) for kind, reason in BAD_ADAPTERS if kind != "missing"],  # a usage error
+)
+def test_a_bad_adapter_is_left_out_by_the_real_cli_with_one_line_as_in_the_window(
+    tmp_path: Path, kind: str, reason: str
+):
+    done = ask_in_a_process(tmp_path, "--lora", str(bad_adapter(kind, tmp_path)))
+    assert done.returncode == EXIT_OK, done.stderr
+    notice = [line for line in done.stderr.splitlines() if "LoRA adapter" in line]
+    assert len(notice) == 1 and notice[0].startswith("librarian: the LoRA adapter was not applied")
+    assert reason in notice[0]
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
 
 
 def test_a_bug_is_one_line_pointing_to_the_log_which_has_the_traceback(

@@ -91,7 +91,7 @@ def test_quotes_are_verbatim_sentences_of_the_cited_page_before_the_answer(libra
 def test_a_follow_up_goes_on_from_what_the_model_read_and_wrote(library: Library):
     """The second question of a conversation is put after the first exchange exactly as the
     model read and wrote it (llama.cpp finds it in its cache); its sources keep their numbers."""
-    chat = library.new_conversation()
+    chat = library.chats.new()
     first = library.ask("Where did the accident happen?", conversation_id=chat, max_tokens=24)
     second = library.ask(
         "What was the weather at the accident site?", conversation_id=chat, max_tokens=24
@@ -114,7 +114,7 @@ def test_a_follow_up_goes_on_from_what_the_model_read_and_wrote(library: Library
 def test_a_follow_up_that_would_not_fit_starts_afresh_with_all_its_evidence(library: Library):
     """When the earlier exchange leaves no room in the context window, the follow-up is a new
     prompt (the history as plain turns) and reads its evidence again, numbered afresh."""
-    chat = library.new_conversation()
+    chat = library.chats.new()
     first = library.ask("Where did the accident happen?", conversation_id=chat, max_tokens=24)
     # 2048-token context: an answer of up to 1,800 tokens leaves too little room after it.
     room = library.llm.context_size - 1800 - 48
@@ -230,7 +230,7 @@ def test_cli_quotes_only_works_without_the_model_file(capsys, tmp_path: Path):
     assert out.startswith("> The city museum opens at ten o'clock on Sundays. [1]")
 
 
-def test_cli_ask_with_a_bad_adapter_is_one_line(capsys, tmp_path: Path):
+def test_cli_ask_with_a_bad_adapter_answers_without_it_as_the_window_does(capsys, tmp_path: Path):
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"GGUF" + b"\x07" * 64)
     docs = tmp_path / "docs"
@@ -238,11 +238,15 @@ def test_cli_ask_with_a_bad_adapter_is_one_line(capsys, tmp_path: Path):
     (docs / "museum.txt").write_text("The city museum opens at ten o'clock on Sundays.\n")
     main(["--data-dir", str(tmp_path / "d"), "index", str(docs)])
     capsys.readouterr()
-    code = main(
-        ["--data-dir", str(tmp_path / "d"), "ask", "When does the museum open?", "--lora", str(bad)]
-    )
-    err = capsys.readouterr().err
-    assert code == 1 and "damaged or truncated" in err and "Traceback" not in err
+    ask = ["--data-dir", str(tmp_path / "d"), "ask", "When does the museum open?"]
+    code = main([*ask, "--lora", str(bad), "--json"])
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert code == 0 and result["answer"] and result["sources"]
+    assert result["lora"] is None and "damaged or truncated" in result["lora_refused"]
+    notice = [line for line in err.splitlines() if "LoRA adapter" in line]
+    assert notice == [f"librarian: the LoRA adapter was not applied: {result['lora_refused']}"]
+    assert "Traceback" not in err
 
 
 def test_conversations_survive_a_restart_and_export_with_citations(
@@ -254,17 +258,17 @@ def test_conversations_survive_a_restart_and_export_with_citations(
     settings = Settings(context_size=2048, threads=2, max_answer_tokens=48)
     with Library(tmp_path / "data", settings, embedders=embedders) as lib:
         lib.index([docs])
-        chat = lib.new_conversation("Answer in one sentence.")
+        chat = lib.chats.new("Answer in one sentence.")
         first = lib.ask("Where did the accident happen?", conversation_id=chat)
         lib.ask("And what was the weather?", conversation_id=chat)
     with Library(tmp_path / "data", settings, embedders=embedders) as lib:
-        conversation = lib.conversation(chat)
+        conversation = lib.chats.get(chat)
         assert [m.role for m in conversation.messages] == ["user", "assistant"] * 2
         assert conversation.messages[1].content == first.text
         assert conversation.instructions == "Answer in one sentence."
         # The follow-up was searched together with the first question: the weather page.
         assert any(s.page == 3 for s in conversation.messages[3].sources)
-        markdown = lib.export_conversation(chat)
+        markdown = lib.chats.export(chat)
     assert "**Question:** And what was the weather?" in markdown
     assert "ntsb_report.pdf`, page" in markdown
 

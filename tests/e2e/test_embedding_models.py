@@ -226,20 +226,20 @@ def test_switching_models_never_empties_the_library(tmp_path, embedders):
         assert library.spaces.counts() == {MINILM: library.catalog.chunk_count()}
     settings = Settings(embedding_models=[USE_M3, MINILM])
     with Library(tmp_path / "data", settings, embedders=embedders) as library:
-        assert library.vectors_to_build() == 1
+        assert library.embeddings.to_build() == 1
         # Meanwhile search answers with what is complete: MiniLM.
         hits = library.search("who kept the beacon burning at night", k=1)
         assert hits[0].path == str(english.resolve())
         assert [m.model for m in hits[0].dense] == [MINILM]
         chunks = library.catalog.chunk_count()
         progress: list[ReembedProgress] = []
-        assert library.build_vectors(progress.append) == chunks
+        assert library.embeddings.build(progress.append) == chunks
         assert progress[-1].done == progress[-1].total == chunks
-        assert library.vectors_to_build() == 0 and vectors_match_catalog(library)
+        assert library.embeddings.to_build() == 0 and vectors_match_catalog(library)
         top = library.search("собака", k=3)
         assert all(groups[h.path] == "dogs" for h in top)
         # Now drop MiniLM: USE-m3 is complete, so MiniLM's vectors go at once.
-        assert library.choose_embedding_models([USE_M3]) == []
+        assert library.embeddings.choose([USE_M3]) == []
         assert library.spaces.counts() == {USE_M3: chunks}
         assert Settings.load(library.paths.settings).embedding_models == [USE_M3]
 
@@ -261,10 +261,10 @@ def test_a_library_of_the_earlier_default_moves_to_e5_in_the_background(tmp_path
     earlier = Settings()  # what such a library's settings say: no model named
     assert earlier.embedding_fallback() == FALLBACK_EMBEDDING_MODELS
     with Library(data, earlier, embedders=embedders) as library:
-        assert library.chosen_embedding_models == DEFAULT_EMBEDDING_MODELS == (E5, USE_M3)
-        assert library.vectors_to_build() == 1 and not library.notices
+        assert library.embeddings.chosen == DEFAULT_EMBEDDING_MODELS == (E5, USE_M3)
+        assert library.embeddings.to_build() == 1 and not library.notices
         built: list[int] = []
-        builder = threading.Thread(target=lambda: built.append(library.build_vectors()))
+        builder = threading.Thread(target=lambda: built.append(library.embeddings.build()))
         builder.start()
         searched: list[set[str]] = []
         while builder.is_alive() or not searched:
@@ -290,7 +290,7 @@ def test_without_e5_the_default_is_the_earlier_pair(tmp_path, embedders, monkeyp
     others = {k: v for k, v in embedders.items() if k != E5}
     monkeypatch.setattr(e5_export, "fingerprint", lambda: None)
     with Library(tmp_path / "data", Settings(), embedders=others) as library:
-        assert library.chosen_embedding_models == FALLBACK_EMBEDDING_MODELS
+        assert library.embeddings.chosen == FALLBACK_EMBEDDING_MODELS
         assert not library.notices
         library.index([tmp_path / "docs"])
         assert library.spaces.counts() == {m: library.catalog.chunk_count() for m in others}
@@ -310,7 +310,7 @@ def test_the_same_model_installed_elsewhere_keeps_its_vectors(tmp_path, embedder
     with Library(tmp_path / "data", Settings(embedding_models=[MINILM]), embedders) as library:
         library.index([tmp_path / "docs"])
     with Library(tmp_path / "data", Settings(embedding_models=[str(moved)])) as library:
-        assert library.vectors_to_build() == 0 and not library.notices
+        assert library.embeddings.to_build() == 0 and not library.notices
         assert library.search("dog", k=1)[0].dense[0].model == str(moved)
 
 
@@ -324,9 +324,9 @@ def test_a_missing_model_folder_is_a_notice_and_search_goes_on(tmp_path, embedde
         assert library.search("собака", k=3)  # the old vectors still serve
     with Library(tmp_path / "data", Settings(), embedders=embedders) as library:
         # Choosing it from the settings is refused before anything changes.
-        notices = library.choose_embedding_models([str(tmp_path / "no-such-model")])
+        notices = library.embeddings.choose([str(tmp_path / "no-such-model")])
         assert notices and "cannot be used" in notices[0]
-        assert library.settings.embedding_models == [] and not library.vectors_to_build()
+        assert library.settings.embedding_models == [] and not library.embeddings.to_build()
 
 
 def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, embedders):
@@ -355,12 +355,12 @@ def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, 
     assert proc.returncode == -signal.SIGKILL, "the re-embedding finished before the kill"
     with Library(data, embedders=embedders) as library:  # the settings it saved
         assert library.catalog.chunk_count() == total
-        assert library.vectors_to_build() == 1
+        assert library.embeddings.to_build() == 1
         partial = library.spaces.counts()[USE_M3]
         assert 0 < partial < total
         hit = library.search("who kept the beacon burning at night", k=1)[0]  # MiniLM serves
         assert hit.path.endswith("english.txt") and hit.dense[0].model == MINILM
-        assert library.build_vectors() == total - partial  # only the rest is embedded
+        assert library.embeddings.build() == total - partial  # only the rest is embedded
         assert vectors_match_catalog(library)
 
 
@@ -390,7 +390,7 @@ def test_a_library_from_before_sentence_vectors_gets_them_while_search_goes_on(
     tmp_path, embedders, monkeypatch
 ):
     """USE-m3 vectors stored before sentence vectors were: its passage vectors keep serving
-    search (same weights), and build_vectors() adds the sentence vectors only, resuming
+    search (same weights), and embeddings.build() adds the sentence vectors only, resuming
     after a cancel."""
     import json
     import sqlite3
@@ -415,8 +415,8 @@ def test_a_library_from_before_sentence_vectors_gets_them_while_search_goes_on(
         db.execute("DELETE FROM sentence_vectors")
     db.close()
     with Library(data, Settings(), embedders=embedders) as library:
-        assert library.vectors_to_build() == 1
-        states = {s["model"]: s["state"] for s in library.embedding_spaces()}
+        assert library.embeddings.to_build() == 1
+        states = {s["model"]: s["state"] for s in library.embeddings.describe()}
         assert states == {USE_M3: "complete, sentence vectors to add", E5: "complete"}
         top = library.search("собака", k=3)
         assert [m.model for m in top[0].dense] == [E5, USE_M3]  # its vectors still serve
@@ -430,12 +430,12 @@ def test_a_library_from_before_sentence_vectors_gets_them_while_search_goes_on(
                 token.cancel()
 
         with pytest.raises(Cancelled):
-            library.build_vectors(cancel_after_first_batch, token)
+            library.embeddings.build(cancel_after_first_batch, token)
         assert "sentence" in progress[-1].model and progress[-1].total == chunks
         first = progress[-1].done
-        assert 0 < first < chunks and library.vectors_to_build() == 1
-        assert library.build_vectors() == chunks - first  # the rest only
-        assert library.vectors_to_build() == 0
+        assert 0 < first < chunks and library.embeddings.to_build() == 1
+        assert library.embeddings.build() == chunks - first  # the rest only
+        assert library.embeddings.to_build() == 0
         space = next(s for s in library.spaces.searchable() if s.record.model == USE_M3)
         stored = library.spaces.store.sentences(
             space.collection, sorted(library.catalog.all_chunk_ids())
@@ -443,4 +443,4 @@ def test_a_library_from_before_sentence_vectors_gets_them_while_search_goes_on(
         assert len(stored) == chunks  # every concept passage has several sentences
         assert library.spaces.counts()[USE_M3] == chunks  # passage vectors untouched
     with Library(data, Settings(), embedders=embedders) as library:
-        assert library.vectors_to_build() == 0  # recorded
+        assert library.embeddings.to_build() == 0  # recorded

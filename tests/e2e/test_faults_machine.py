@@ -89,7 +89,7 @@ def test_a_full_disk_stops_indexing_cleanly_search_goes_on_and_indexing_resumes(
         resumed = cli(data, "index", str(root / "more"))
         assert resumed.returncode == 0, resumed.stderr
         with open_library(data, embedders) as library:
-            assert library.check_index() == [] and vectors_match_catalog(library)
+            assert library.embeddings.check() == [] and vectors_match_catalog(library)
             assert snapshot(library) == built["both"]
 
 
@@ -101,12 +101,12 @@ def test_a_full_disk_during_an_answer_gives_the_answer_and_says_it_is_not_kept(
         data = disk / "library"
         shutil.copytree(built["library"], data)  # type: ignore[arg-type]
         with open_library(data, embedders) as library:
-            chat = library.new_conversation()
+            chat = library.chats.new()
             fill_disk(disk)
             answer = library.ask("When does the ferry leave Porto?", conversation_id=chat)
             assert answer.text.strip() and answer.quotes
             assert answer.not_saved and "disk holding your library is full" in answer.not_saved
-            assert library.conversation(chat).messages == []  # nothing half-written
+            assert library.chats.get(chat).messages == []  # nothing half-written
 
 
 def test_a_read_only_data_directory_searches_and_refuses_to_index_in_words(
@@ -166,8 +166,8 @@ def test_kill_9_of_a_child_mid_write_loses_nothing(
         assert not worker.is_alive()
         assert not any(isinstance(f, DiskFull) for f in failure)
     with open_library(data, embedders) as library:  # the next run resumes
-        library.check_index()
-        library.build_vectors()
+        library.embeddings.check()
+        library.embeddings.build()
         library.index([root / "more"])
-        assert library.check_index() == [] and vectors_match_catalog(library)
+        assert library.embeddings.check() == [] and vectors_match_catalog(library)
         assert snapshot(library) == built["both"]

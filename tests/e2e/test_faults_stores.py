@@ -27,7 +27,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory, embedders: Embedders) -> tup
     write_notes(root / "docs")
     with open_library(root / "library", embedders) as library:
         library.index([root / "docs"])
-        assert library.catalog.chunk_count() > 100 and library.check_index() == []
+        assert library.catalog.chunk_count() > 100 and library.embeddings.check() == []
         return root / "library", snapshot(library)
 
 
@@ -45,10 +45,10 @@ def doctor_json(capsys: pytest.CaptureFixture[str], data: Path) -> dict:
 
 def rebuilt_equals_clean(data: Path, clean: tuple[Path, dict], embedders: Embedders) -> None:
     with open_library(data, embedders) as library:
-        library.check_index()
-        library.build_vectors()
-        assert library.check_index() == [] and vectors_match_catalog(library)
-        assert library.meaning_search_notice() is None
+        library.embeddings.check()
+        library.embeddings.build()
+        assert library.embeddings.check() == [] and vectors_match_catalog(library)
+        assert library.embeddings.degraded_notice() is None
         assert snapshot(library) == clean[1]
 
 
@@ -82,8 +82,8 @@ def test_a_damaged_vector_store_is_set_aside_and_rebuilt_while_words_search(
     aside = list(data.glob("vectors.damaged-*"))
     assert len(aside) == 1 and (aside[0] / "chroma.sqlite3").exists()  # kept, never deleted
     with open_library(data, embedders) as library:
-        library.check_index()
-        notice = library.meaning_search_notice()
+        library.embeddings.check()
+        notice = library.embeddings.degraded_notice()
         assert notice and "Meaning search is being rebuilt" in notice
         hits = library.search("When does the ferry leave Porto?", k=3)  # hybrid: words
         assert hits and Path(hits[0].path).name == "porto-ferry.txt"
@@ -102,7 +102,7 @@ def test_lost_hnsw_files_are_rebuilt(clean, tmp_path: Path, embedders: Embedders
     with open_library(data, embedders) as library:
         # A library this small lives in Chroma's SQLite log, not yet in its index files (a
         # large one loses them: tests/services/test_vector_store.py); search never fails.
-        problems = library.check_index()
+        problems = library.embeddings.check()
         assert all("search index files are missing" in p for p in problems)
         hits = library.search("rye bread in Galway", k=3)
         assert hits and "galway" in Path(hits[0].path).name
@@ -119,7 +119,7 @@ def test_a_damaged_sentence_store_is_set_aside_and_its_vectors_added_again(
     overwrite_middle(sentences, 3 * 16384)
     with open_library(data, embedders) as library:
         library.warm_up()  # the child reads it from now on, and finds it damaged
-        problems = library.check_index()
+        problems = library.embeddings.check()
         assert any("have no sentence vectors" in p for p in problems), problems
         assert list(sentences.parent.glob("sentences.sqlite3.damaged-*"))
         assert library.search("Туман над заливом", k=1)  # searched by passage vectors meanwhile

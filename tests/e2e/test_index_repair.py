@@ -37,7 +37,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, embedders: Embedders) -> Pat
     shutil.copy(FIXTURES / "ntsb_report.pdf", docs / "ntsb_report.pdf")
     with Library(root / "library", Settings(), embedders=embedders) as library:
         library.index([docs])
-        assert vectors_match_catalog(library) and library.check_index() == []
+        assert vectors_match_catalog(library) and library.embeddings.check() == []
     return root / "library"
 
 
@@ -60,17 +60,17 @@ def test_lost_vectors_are_found_at_open_and_embedded_again_from_the_catalog(
     with Library(data, Settings(), embedders=embedders) as library:
         passages = library.catalog.chunk_count()
         assert passages > len(NOTES) and len(library.documents()) == len(NOTES) + 1
-        problems = library.check_index()
+        problems = library.embeddings.check()
         # What the issue saw: the catalog is whole, meaning-based search finds nothing (an
         # int8 copy that outlived Chroma's file is set aside once the vector store sees it).
         assert library.search("sourdough and pastries", mode="dense") == []
         assert len(problems) == 2  # both models' vectors
         assert all(f"{passages:,} passages have no vector" in p for p in problems)
         seen: list[ReembedProgress] = []
-        embedded = library.build_vectors(seen.append)
+        embedded = library.embeddings.build(seen.append)
         assert embedded == 2 * passages
         assert seen and all(p.repair for p in seen) and seen[-1].done == seen[-1].total
-        assert vectors_match_catalog(library) and library.check_index() == []
+        assert vectors_match_catalog(library) and library.embeddings.check() == []
         hits = library.search("sourdough and pastries", mode="dense")
         assert hits and Path(hits[0].path).name == "bakery.txt"
         hits = library.search("собака на маяке", mode="dense")  # USE-m3 reads Russian again

@@ -122,12 +122,12 @@ def test_both_processes_killed_mid_write_leave_a_library_that_repairs_itself(
 
     with Library(data, Settings(), embedders=embedders) as library:
         assert library.documents()
-        library.check_index()
-        library.build_vectors()
-        assert vectors_match_catalog(library) and library.check_index() == []
-        assert library.pending_index() == [str(corpus.resolve())]
-        library.index(library.pending_index())
-        assert vectors_match_catalog(library) and library.check_index() == []
+        library.embeddings.check()
+        library.embeddings.build()
+        assert vectors_match_catalog(library) and library.embeddings.check() == []
+        assert library.pending.paths() == [str(corpus.resolve())]
+        library.index(library.pending.paths())
+        assert vectors_match_catalog(library) and library.embeddings.check() == []
         assert len(library.documents()) == len(KILL_CORPUS)
         assert library.search("siege of Vicksburg", k=1, mode="dense")
 

@@ -94,7 +94,7 @@ def test_stop_ends_the_answer_and_keeps_what_was_said(make_window, documents, qt
     assert not window.chat.stop_button.isEnabled()
     assert window.chat.send_button.isEnabled()
     assert "stopped" in window.statusBar().currentMessage().lower()
-    stored = window.library.conversation(window.conversation_id)
+    stored = window.library.chats.get(window.conversation_id)
     assert [m.role for m in stored.messages] == ["user", "assistant"]
 
 
@@ -180,7 +180,7 @@ def test_conversations_new_rename_search_delete(make_window, documents, qtbot):
     assert window.conversation_id != first
     assert window.chat.transcript.messages == []
     window.chats.rename(first, "Aviation")  # as edited in place
-    assert window.library.conversation(first).title == "Aviation"
+    assert window.library.chats.get(first).title == "Aviation"
     window.chats.search.setText("chevroux")  # found in the messages, not the title
     assert window.chats.visible_ids() == [first]
     window.chats.search.clear()

@@ -68,7 +68,7 @@ def test_cancel_mid_indexing_keeps_finished_files(make_window, tmp_path, qtbot):
     indexed = window.library.documents()
     assert 1 <= len(indexed) < 12
     assert all(d.chunks for d in indexed)  # every listed document is complete
-    qtbot.waitUntil(lambda: window.library.pending_index() == [])  # not resumed next start
+    qtbot.waitUntil(lambda: window.library.pending.paths() == [])  # not resumed next start
 
 
 def test_a_dropped_gguf_is_offered_as_model_not_indexed(make_window, tmp_path, qtbot):
@@ -107,4 +107,4 @@ def test_a_library_whose_vectors_were_lost_is_repaired_in_the_background(
     assert window.statusBar().currentMessage().startswith("The index is repaired")
     assert any(label.startswith("Repairing the index") for label in labels)
     assert window.errors == []  # a repair is not an error dialog
-    assert vectors_match_catalog(window.library) and window.library.check_index() == []
+    assert vectors_match_catalog(window.library) and window.library.embeddings.check() == []

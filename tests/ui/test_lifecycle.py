@@ -45,7 +45,7 @@ def test_settings_geometry_and_last_chat_persist_across_restart(make_window, tmp
     assert settings.search_results == 3
     assert (again.width(), again.height()) == (960, 720)
     assert again.conversation_id == chat
-    assert again.library.conversation(chat).instructions == "Answer like a pirate."
+    assert again.library.chats.get(chat).instructions == "Answer like a pirate."
     assert "pirate" in again.chat.title.text()
 
 
@@ -62,12 +62,12 @@ def test_closing_mid_indexing_resumes_at_next_start(make_window, tmp_path, qtbot
 
     with Library(data, embedders=embedders) as between:  # what the closed window left behind
         assert 1 <= len(between.documents()) < 10  # really interrupted, finished files kept
-        assert between.pending_index() == [str(folder)]  # written down for the next start
+        assert between.pending.paths() == [str(folder)]  # written down for the next start
 
     again = make_window(data)
     qtbot.waitUntil(lambda: len(again.library.documents()) == 10, timeout=INDEX_TIMEOUT_MS)
     qtbot.waitUntil(lambda: not again.indexing, timeout=INDEX_TIMEOUT_MS)
-    assert again.library.pending_index() == []
+    assert again.library.pending.paths() == []
     assert all(d.chunks for d in again.library.documents())
 
 

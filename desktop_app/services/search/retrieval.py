@@ -176,7 +176,7 @@ class Retriever:
             sentences = store.sentences(space.collection, [cid for cid, _ in ranked])
         except VectorStoreUnavailable as exc:
             # A full disk or a read-only folder keeps Chroma closed: this search goes by words
-            # and the other rankings (Library.meaning_search_notice says so).
+            # and the other rankings (Library.embeddings.degraded_notice says so).
             log.warning("%s left out of the search: %s", space.info.label, exc, extra=SHOWN)
             self.unavailable = str(exc)
             return []

@@ -65,6 +65,8 @@ def find_damage(
             unsentenced = len((stored & have) - store.sentence_ids(record.collection))
         if missing or extra or not reachable or unsentenced:
             damage = Damage(record.model, missing, extra, not reachable, len(stored), unsentenced)
-            log.warning("%s", damage.describe(), extra=SHOWN)  # check_index's callers say it
+            log.warning(
+                "%s", damage.describe(), extra=SHOWN
+            )  # EmbeddingIndex.check's callers say it
             found[record.collection] = damage
     return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -28,7 +27,6 @@ class ChatWorker(EngineWorker):
     def __init__(self) -> None:
         super().__init__("librarian-llm")
         self.library: Library | None = None
-        self._rejected_adapter: LlmConfig | None = None  # its adapter failed: use the base model
 
     def attach(self, library: Library) -> None:
         """Called once the library is open, before any job that needs it is submitted."""
@@ -65,37 +63,20 @@ class ChatWorker(EngineWorker):
         except LlmError as exc:
             self.model_state.emit(ModelState.FAILED, user_message(exc, "loading the model"))
             return None
-        if config == self._rejected_adapter:
-            config = replace(config, lora_path=None)
         status = library.model_status()
-        if status.config == config and status.state is ModelState.READY:
-            return config
+        if status.state is ModelState.READY and status.requested == config:
+            return status.config
         self.model_state.emit(ModelState.LOADING, "")
         try:
-            library.load_model(config)
+            loaded = library.load_model(config)  # without the adapter when it cannot be applied
         except LlmError as exc:
-            if not config.lora_path:
-                self.model_state.emit(ModelState.FAILED, user_message(exc, "loading the model"))
-                return None
-            # A bad adapter must not cost the user the model: answer without it, and say so.
-            self._rejected_adapter = config
-            base = replace(config, lora_path=None)
-            try:
-                library.load_model(base)
-            except LlmError as base_exc:
-                self.model_state.emit(
-                    ModelState.FAILED, user_message(base_exc, "loading the model")
-                )
-                return None
-            self.model_state.emit(
-                ModelState.READY,
-                "The LoRA adapter was not applied: " + user_message(exc, "loading the adapter"),
-            )
-            self._report_placement(library.model_status().placement)
-            return base
-        self.model_state.emit(ModelState.READY, "")
+            self.model_state.emit(ModelState.FAILED, user_message(exc, "loading the model"))
+            return None
+        refused = library.model_status().adapter_refused
+        note = f"The LoRA adapter was not applied: {refused}" if refused else ""
+        self.model_state.emit(ModelState.READY, note)
         self._report_placement(library.model_status().placement)
-        return config
+        return loaded
 
     def _report_placement(self, placement: Placement | None) -> None:
         if placement is not None:

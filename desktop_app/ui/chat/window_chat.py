@@ -61,7 +61,7 @@ class ChatMixin:
     def _refresh_conversations(self, current: int | None = None) -> None:
         if self.library is None:
             return
-        conversations = self.library.conversations()
+        conversations = self.library.chats.all()
         ids = {c.id for c in conversations}
         self.conversation_id = current if current in ids else None
         self.chats.set_conversations(conversations, self.conversation_id)
@@ -69,7 +69,7 @@ class ChatMixin:
     def select_conversation(self, conversation_id: int) -> None:
         if self.library is None:
             return
-        conversation = self.library.conversation(conversation_id)
+        conversation = self.library.chats.get(conversation_id)
         self.conversation_id = conversation_id
         self._answers.clear()
         self.chat.transcript.show_messages(conversation.messages)
@@ -90,7 +90,7 @@ class ChatMixin:
         if self.library is None:
             return
         current = self.conversation_id
-        if current is not None and not self.library.conversation(current).messages:
+        if current is not None and not self.library.chats.get(current).messages:
             self.chat.composer.setFocus()  # the current chat is still empty: use it
             return
         conversation_id = self._start_conversation()
@@ -106,7 +106,7 @@ class ChatMixin:
         questions are still answered, not kept)."""
         assert self.library is not None
         try:
-            conversation_id: int = self.library.new_conversation()
+            conversation_id: int = self.library.chats.new()
         except (DiskFull, ReadOnlyLibrary) as exc:
             self.health.answer_not_kept(f"{exc}; answers are not kept until then")
             return None
@@ -114,15 +114,15 @@ class ChatMixin:
 
     def _rename_conversation(self, conversation_id: int, title: str) -> None:
         if self.library is not None and title:
-            self.library.rename_conversation(conversation_id, title)
+            self.library.chats.rename(conversation_id, title)
             if conversation_id == self.conversation_id:
-                self._show_title(self.library.conversation(conversation_id))
+                self._show_title(self.library.chats.get(conversation_id))
 
     def delete_conversation(self, conversation_id: int) -> None:
         if self.library is None or not self.confirm("Delete chat", "Delete this conversation?"):
             return
-        self.library.delete_conversation(conversation_id)
-        remaining = [c.id for c in self.library.conversations()]
+        self.library.chats.delete(conversation_id)
+        remaining = [c.id for c in self.library.chats.all()]
         current = self.conversation_id if self.conversation_id != conversation_id else None
         self._refresh_conversations(current or (remaining[0] if remaining else None))
         if self.conversation_id is not None:
@@ -133,7 +133,7 @@ class ChatMixin:
 
     def _search_conversations(self, text: str) -> None:
         if self.library is not None:
-            self.chats.show_only(self.library.search_conversations(text) if text else None)
+            self.chats.show_only(self.library.chats.search(text) if text else None)
 
     def export_conversation(self) -> None:
         if self.library is None or self.conversation_id is None:
@@ -142,9 +142,7 @@ class ChatMixin:
             self.window(), "Export chat", "chat.md", "Markdown (*.md)"
         )
         if path:
-            Path(path).write_text(
-                self.library.export_conversation(self.conversation_id), encoding="utf-8"
-            )
+            Path(path).write_text(self.library.chats.export(self.conversation_id), encoding="utf-8")
 
     def _last_conversation(self) -> int | None:
         value = self.ui_state.value("chat/last_conversation")

@@ -81,7 +81,7 @@ class LibraryWorker(EngineWorker):
         self.submit(lambda: self._build_vectors(cancel))
 
     def forget_pending(self) -> None:
-        self.submit(lambda: self.library.forget_pending() if self.library else None)
+        self.submit(lambda: self.library.pending.forget() if self.library else None)
 
     def remove(self, paths: Sequence[str]) -> None:
         doomed = list(paths)
@@ -116,7 +116,7 @@ class LibraryWorker(EngineWorker):
         except Exception as exc:  # noqa: BLE001 - shown in the window; the app stays up
             self.open_failed.emit(user_message(exc, "opening the library"))
             return
-        self.opened.emit(self.library, self.library.pending_index())
+        self.opened.emit(self.library, self.library.pending.paths())
         self._list()
         # Start the parser process, open Chroma's collection and load the embedding model now,
         # while the user looks at the window, rather than when the first document is dropped:
@@ -126,9 +126,9 @@ class LibraryWorker(EngineWorker):
             self.library.warm_up()
         finally:
             self.warming_up.emit(False)
-        problems = self.library.check_index()
-        self.degraded.emit(self.library.meaning_search_notice() or "")
-        if problems and self.library.room_to_repair():
+        problems = self.library.embeddings.check()
+        self.degraded.emit(self.library.embeddings.degraded_notice() or "")
+        if problems and self.library.embeddings.room_to_repair():
             self.repair_needed.emit(problems)
         elif problems:  # a full disk: repairs wait for space
             self.condition.emit(DISK, problems[0], [])
@@ -187,7 +187,7 @@ class LibraryWorker(EngineWorker):
 
     def _choose_embedding_models(self, models: list[str]) -> None:
         if self.library is not None:
-            self.notices.emit(self.library.choose_embedding_models(models))
+            self.notices.emit(self.library.embeddings.choose(models))
 
     def _build_vectors(self, cancel: CancelToken) -> None:
         from desktop_app.core.cancel import Cancelled
@@ -195,9 +195,9 @@ class LibraryWorker(EngineWorker):
         complete = False
         try:
             if self.library is not None and not cancel.cancelled:
-                self.library.build_vectors(self.reembed_progress.emit, cancel)
+                self.library.embeddings.build(self.reembed_progress.emit, cancel)
                 complete = True
-                self.degraded.emit(self.library.meaning_search_notice() or "")
+                self.degraded.emit(self.library.embeddings.degraded_notice() or "")
         except Cancelled:
             pass
         except Exception as exc:  # noqa: BLE001 - said; the old vectors keep serving search
@@ -234,7 +234,7 @@ class LibraryWorker(EngineWorker):
         if self.library is None:
             return
         try:
-            self.gguf_inspected.emit(path, self.library.gguf_kind(path), "")
+            self.gguf_inspected.emit(path, self.library.models.gguf_kind(path), "")
         except Exception as exc:  # noqa: BLE001 - a damaged file is a message, not a crash
             self.gguf_inspected.emit(path, "", user_message(exc, "reading a GGUF file"))
 

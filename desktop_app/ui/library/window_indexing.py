@@ -37,7 +37,7 @@ class IndexingMixin:
     indexing_finished: Any  # a Signal
     _index_tokens: list[CancelToken]
     _open_paths: list[str]
-    repairing: bool  # a repair of the index is under way (check_index found damage)
+    repairing: bool  # a repair of the index is under way (embeddings.check found damage)
 
     if TYPE_CHECKING:
         # QMainWindow's and MainWindow's methods, as the mixin sees them

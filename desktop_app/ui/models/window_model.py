@@ -171,7 +171,7 @@ class ModelMixin:
 
         instructions = ""
         if self.conversation_id is not None:
-            instructions = self.library.conversation(self.conversation_id).instructions
+            instructions = self.library.chats.get(self.conversation_id).instructions
         from desktop_app.application.writers import languages_of
 
         settings = self.library.settings
@@ -194,11 +194,13 @@ class ModelMixin:
         if tuple(choices.embedding_models) != self.library.settings.chosen_embedding_models():
             self.switch_embedding_models(choices.embedding_models)
         if self.conversation_id is None and choices.conversation_instructions:
-            self.conversation_id = self.library.new_conversation()  # they need a chat
+            self.conversation_id = self.library.chats.new()  # they need a chat
             self._refresh_conversations(self.conversation_id)
         if self.conversation_id is not None:
-            self.library.set_instructions(self.conversation_id, choices.conversation_instructions)
-            self._show_title(self.library.conversation(self.conversation_id))
+            self.library.chats.set_instructions(
+                self.conversation_id, choices.conversation_instructions
+            )
+            self._show_title(self.library.chats.get(self.conversation_id))
         self.chat_worker.load()
 
     def _model_state(self, state: ModelState, message: str) -> None:

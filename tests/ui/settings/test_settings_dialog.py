@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
+
 from desktop_app.core.settings import Settings, limits
 from desktop_app.ui.settings.settings_dialog import ModelChoices, ModelSettingsDialog
 
@@ -9,7 +11,7 @@ from desktop_app.ui.settings.settings_dialog import ModelChoices, ModelSettingsD
 def test_every_control_spans_its_settings_range(qtbot):
     dialog = ModelSettingsDialog(ModelChoices.from_settings(Settings(), ""), "model.gguf", None)
     qtbot.addWidget(dialog)
-    boxes = {
+    boxes: dict[str, QSpinBox | QDoubleSpinBox] = {
         "context_size": dialog.context,
         "gpu_layers": dialog.gpu_layers,
         "threads": dialog.threads,
