@@ -42,7 +42,8 @@ from desktop_app.services.llm import (
     check_files,
     default_llm_path,
 )
-from desktop_app.services.search.answering import Answer, AnswerService
+from desktop_app.services.search.answer import Answer, Writing
+from desktop_app.services.search.answering import AnswerService
 from desktop_app.services.search.retrieval import Retriever, SearchMode
 from desktop_app.services.store import backups
 from desktop_app.services.store.catalog import Catalog
@@ -258,24 +259,15 @@ class Library:
             history = conversation.recent_turns()
             instructions = instructions or conversation.instructions
         s = self.settings
+        writing = Writing(
+            max_tokens or s.max_answer_tokens, s.temperature, s.system_prompt, instructions,
+            s.prompt_evidence, s.allow_general_answers,
+        )  # fmt: skip
         answer = self.answers.ask(
-            question,
-            k=k or s.search_results,
-            max_tokens=max_tokens or s.max_answer_tokens,
-            temperature=s.temperature,
-            system_prompt=s.system_prompt,
-            instructions=instructions,
-            on_token=on_token,
-            on_quotes=on_quotes,
-            cancel=cancel,
-            history=history,
-            allow_general=s.allow_general_answers,
-            within=within,
-            write=write,
-            instead=instead,
-            evidence=s.prompt_evidence,
-            conversation=conversation_id,
-        )
+            question, k=k or s.search_results, writing=writing, on_token=on_token,
+            on_quotes=on_quotes, cancel=cancel, history=history, within=within, write=write,
+            instead=instead, conversation=conversation_id,
+        )  # fmt: skip
         if conversation_id is not None:
             return keep_exchange(self.chats.store, conversation_id, answer, self.paths.root)
         return answer

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from desktop_app.services.search.answering import Answer
+from desktop_app.services.search.answer import Answer
 from desktop_app.services.search.retrieval import Retriever
 from desktop_app.services.store.conversations import ConversationStore
 from desktop_app.services.store.health import Fault, fault_of, free_mb, machine_refusal

@@ -1,15 +1,15 @@
 """Answers with citations: retrieve, quote the best sentences, give the model those sentences
 with their neighbours (or whole passages) within a budget, generate, map the cited numbers back
-to the passages."""
+to the passages (the records: services.search.answer)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from desktop_app.core.cancel import CancelToken
-from desktop_app.core.conversation import Source, standalone_query
+from desktop_app.core.conversation import standalone_query
 from desktop_app.core.prompts import (
     DEFAULT_SYSTEM_PROMPT,
     GENERAL_ANSWER_LABEL,
@@ -27,13 +27,15 @@ from desktop_app.core.records import SearchHit
 from desktop_app.core.relevance import RelevanceThresholds, is_relevant
 from desktop_app.core.settings import DEFAULTS
 from desktop_app.services.llm import LlmEngine
-from desktop_app.services.search.quoting import QuoteFinder
+from desktop_app.services.search.answer import (
+    DEFAULT_WRITING,
+    WINDOWS,
+    Answer,
+    Writing,
+)
+from desktop_app.services.search.quoting import Candidates, QuoteFinder
 from desktop_app.services.search.retrieval import Retriever
 
-# What the model reads: the best sentences with their neighbours, or whole passages
-# (bench.answers compares the two: README, "Answers").
-WINDOWS = "windows"
-PASSAGES = "passages"
 # The writer's first token should come about this soon after the quotes; the budget of
 # evidence tokens follows the model's measured prompt speed on this machine.
 FIRST_TOKEN_TARGET_S = 1.0
@@ -43,61 +45,6 @@ MAX_WINDOW_SEEDS = 6  # best sentences given with their neighbours, at most
 TEMPLATE_OVERHEAD = 48  # tokens the chat template adds around the messages (build_prompt's)
 _REMEMBERED_CONVERSATIONS = 8  # follow-ups go on from the last exchange of this many
 FOLLOW_UP_SHARE = 1 / 3  # of the evidence budget, for what a follow-up has not read yet
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    question: str
-    text: str
-    # Source n is sources[n - 1]: the relevant passages (a follow-up's start with those of the
-    # exchange before), whether or not the model was given them; quotes cite them too.
-    sources: list[SearchHit]
-    cited: list[int]
-    grounded: bool  # False: nothing relevant was found, the model was not asked
-    cancelled: bool = False
-    citations_inferred: bool = False  # the model cited nothing; we matched sentences to passages
-    prompt: list[dict[str, str]] = field(default_factory=list)  # the messages sent to the model
-    timings: dict[str, float] = field(default_factory=dict)
-    # Every passage the search returned, relevant or not, sent to the model or not: for showing
-    # the user what the answer could have used (`sent` says what the model read).
-    retrieved: list[SearchHit] = field(default_factory=list)
-    # The sentences that best answer the question, verbatim: shown before the answer.
-    quotes: list[Quote] = field(default_factory=list)
-    writer_ran: bool = True  # False: the model was not run (quotes only, a language it lacks)
-    # What the model read of each source: (n, start, end) spans of its page (or document).
-    sent: list[tuple[int, int, int]] = field(default_factory=list)
-    not_saved: str | None = None  # why the exchange could not be kept (a full disk)
-
-    def source_records(self) -> list[Source]:
-        return [
-            Source(n, h.path, h.page, h.start, h.end, h.text, h.score)
-            for n, h in enumerate(self.sources, start=1)
-        ]
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "sources": [
-                {
-                    "n": n,
-                    "path": h.path,
-                    "page": h.page,
-                    "text": h.text,
-                    "score": round(h.score, 6),
-                    "start": h.start,
-                    "end": h.end,
-                }
-                for n, h in enumerate(self.sources, start=1)
-            ],
-            "quotes": [q.as_dict() for q in self.quotes],
-            "cited": self.cited,
-            "grounded": self.grounded,
-            "cancelled": self.cancelled,
-            "citations_inferred": self.citations_inferred,
-            "writer_ran": self.writer_ran,
-            "timings": self.timings,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +58,47 @@ class _Exchange:
     answer: str  # as stored in the conversation
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What the search found for a question, before the model writes."""
+
+    nearest: list[SearchHit]  # every passage returned
+    hits: list[SearchHit]  # the relevant ones
+    candidates: Candidates
+    earlier: _Exchange | None  # the exchange a follow-up continues
+    sources: list[SearchHit]
+    number: dict[tuple[str, int | None, int], int]  # each source's number
+    quotes: list[Quote]
+    timings: dict[str, float]
+
+
 def _key(hit: SearchHit) -> tuple[str, int | None, int]:
     return (hit.path, hit.page, hit.start)
+
+
+def _numbered(
+    earlier: _Exchange | None, hits: list[SearchHit]
+) -> tuple[list[SearchHit], dict[tuple[str, int | None, int], int]]:
+    """The sources and their numbers: a follow-up continues what the model read and wrote
+    last in this conversation, so the sources it was given keep their numbers and new ones
+    are numbered after them."""
+    sources = list(earlier.sources) if earlier else []
+    number = {_key(h): n for n, h in enumerate(sources, start=1)}
+    for hit in hits:
+        if _key(hit) not in number:
+            sources.append(hit)
+            number[_key(hit)] = len(sources)
+    return sources, number
+
+
+def _cited(written: str, sources: list[SearchHit], given: list[int]) -> tuple[str, bool]:
+    """The answer with only valid citations, and whether they had to be inferred (the model
+    cited none): from the sources it was given, numbered `given`."""
+    text = strip_invalid_citations(written.strip(), len(sources))
+    inferred = not cited_numbers(text, len(sources))
+    if inferred:
+        text = infer_citations(text, [sources[n - 1] for n in given], given)
+    return text, inferred
 
 
 class AnswerService:
@@ -131,19 +117,14 @@ class AnswerService:
         question: str,
         *,
         k: int = DEFAULTS.search_results,
-        max_tokens: int = DEFAULTS.max_answer_tokens,
-        temperature: float = DEFAULTS.temperature,
-        system_prompt: str = "",
-        instructions: str = "",
+        writing: Writing = DEFAULT_WRITING,
         on_token: Callable[[str], None] | None = None,
         on_quotes: Callable[[list[Quote]], None] | None = None,
         cancel: CancelToken | None = None,
         history: Sequence[tuple[str, str]] = (),
-        allow_general: bool = False,
         within: Sequence[str] | None = None,
         write: bool = True,
         instead: str = "",
-        evidence: str = WINDOWS,
         conversation: int | None = None,
     ) -> Answer:
         """Answer `question` (from the documents at `within` only, when given); `history`
@@ -151,9 +132,8 @@ class AnswerService:
 
         The quotes (the sentences that best answer it) go to `on_quotes` as soon as the search
         is done. Without `write` the model is not run: the answer is the quotes and `instead`
-        (a question in a language the model cannot write; `ask --quotes-only`). `evidence`
-        says what the model reads: WINDOWS (the best sentences with their neighbours) or
-        PASSAGES (whole passages). In a `conversation`, a follow-up goes on from the last
+        (a question in a language the model cannot write; `ask --quotes-only`); `writing`
+        says how the model writes. In a `conversation`, a follow-up goes on from the last
         exchange as the model read it, so that llama.cpp evaluates only what is new."""
         started = time.perf_counter()
         query = standalone_query(question, [q for q, _ in history])
@@ -161,21 +141,14 @@ class AnswerService:
         retrieval_ms = (time.perf_counter() - started) * 1000
         hits = [h for h in nearest if is_relevant(query, h, self.thresholds)]
         if not hits:
+            general = writing.allow_general and write
             return self._nothing_found(
-                question, nearest, retrieval_ms, on_token, allow_general and write,
-                system_prompt, instructions, max_tokens, temperature, cancel,
-            )  # fmt: skip
+                question, nearest, retrieval_ms, on_token, general, writing, cancel
+            )
         candidates = self.quoting.candidates(query, hits)
-        # A follow-up continues what the model read and wrote last in this conversation: the
-        # sources it was given keep their numbers, new ones are numbered after them.
-        follows = evidence == WINDOWS
-        earlier = self._continued(conversation, history, max_tokens) if follows else None
-        sources = list(earlier.sources) if earlier else []
-        number = {_key(h): n for n, h in enumerate(sources, start=1)}
-        for hit in hits:
-            if _key(hit) not in number:
-                sources.append(hit)
-                number[_key(hit)] = len(sources)
+        follows = writing.evidence == WINDOWS
+        earlier = self._continued(conversation, history, writing.max_tokens) if follows else None
+        sources, number = _numbered(earlier, hits)
         quotes = [replace(q, n=number[_key(hits[q.n - 1])]) for q in candidates.quotes()]
         timings: dict[str, float] = {
             "retrieval_ms": round(retrieval_ms, 1),
@@ -190,6 +163,21 @@ class AnswerService:
                 question, instead, sources, [], grounded=True, timings=timings,
                 retrieved=nearest, quotes=quotes, writer_ran=False,
             )  # fmt: skip
+        found = _Found(nearest, hits, candidates, earlier, sources, number, quotes, timings)
+        return self._write(question, found, writing, history, on_token, cancel, conversation)
+
+    def _write(
+        self,
+        question: str,
+        found: _Found,
+        writing: Writing,
+        history: Sequence[tuple[str, str]],
+        on_token: Callable[[str], None] | None,
+        cancel: CancelToken | None,
+        conversation: int | None,
+    ) -> Answer:
+        """The model's answer from what the search found, its citations checked."""
+        earlier, number, sources = found.earlier, found.number, found.sources
         read = earlier.read if earlier else frozenset()
 
         def unread(pieces: list[Evidence]) -> list[Evidence]:
@@ -197,51 +185,40 @@ class AnswerService:
             renumbered = [replace(e, n=number[_key(e.hit)]) for e in pieces]
             return [e for e in renumbered if not {(e.hit.path, s) for s in e.spans} <= read]
 
-        if evidence == WINDOWS:
-
-            def windows(seeds: int) -> list[Evidence]:
-                return unread(candidates.evidence(seeds))
-
+        if writing.evidence == WINDOWS:
             plan = self._windows_prompt(
-                question, windows, len(candidates.features), max_tokens, system_prompt,
-                instructions, history, earlier.messages if earlier else (),
+                question, lambda seeds: unread(found.candidates.evidence(seeds)),
+                len(found.candidates.features), writing, history,
+                earlier.messages if earlier else (),
             )  # fmt: skip
         else:
-            whole = [Evidence.whole(h) for h in hits]
             plan = build_evidence_prompt(
-                question, unread(whole), self.engine.count_tokens, self._room(max_tokens),
-                system_prompt or DEFAULT_SYSTEM_PROMPT, instructions, history,
+                question, unread([Evidence.whole(h) for h in found.hits]),
+                self.engine.count_tokens, self._room(writing.max_tokens),
+                writing.system_prompt or DEFAULT_SYSTEM_PROMPT, writing.instructions, history,
             )  # fmt: skip
-        generation = self.engine.chat(plan.messages, max_tokens, temperature, on_token, cancel)
+        generation = self.engine.chat(
+            plan.messages, writing.max_tokens, writing.temperature, on_token, cancel
+        )
         self._note_speed(plan.prompt_tokens - plan.cached_tokens, generation.first_token_s)
-        text = strip_invalid_citations(generation.text.strip(), len(sources))
-        given = [e.n for e in plan.evidence]
-        inferred = not cited_numbers(text, len(sources))
-        if inferred:
-            text = infer_citations(text, [sources[n - 1] for n in given], given)
+        text, inferred = _cited(generation.text, sources, [e.n for e in plan.evidence])
         if conversation is not None and not generation.cancelled:
             self._remember(conversation, plan, generation.text, question, text, sources, read)
-        timings.update(
-            prompt_tokens=plan.prompt_tokens,
-            prompt_budget_tokens=plan.budget_tokens,
-            first_token_s=round(generation.first_token_s, 3),
-            tokens=generation.tokens,
-            tokens_per_s=round(generation.tokens_per_s, 1),
-        )
+        timings = {
+            **found.timings,
+            "prompt_tokens": plan.prompt_tokens,
+            "prompt_budget_tokens": plan.budget_tokens,
+            "first_token_s": round(generation.first_token_s, 3),
+            "tokens": generation.tokens,
+            "tokens_per_s": round(generation.tokens_per_s, 1),
+        }
+        cited = cited_numbers(text, len(sources))
         return Answer(
-            question=question,
-            text=text,
-            sources=sources,
-            cited=cited_numbers(text, len(sources)),
-            grounded=True,
-            cancelled=generation.cancelled,
-            citations_inferred=inferred and bool(cited_numbers(text, len(sources))),
-            prompt=plan.messages,
-            timings=timings,
-            retrieved=nearest,
-            quotes=quotes,
+            question, text, sources, cited, grounded=True, cancelled=generation.cancelled,
+            citations_inferred=inferred and bool(cited), prompt=plan.messages, timings=timings,
+            retrieved=found.nearest, quotes=found.quotes,
             sent=[(e.n, start, end) for e in plan.evidence for start, end in e.spans],
-        )
+        )  # fmt: skip
 
     def _continued(
         self, conversation: int | None, history: Sequence[tuple[str, str]], max_tokens: int
@@ -279,10 +256,7 @@ class AnswerService:
         retrieval_ms: float,
         on_token: Callable[[str], None] | None,
         allow_general: bool,
-        system_prompt: str,
-        instructions: str,
-        max_tokens: int,
-        temperature: float,
+        writing: Writing,
         cancel: CancelToken | None,
     ) -> Answer:
         """Never let the model answer from its own memory as if it were documented: say so,
@@ -292,11 +266,15 @@ class AnswerService:
         if on_token is not None:
             on_token(text)
         if allow_general:
-            messages = general_knowledge_prompt(question, system_prompt, instructions)
+            messages = general_knowledge_prompt(
+                question, writing.system_prompt, writing.instructions
+            )
             label = f"\n\n{GENERAL_ANSWER_LABEL} "
             if on_token is not None:
                 on_token(label)
-            generation = self.engine.chat(messages, max_tokens, temperature, on_token, cancel)
+            generation = self.engine.chat(
+                messages, writing.max_tokens, writing.temperature, on_token, cancel
+            )
             text += label + generation.text.strip()
             timings["tokens"] = generation.tokens
         return Answer(
@@ -309,9 +287,7 @@ class AnswerService:
         question: str,
         pieces: Callable[[int], list[Evidence]],
         units: int,
-        max_tokens: int,
-        system_prompt: str,
-        instructions: str,
+        writing: Writing,
         history: Sequence[tuple[str, str]],
         earlier: Sequence[dict[str, str]] = (),
     ) -> PromptPlan:
@@ -320,12 +296,13 @@ class AnswerService:
         at a time. After `earlier` messages (a follow-up) the budget is for what is new."""
         count = self.engine.count_tokens
         before = sum(count(m["content"]) + 4 for m in earlier)
-        room = self._room(max_tokens)
+        room = self._room(writing.max_tokens)
         # A follow-up's new evidence gets a share of the budget: what the model read for the
         # questions before stays in its context, in llama.cpp's cache.
-        new = int(self._evidence_budget(max_tokens) * (FOLLOW_UP_SHARE if earlier else 1))
+        new = int(self._evidence_budget(writing.max_tokens) * (FOLLOW_UP_SHARE if earlier else 1))
         budget = min(room, before + new)
-        system = system_prompt or DEFAULT_SYSTEM_PROMPT
+        system = writing.system_prompt or DEFAULT_SYSTEM_PROMPT
+        instructions = writing.instructions
         best: PromptPlan | None = None
         for seeds in range(1, MAX_WINDOW_SEEDS + 1):
             found = pieces(seeds)
