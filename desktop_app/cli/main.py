@@ -63,8 +63,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         missing = [p for p in args.paths if not Path(p).expanduser().exists()]
         if missing and args.command == "index":
             raise UsageError(f"no such file or folder: {missing[0]}")
-    if args.command in ("search", "ask") and args.k is not None and args.k < 1:
-        raise UsageError("-k must be at least 1")
     if args.command == "ask" and args.lora and not Path(args.lora).expanduser().is_file():
         raise UsageError(f"--lora: no such file: {args.lora}")
 
@@ -72,6 +70,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from desktop_app.cli.health import run_doctor, run_repair
 
         return run_doctor(args) if args.command == "doctor" else run_repair(args)
+    command = _COMMANDS.get(args.command)
+    if command is None:  # pragma: no cover - argparse checks
+        raise UsageError(f"unknown command {args.command}")
     with Library(args.data_dir) as library:
         for notice in library.notices:
             print(f"librarian: {notice}", file=sys.stderr)
@@ -79,83 +80,77 @@ def _dispatch(args: argparse.Namespace) -> int:
         rebuild = args.command == "index"
         if args.command in ("index", "search", "ask") and not repair_vectors(library, rebuild):
             return EXIT_INTERRUPTED
-        if args.command == "index":
-            return _index(library, args)
-        if args.command == "search":
-            hits = library.search(args.query, args.k, args.mode, args.within)
-            if args.json:
-                _print_json([h.as_dict() for h in hits])
-            else:
-                for n, hit in enumerate(hits, start=1):
-                    page = f", page {hit.page}" if hit.page else ""
-                    signals = "".join(f", {m.model} #{m.rank} {m.score:.2f}" for m in hit.dense)
-                    if hit.lexical_rank is not None:
-                        signals += f", lexical #{hit.lexical_rank}"
-                    print(f"[{n}] {hit.path}{page}  (score {hit.score:.4f}{signals})")
-                    print("    " + " ".join(hit.text.split())[:400])
-                if not hits:
-                    print("No passages found.", file=sys.stderr)
-            return EXIT_OK
-        if args.command == "ask":
-            from desktop_app.cli.ask import run_ask
+        return command(library, args)
 
-            return run_ask(library, args)
-        if args.command == "embeddings":
-            return _embeddings(library, args)
-        if args.command == "models":
-            return _models(library, args)
-        if args.command == "teach":
-            return _teach(library, args)
-        if args.command == "chats":
-            chats = library.chats.all()
-            if args.json:
-                _print_json(
-                    [
-                        {
-                            "id": c.id,
-                            "title": c.title,
-                            "instructions": c.instructions,
-                            "created_at": c.created_at,
-                            "updated_at": c.updated_at,
-                        }
-                        for c in chats
-                    ]
-                )
-            else:
-                for c in chats:
-                    print(f"{c.id:5}  {c.title}")
-            return EXIT_OK
-        if args.command == "export":
-            from desktop_app.application import ConversationNotFound
 
-            try:
-                markdown = library.chats.export(args.id)
-            except ConversationNotFound as exc:
-                raise UsageError(str(exc)) from None
-            if args.output:
-                Path(args.output).expanduser().write_text(markdown, encoding="utf-8")
-            else:
-                sys.stdout.write(markdown)
-            return EXIT_OK
-        if args.command == "docs":
-            docs = library.documents()
-            if args.json:
-                _print_json([d.as_dict() for d in docs])
-            else:
-                for d in docs:
-                    detail = f"{d.pages} pages, " if d.pages else ""
-                    extra = f": {d.reason}" if d.reason and d.status is not Outcome.INDEXED else ""
-                    print(f"{d.status.value:9} {d.path} ({detail}{d.chunks} passages){extra}")
-            return EXIT_OK
-        if args.command == "remove":
-            removed = library.remove(args.paths)
-            for path in removed:
-                print(f"removed {path}", file=sys.stderr)
-            not_found = len(args.paths) - len(removed)
-            if not_found:
-                raise UsageError(f"{not_found} of the paths were not in the library")
-            return EXIT_OK
-    raise UsageError(f"unknown command {args.command}")  # pragma: no cover - argparse checks
+def _search(library: Library, args: argparse.Namespace) -> int:
+    hits = library.search(args.query, args.k, args.mode, args.within)
+    if args.json:
+        _print_json([h.as_dict() for h in hits])
+        return EXIT_OK
+    for n, hit in enumerate(hits, start=1):
+        page = f", page {hit.page}" if hit.page else ""
+        signals = "".join(f", {m.model} #{m.rank} {m.score:.2f}" for m in hit.dense)
+        if hit.lexical_rank is not None:
+            signals += f", lexical #{hit.lexical_rank}"
+        print(f"[{n}] {hit.path}{page}  (score {hit.score:.4f}{signals})")
+        print("    " + " ".join(hit.text.split())[:400])
+    if not hits:
+        print("No passages found.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _ask(library: Library, args: argparse.Namespace) -> int:
+    from desktop_app.cli.ask import run_ask
+
+    return run_ask(library, args)
+
+
+def _chats(library: Library, args: argparse.Namespace) -> int:
+    chats = library.chats.all()
+    if args.json:
+        fields = ("id", "title", "instructions", "created_at", "updated_at")
+        _print_json([{name: getattr(c, name) for name in fields} for c in chats])
+        return EXIT_OK
+    for c in chats:
+        print(f"{c.id:5}  {c.title}")
+    return EXIT_OK
+
+
+def _export(library: Library, args: argparse.Namespace) -> int:
+    from desktop_app.application import ConversationNotFound
+
+    try:
+        markdown = library.chats.export(args.id)
+    except ConversationNotFound as exc:
+        raise UsageError(str(exc)) from None
+    if args.output:
+        Path(args.output).expanduser().write_text(markdown, encoding="utf-8")
+    else:
+        sys.stdout.write(markdown)
+    return EXIT_OK
+
+
+def _docs(library: Library, args: argparse.Namespace) -> int:
+    docs = library.documents()
+    if args.json:
+        _print_json([d.as_dict() for d in docs])
+        return EXIT_OK
+    for d in docs:
+        detail = f"{d.pages} pages, " if d.pages else ""
+        extra = f": {d.reason}" if d.reason and d.status is not Outcome.INDEXED else ""
+        print(f"{d.status.value:9} {d.path} ({detail}{d.chunks} passages){extra}")
+    return EXIT_OK
+
+
+def _remove(library: Library, args: argparse.Namespace) -> int:
+    removed = library.remove(args.paths)
+    for path in removed:
+        print(f"removed {path}", file=sys.stderr)
+    not_found = len(args.paths) - len(removed)
+    if not_found:
+        raise UsageError(f"{not_found} of the paths were not in the library")
+    return EXIT_OK
 
 
 def _index(library: Library, args: argparse.Namespace) -> int:
@@ -261,3 +256,17 @@ def _teach(library: Library, args: argparse.Namespace) -> int:
 def _print_json(data: object) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+_COMMANDS = {
+    "index": _index,
+    "search": _search,
+    "ask": _ask,
+    "embeddings": _embeddings,
+    "models": _models,
+    "teach": _teach,
+    "chats": _chats,
+    "export": _export,
+    "docs": _docs,
+    "remove": _remove,
+}

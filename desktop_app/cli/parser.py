@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from desktop_app import __version__
 from desktop_app.cli.models import add_models_parser
@@ -28,6 +29,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    _add_index(sub)
+    _add_search(sub)
+    _add_ask(sub)
+    _add_conversations(sub)
+    _add_documents(sub)
+    add_models_parser(sub)
+    add_teach_parser(sub)
+
+    p = sub.add_parser(
+        "doctor", help="the library's state (every store, free disk), versions, models, back-end"
+    )
+    p.add_argument("--json", action="store_true")
+    sub.add_parser(
+        "repair",
+        help="restore a damaged catalog from its backup, index again what changed, rebuild "
+        "damaged vectors",
+    )
+    return parser
+
+
+def _add_index(sub: Any) -> None:
+    """`index`: files and folders into the library."""
     p = sub.add_parser("index", help="add files and folders to the library (incremental)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument(
@@ -40,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-prune", action="store_true", help="keep documents deleted from disk")
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
 
+
+def _add_search(sub: Any) -> None:
+    """`search`: passages, without the model."""
     p = sub.add_parser("search", help="find passages (hybrid dense + lexical search)")
     p.add_argument("query")
     p.add_argument(
@@ -53,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scope(p)
     p.add_argument("--json", action="store_true")
 
+
+def _add_ask(sub: Any) -> None:
+    """`ask`: an answer from the documents, with its quotes and citations."""
     p = sub.add_parser("ask", help="answer a question from the documents, with citations")
     p.add_argument("question")
     p.add_argument(
@@ -86,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true")
 
+
+def _add_conversations(sub: Any) -> None:
+    """`chats` and `export`: the conversations."""
     p = sub.add_parser("chats", help="list the conversations")
     p.add_argument("--json", action="store_true")
 
@@ -93,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
+
+def _add_documents(sub: Any) -> None:
+    """`docs`, `remove` and `embeddings`: what the library holds and searches with."""
     p = sub.add_parser("docs", help="list the documents in the library")
     p.add_argument("--json", action="store_true")
 
@@ -111,20 +146,6 @@ def build_parser() -> argparse.ArgumentParser:
         "use-m3 minilm). Search keeps the old vectors until the new ones are complete.",
     )
     p.add_argument("--json", action="store_true")
-
-    add_models_parser(sub)
-    add_teach_parser(sub)
-
-    p = sub.add_parser(
-        "doctor", help="the library's state (every store, free disk), versions, models, back-end"
-    )
-    p.add_argument("--json", action="store_true")
-    sub.add_parser(
-        "repair",
-        help="restore a damaged catalog from its backup, index again what changed, rebuild "
-        "damaged vectors",
-    )
-    return parser
 
 
 def setting(name: str) -> Callable[[str], float]:

@@ -136,7 +136,7 @@ def test_doctor_json(capsys):
     ("args", "message"),
     [
         (("index", "/no/such/folder"), "no such file or folder"),
-        (("search", "x", "-k", "0"), "-k must be at least 1"),
+        (("ask", "x", "--lora", "/no/such/adapter.gguf"), "--lora: no such file"),
     ],
 )
 def test_user_mistakes_are_one_line_and_exit_2(capsys, args, message):
