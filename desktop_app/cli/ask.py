@@ -14,49 +14,19 @@ from desktop_app.core.cancel import CancelToken
 from desktop_app.core.errors import DiskFull, ReadOnlyLibrary, UsageError
 
 if TYPE_CHECKING:
-    from desktop_app.application import Library, Quote
+    from desktop_app.application import Answer, Library, LlmConfig, Quote
 
 EXIT_OK, EXIT_INTERRUPTED = 0, 130
 
 
 def run_ask(library: Library, args: argparse.Namespace) -> int:
-    from desktop_app.application import ConversationNotFound
-    from desktop_app.application.models import ModelChoiceError
-
-    config = None
-    if not args.quotes_only:  # the model file is not even looked at
-        try:
-            model = str(library.models.resolve(args.model)) if args.model else None
-        except ModelChoiceError as exc:
-            raise UsageError(f"--model: {exc}") from None
-        if model and not Path(model).is_file():
-            raise UsageError(f"--model: no such file: {args.model}")
-        config = library.llm_config(model, args.lora, args.lora_scale)
-    conversation = args.conversation
-    if conversation is None:
-        try:
-            conversation = library.chats.new(args.instructions or "")
-        except (DiskFull, ReadOnlyLibrary) as exc:  # answered all the same, not kept
-            print(f"librarian: {exc}; this answer is not kept", file=sys.stderr)
-    else:
-        try:
-            library.chats.get(conversation)
-        except ConversationNotFound as exc:
-            raise UsageError(str(exc)) from None
-        if args.instructions is not None:
-            library.chats.set_instructions(conversation, args.instructions)
+    config = None if args.quotes_only else _model_config(library, args)  # quotes: no model
+    conversation = _conversation(library, args)
     cancel = CancelToken()
 
     def stream(piece: str) -> None:
         sys.stdout.write(piece)
         sys.stdout.flush()
-
-    def show_quotes(quotes: list[Quote]) -> None:
-        for quote in quotes:
-            page = f", page {quote.page}" if quote.page is not None else ""
-            print(f"> {quote.text} [{quote.n}]\n>   ({quote.path}{page})")
-        if quotes:
-            print(flush=True)
 
     # Ctrl+C stops generation within one token; the partial answer is kept.
     with cancel_on_ctrl_c(cancel):
@@ -66,7 +36,7 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
             config=config,
             max_tokens=args.max_tokens,
             on_token=None if args.json else stream,
-            on_quotes=None if args.json else show_quotes,
+            on_quotes=None if args.json else _show_quotes,
             cancel=cancel,
             conversation_id=conversation,
             within=args.within,
@@ -84,7 +54,53 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
         result["lora_refused"] = refused
         result["conversation"] = conversation
         print(json.dumps(result, ensure_ascii=False, indent=2))
-        return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
+    else:
+        _show_the_rest(answer, conversation)
+    return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
+
+
+def _model_config(library: Library, args: argparse.Namespace) -> LlmConfig:
+    from desktop_app.application.models import ModelChoiceError
+
+    try:
+        model = str(library.models.resolve(args.model)) if args.model else None
+    except ModelChoiceError as exc:
+        raise UsageError(f"--model: {exc}") from None
+    if model and not Path(model).is_file():
+        raise UsageError(f"--model: no such file: {args.model}")
+    return library.llm_config(model, args.lora, args.lora_scale)
+
+
+def _conversation(library: Library, args: argparse.Namespace) -> int | None:
+    """The conversation the answer goes to: a new one, or --conversation's (None: a full
+    disk, answered all the same and not kept)."""
+    from desktop_app.application import ConversationNotFound
+
+    if args.conversation is None:
+        try:
+            return library.chats.new(args.instructions or "")
+        except (DiskFull, ReadOnlyLibrary) as exc:
+            print(f"librarian: {exc}; this answer is not kept", file=sys.stderr)
+            return None
+    try:
+        library.chats.get(args.conversation)
+    except ConversationNotFound as exc:
+        raise UsageError(str(exc)) from None
+    if args.instructions is not None:
+        library.chats.set_instructions(args.conversation, args.instructions)
+    return int(args.conversation)
+
+
+def _show_quotes(quotes: list[Quote]) -> None:
+    for quote in quotes:
+        page = f", page {quote.page}" if quote.page is not None else ""
+        print(f"> {quote.text} [{quote.n}]\n>   ({quote.path}{page})")
+    if quotes:
+        print(flush=True)
+
+
+def _show_the_rest(answer: Answer, conversation: int | None) -> None:
+    """After the streamed answer: its sources, where it was kept, and its timings."""
     print()
     if answer.sources:
         print("\nSources:")
@@ -105,4 +121,3 @@ def run_ask(library: Library, args: argparse.Namespace) -> int:
             f"first token {t['first_token_s']:.2f} s, {t['tokens_per_s']:.0f} tokens/s)",
             file=sys.stderr,
         )
-    return EXIT_INTERRUPTED if answer.cancelled else EXIT_OK
