@@ -17,6 +17,7 @@ from desktop_app.core.cancel import CancelToken
 
 if TYPE_CHECKING:
     from desktop_app.application import Library
+    from desktop_app.application.teaching import TrainingRun
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -56,23 +57,8 @@ def run_teach(library: Library, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     run = library.teaching.start(plan)
-    shown = 0
     with cancel_on_ctrl_c(CancelToken()) as interrupted:
-        while not run.done:
-            if interrupted.cancelled:
-                run.cancel()
-                break
-            run.poll()
-            if run.last is not None and run.last.step != shown:
-                shown = run.last.step
-                left = run.seconds_left()
-                eta = f" · {left:.0f} s left" if left is not None else ""
-                print(
-                    f"step {run.last.step}/{run.last.steps} · loss {run.last.loss:.3f}{eta}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            time.sleep(0.1)
+        _follow(run, interrupted)
     result = run.result
     if not isinstance(result, Exported):
         print(f"librarian: {result.message if result else 'teaching stopped'}", file=sys.stderr)
@@ -103,8 +89,34 @@ def run_teach(library: Library, args: argparse.Namespace) -> int:
         library.teaching.use(info.name)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
-        return EXIT_OK
-    print(f"adapter {info.name}: {info.path}", file=sys.stderr)
+    else:
+        _tell(summary, args.use)
+    return EXIT_OK
+
+
+def _follow(run: TrainingRun, interrupted: CancelToken) -> None:
+    """Print each training step's loss until the run ends (or Ctrl+C cancels it)."""
+    shown = 0
+    while not run.done:
+        if interrupted.cancelled:
+            run.cancel()
+            return
+        run.poll()
+        if run.last is not None and run.last.step != shown:
+            shown = run.last.step
+            left = run.seconds_left()
+            eta = f" · {left:.0f} s left" if left is not None else ""
+            print(
+                f"step {run.last.step}/{run.last.steps} · loss {run.last.loss:.3f}{eta}",
+                file=sys.stderr,
+                flush=True,
+            )
+        time.sleep(0.1)
+
+
+def _tell(summary: dict[str, object], used: bool) -> None:
+    """The adapter made, how it compares on the held-out examples, and how to use it."""
+    print(f"adapter {summary['name']}: {summary['path']}", file=sys.stderr)
     compare = summary.get("compare")
     if isinstance(compare, dict):
         print(
@@ -113,6 +125,5 @@ def run_teach(library: Library, args: argparse.Namespace) -> int:
             f" {compare['base_overlap']:.2f} → {compare['adapter_overlap']:.2f}",
             file=sys.stderr,
         )
-    if not args.use:
-        print(f"answer with it: librarian ask QUESTION --lora {info.path}", file=sys.stderr)
-    return EXIT_OK
+    if not used:
+        print(f"answer with it: librarian ask QUESTION --lora {summary['path']}", file=sys.stderr)
