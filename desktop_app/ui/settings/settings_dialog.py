@@ -206,6 +206,25 @@ class ModelSettingsDialog(QDialog):
         self.setWindowTitle("Model settings")
         self._default_model = default_model
         self._writer_languages = dict(choices.writer_languages)
+        form = QFormLayout(self)
+        rows = [
+            *self._model_rows(choices, default_model, known_languages),
+            *self._writing_rows(choices),
+            *self._reading_rows(choices),
+        ]
+        for label, widget in rows:
+            form.addRow(label, widget)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _model_rows(
+        self, choices: ModelChoices, default_model: str, known_languages: str
+    ) -> list[tuple[str, QWidget]]:
+        """The model, its adapter and scale, and the languages it writes."""
         self.writes = QLineEdit(
             ", ".join(
                 self._writer_languages.get(model_file_name(choices.model_path, default_model), [])
@@ -240,6 +259,15 @@ class ModelSettingsDialog(QDialog):
         scale_layout.setContentsMargins(0, 0, 0, 0)
         scale_layout.addWidget(self.scale, 1)
         scale_layout.addWidget(self.scale_label)
+        return [
+            ("Model (GGUF)", _file_row(self.model, browse_model)),
+            ("LoRA adapter", _file_row(self.lora, browse_lora, clear_lora)),
+            ("Languages it writes", self.writes),
+            ("LoRA scale", scale_row),
+        ]
+
+    def _writing_rows(self, choices: ModelChoices) -> list[tuple[str, QWidget]]:
+        """How the model writes: instructions, context, where and how fast it runs."""
         self.system_prompt = QPlainTextEdit(choices.system_prompt)
         self.system_prompt.setPlaceholderText("Empty: the built-in instructions")
         self.system_prompt.setMaximumHeight(70)
@@ -259,6 +287,17 @@ class ModelSettingsDialog(QDialog):
         self.temperature.setRange(limits("temperature").low, limits("temperature").high)
         self.temperature.setSingleStep(0.1)
         self.temperature.setValue(choices.temperature)
+        return [
+            ("Default instructions", self.system_prompt),
+            ("This chat's instructions", self.instructions),
+            ("Context size (tokens)", self.context),
+            ("GPU layers", self.gpu_layers),
+            ("Threads", self.threads),
+            ("Temperature", self.temperature),
+        ]
+
+    def _reading_rows(self, choices: ModelChoices) -> list[tuple[str, QWidget]]:
+        """What the model is given to read: passages, the embedding models, scans."""
         self.passages = _spin_box("search_results")
         self.passages.setValue(choices.search_results)
         self.embedding = EmbeddingModelPicker(choices.embedding_models)
@@ -271,28 +310,12 @@ class ModelSettingsDialog(QDialog):
         )
         self.ocr.toggled.connect(self.ocr_languages.setEnabled)
         self.ocr_languages.setEnabled(choices.ocr_enabled)
-
-        form = QFormLayout(self)
-        form.addRow("Model (GGUF)", _file_row(self.model, browse_model))
-        form.addRow("LoRA adapter", _file_row(self.lora, browse_lora, clear_lora))
-        form.addRow("Languages it writes", self.writes)
-        form.addRow("LoRA scale", scale_row)
-        form.addRow("Default instructions", self.system_prompt)
-        form.addRow("This chat's instructions", self.instructions)
-        form.addRow("Context size (tokens)", self.context)
-        form.addRow("GPU layers", self.gpu_layers)
-        form.addRow("Threads", self.threads)
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Passages per answer", self.passages)
-        form.addRow("Embedding model", self.embedding)
-        form.addRow("Scans", self.ocr)
-        form.addRow("OCR languages", self.ocr_languages)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        return [
+            ("Passages per answer", self.passages),
+            ("Embedding model", self.embedding),
+            ("Scans", self.ocr),
+            ("OCR languages", self.ocr_languages),
+        ]
 
     def choices(self) -> ModelChoices:
         return ModelChoices(
