@@ -103,6 +103,48 @@ class TeachDialog(QDialog):
 
         hint = QLabel(HINT)
         hint.setWordWrap(True)
+        self.teach_button = QPushButton("Teach")
+        self.teach_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.worker.cancel)
+        self.progress = QProgressBar()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.plot = LossPlot()
+        buttons_row = QHBoxLayout()
+        buttons_row.addWidget(self.teach_button)
+        buttons_row.addWidget(self.cancel_button)
+        buttons_row.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addLayout(self._run_form())
+        layout.addLayout(buttons_row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.plot)
+        layout.addWidget(QLabel("Held-out examples: base model and adapter side by side"))
+        layout.addWidget(self._comparison_table(), 1)
+        layout.addWidget(self.scores)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.use_button)
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+        layout.addLayout(bottom)
+
+        worker.started.connect(self._started)
+        worker.resumed.connect(self.plot.set_losses)
+        worker.step_done.connect(self._step)
+        worker.comparing.connect(lambda: self.status.setText("Comparing on the held-out…"))
+        worker.finished.connect(self._finished)
+        worker.failed.connect(self._failed)
+        self.fill_sources()
+        if worker.running:
+            self._started("Teaching…")
+
+    def _run_form(self) -> QFormLayout:
+        """Where the examples come from, the adapter's name, steps and rank."""
         self.source = QComboBox()  # the kept sets, then a file
         self.source.currentIndexChanged.connect(self._source_changed)
         self.examples = QLineEdit()
@@ -129,16 +171,10 @@ class TeachDialog(QDialog):
         form.addRow("Adapter name", self.name)
         form.addRow("Steps", self.steps)
         form.addRow("Rank", self.rank)
+        return form
 
-        self.teach_button = QPushButton("Teach")
-        self.teach_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.worker.cancel)
-        self.progress = QProgressBar()
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.plot = LossPlot()
+    def _comparison_table(self) -> QTableWidget:
+        """The held-out examples, base model and adapter side by side, with their scores."""
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Question", "Expected", "Base model", "With adapter"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -148,37 +184,7 @@ class TeachDialog(QDialog):
         self.use_button = QPushButton("Use this adapter")
         self.use_button.setEnabled(False)
         self.use_button.clicked.connect(self._use)
-
-        buttons_row = QHBoxLayout()
-        buttons_row.addWidget(self.teach_button)
-        buttons_row.addWidget(self.cancel_button)
-        buttons_row.addWidget(self.progress, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(hint)
-        layout.addLayout(form)
-        layout.addLayout(buttons_row)
-        layout.addWidget(self.status)
-        layout.addWidget(self.plot)
-        layout.addWidget(QLabel("Held-out examples: base model and adapter side by side"))
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.scores)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.use_button)
-        bottom.addStretch(1)
-        bottom.addWidget(close)
-        layout.addLayout(bottom)
-
-        worker.started.connect(self._started)
-        worker.resumed.connect(self.plot.set_losses)
-        worker.step_done.connect(self._step)
-        worker.comparing.connect(lambda: self.status.setText("Comparing on the held-out…"))
-        worker.finished.connect(self._finished)
-        worker.failed.connect(self._failed)
-        self.fill_sources()
-        if worker.running:
-            self._started("Teaching…")
+        return self.table
 
     # -- where the examples come from ------------------------------------------------------
 
