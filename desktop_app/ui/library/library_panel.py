@@ -57,36 +57,7 @@ class LibraryPanel(QWidget):
         self._filter_timer.setInterval(_FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text()))
         self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
-        # A table, not a tree: a QTreeView asks every row whether it has children (10,000
-        # calls into Python on each sort or reset).
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        # Fixed row heights: the view never measures rows it does not show.
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.doubleClicked.connect(
-            lambda index: self.open_requested.emit(self.model.path_at(index.row()))
-        )
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(STATUS, _STATUS_WIDTH)
-        for column in (PAGES, PASSAGES):
-            # Not ResizeToContents: that measures every row of the column on each change.
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, 64)
+        self.table = self._documents_table()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         add_files = QPushButton("Add files…")
@@ -111,6 +82,39 @@ class LibraryPanel(QWidget):
         layout.addWidget(QLabel("Watched folders"))
         layout.addWidget(self.watched)
         self._reported: set[str] = set()  # files with an outcome in the current run
+
+    def _documents_table(self) -> QTableView:
+        # A table, not a tree: a QTreeView asks every row whether it has children (10,000
+        # calls into Python on each sort or reset).
+        table = QTableView()
+        table.setModel(self.model)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.verticalHeader().hide()
+        # Fixed row heights: the view never measures rows it does not show.
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        table.setSortingEnabled(True)
+        table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
+        table.doubleClicked.connect(
+            lambda index: self.open_requested.emit(self.model.path_at(index.row()))
+        )
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(STATUS, _STATUS_WIDTH)
+        for column in (PAGES, PASSAGES):
+            # Not ResizeToContents: that measures every row of the column on each change.
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, 64)
+        return table
 
     # -- content ---------------------------------------------------------------------------
 

@@ -63,6 +63,29 @@ class ModelsDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.itemDoubleClicked.connect(lambda _item: self.download_selected())
 
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.machine_label)
+        layout.addWidget(privacy)
+        layout.addWidget(self.table, 5)
+        self._add_download_rows(layout)
+        layout.addWidget(QLabel("Installed models"))
+        self._add_installed_rows(layout)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        worker.catalogue_listed.connect(self.show_catalogue)
+        worker.installed_listed.connect(self.show_installed)
+        worker.download_started.connect(self._download_started)
+        worker.download_progress.connect(self._download_progress)
+        worker.download_finished.connect(self._download_finished)
+        worker.download_failed.connect(self._download_failed)
+        if worker.downloading:  # reopened while a download runs
+            self._download_started("")
+        worker.list_catalogue()
+
+    def _add_download_rows(self, layout: QVBoxLayout) -> None:
+        """Any repo and file, Download and Cancel, the progress and "Use this model"."""
         self.repo = QLineEdit()
         self.repo.setPlaceholderText("or any Hugging Face repo: owner/name")
         self.file = QLineEdit()
@@ -81,20 +104,6 @@ class ModelsDialog(QDialog):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.installed_table = _table(INSTALLED_COLUMNS)
-        self.installed_table.itemSelectionChanged.connect(self._installed_selection_changed)
-        self.use_button = QPushButton("Use")
-        self.use_button.setEnabled(False)
-        self.use_button.clicked.connect(self._use_selected)
-        self.delete_button = QPushButton("Delete…")
-        self.delete_button.setEnabled(False)
-        self.delete_button.clicked.connect(self._delete_selected)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.machine_label)
-        layout.addWidget(privacy)
-        layout.addWidget(self.table, 5)
         custom = QHBoxLayout()
         custom.addWidget(self.repo, 2)
         custom.addWidget(self.file, 2)
@@ -106,26 +115,23 @@ class ModelsDialog(QDialog):
         progress.addWidget(self.use_downloaded)
         layout.addLayout(progress)
         layout.addWidget(self.status)
-        layout.addWidget(QLabel("Installed models"))
+
+    def _add_installed_rows(self, layout: QVBoxLayout) -> None:
+        """The models on disk, with Use and Delete."""
+        self.installed_table = _table(INSTALLED_COLUMNS)
+        self.installed_table.itemSelectionChanged.connect(self._installed_selection_changed)
+        self.use_button = QPushButton("Use")
+        self.use_button.setEnabled(False)
+        self.use_button.clicked.connect(self._use_selected)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setEnabled(False)
+        self.delete_button.clicked.connect(self._delete_selected)
         layout.addWidget(self.installed_table, 1)
         installed_buttons = QHBoxLayout()
         installed_buttons.addStretch(1)
         installed_buttons.addWidget(self.use_button)
         installed_buttons.addWidget(self.delete_button)
         layout.addLayout(installed_buttons)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-        worker.catalogue_listed.connect(self.show_catalogue)
-        worker.installed_listed.connect(self.show_installed)
-        worker.download_started.connect(self._download_started)
-        worker.download_progress.connect(self._download_progress)
-        worker.download_finished.connect(self._download_finished)
-        worker.download_failed.connect(self._download_failed)
-        if worker.downloading:  # reopened while a download runs
-            self._download_started("")
-        worker.list_catalogue()
 
     # -- what the worker says ---------------------------------------------------------------
 
