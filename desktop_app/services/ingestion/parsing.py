@@ -150,15 +150,7 @@ class Parser:
 
                 scanner = PageScanner(extracted.images, self.ocr, announce)
             judge = _PageJudge(fmt, scanner)
-            ordinal = 0
-            for group in _groups(judge.clean(extracted.pages), PAGES_PER_PART):
-                drafts = chunk_pages(group, self.count_tokens, self.options.chunking)
-                chunks = _renumber(drafts, ordinal)
-                if chunks:
-                    ordinal += len(chunks)
-                    terms = tuple(" ".join(index_terms(c.text)) for c in chunks)
-                    scanned = tuple(p for p in group if p.scanned)
-                    emit(ParsedPart(request.path, chunks, terms, scanned))
+            ordinal = self._emit_parts(request.path, judge.clean(extracted.pages), emit)
             judge.final_verdict()
         except SkipFile as exc:
             return result(content_hash=digest, skip_reason=str(exc))
@@ -172,6 +164,19 @@ class Parser:
             pages=judge.pages if fmt in ("pdf", "image") else 0,
             notes=tuple(extracted.notes + judge.notes()),
         )
+
+    def _emit_parts(self, path: str, pages: Iterable[PageText], emit: Emit) -> int:
+        """Cut the pages into passages and emit them a few pages at a time; returns how many."""
+        ordinal = 0
+        for group in _groups(pages, PAGES_PER_PART):
+            drafts = chunk_pages(group, self.count_tokens, self.options.chunking)
+            chunks = _renumber(drafts, ordinal)
+            if chunks:
+                ordinal += len(chunks)
+                terms = tuple(" ".join(index_terms(c.text)) for c in chunks)
+                scanned = tuple(p for p in group if p.scanned)
+                emit(ParsedPart(path, chunks, terms, scanned))
+        return ordinal
 
 
 def _unreadable(exc: OSError) -> str:

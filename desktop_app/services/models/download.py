@@ -150,6 +150,27 @@ def _fetch(request: DownloadRequest, send: Send) -> Finished:
         resumed = 0
     _check_space(part.parent, (meta.size or 0) - resumed, meta.size)
     send(Started(meta.size, resumed, hub_sha, meta.commit_hash))
+    _transfer(hub, meta, request, part, resumed, send)
+    send(Verifying())
+    digest = _sha256(part)
+    if expected and digest != expected:
+        part.unlink(missing_ok=True)
+        raise DownloadFailed(
+            CHECKSUM,
+            f"{request.file} arrived damaged (its SHA-256 is {digest[:12]}…, expected"
+            f" {expected[:12]}…) and was deleted. Download it again.",
+        )
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(part, final)
+    return Finished(str(final), digest, final.stat().st_size, meta.commit_hash)
+
+
+def _transfer(
+    hub: Any, meta: Any, request: DownloadRequest, part: Path, resumed: int, send: Send
+) -> None:
+    """The file's bytes from `resumed` on, appended to `part` and flushed to the disk. A full
+    disk removes the partial file; any other failure keeps it for the next try to resume."""
+    where = f"{request.repo}/{request.file}"
     try:
         with _open_partial(part) as handle:
             counted = _CountingFile(handle, resumed, send)
@@ -175,18 +196,6 @@ def _fetch(request: DownloadRequest, send: Send) -> Finished:
         raise _failure(exc, where, hub) from exc
     except Exception as exc:  # the partial file stays: the next try resumes
         raise _failure(exc, where, hub) from exc
-    send(Verifying())
-    digest = _sha256(part)
-    if expected and digest != expected:
-        part.unlink(missing_ok=True)
-        raise DownloadFailed(
-            CHECKSUM,
-            f"{request.file} arrived damaged (its SHA-256 is {digest[:12]}…, expected"
-            f" {expected[:12]}…) and was deleted. Download it again.",
-        )
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(part, final)
-    return Finished(str(final), digest, final.stat().st_size, meta.commit_hash)
 
 
 def _online_hub() -> Any:
