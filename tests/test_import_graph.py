@@ -118,7 +118,7 @@ def test_no_module_over_400_lines():
 
 def definitions() -> list[tuple[str, ast.AST]]:
     """Every function and class of the package, by its dotted name below desktop_app."""
-    found = []
+    found: list[tuple[str, ast.AST]] = []
     for path in PACKAGE.rglob("*.py"):
         module = module_name(path).removeprefix("desktop_app.")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
