@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV_PY := .venv/bin/python
 
-.PHONY: setup run test bench package clean
+.PHONY: setup run test test-packaging bench package clean
 
 setup:
 	$(PYTHON) scripts/setup.py
@@ -12,6 +12,10 @@ run: setup
 
 test: setup
 	$(VENV_PY) scripts/test.py $(PYTEST_ARGS)
+
+# The packaging tier: builds the bundle and the .deb, installs, launches, uninstalls (root).
+test-packaging: setup
+	$(VENV_PY) scripts/test.py --packaging
 
 bench: setup
 	$(VENV_PY) -m bench.startup

@@ -6,7 +6,9 @@ Run after scripts/setup.py (make test does both):  .venv/bin/python scripts/test
 Without pytest arguments the tests run on one worker per core (pytest-xdist, at most
 MAX_WORKERS: each loads the embedding models), a test file staying on one worker so that its
 module fixtures are built once; then the tests marked `serial`, which measure the GUI thread's
-stalls, run alone. With arguments, pytest runs them as given, in one process.
+stalls, run alone. The packaging test (marked `packaging`: it builds, installs and launches the
+app, about 10 minutes) is a tier of its own: `scripts/test.py --packaging` (make
+test-packaging; CI runs both). With other arguments, pytest runs them as given, in one process.
 """
 
 from __future__ import annotations
@@ -30,18 +32,21 @@ def step(name: str, *args: str) -> None:
 
 
 def main() -> None:
+    pytest = (sys.executable, "-m", "pytest")
+    if sys.argv[1:] == ["--packaging"]:  # the lint and the types are checked by `make test`
+        step("pytest: packaging", *pytest, "-m", "packaging")
+        return
     exe = ".exe" if os.name == "nt" else ""
     sources = ("desktop_app", "tests", "bench", "scripts", "packaging")
     step("ruff", str(BIN / f"ruff{exe}"), "check", *sources)
     step("import contracts", str(BIN / f"lint-imports{exe}"))
     step("mypy", sys.executable, "-m", "mypy")
-    pytest = (sys.executable, "-m", "pytest")
     if sys.argv[1:]:
         step("pytest", *pytest, *sys.argv[1:])
         return
     workers = int(os.environ.get("LIBRARIAN_TEST_WORKERS", min(MAX_WORKERS, os.cpu_count() or 1)))
     parallel = ("-n", str(workers), "--dist", "loadfile") if workers > 1 else ()
-    step("pytest", *pytest, *parallel, "-m", "not serial")
+    step("pytest", *pytest, *parallel, "-m", "not serial and not packaging")
     step("pytest: timing tests, alone", *pytest, "-m", "serial")
 
 
