@@ -65,6 +65,25 @@ def embedders() -> Embedders:
 
 
 @pytest.fixture
+def loaded_models(monkeypatch: pytest.MonkeyPatch, embedders: Embedders) -> None:
+    """The command line run in this process (main([...])) uses the session's embedding
+    models, the real ones, already loaded, instead of loading them for every command (seconds
+    each): for tests of the command line. Those that run `librarian` in a process of its own
+    still load them as a user's command does."""
+    opened = Library.__init__
+
+    def with_loaded_models(
+        self: Library,
+        data_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        models: Mapping[str, Embedder] | None = None,
+    ) -> None:
+        opened(self, data_dir, settings, models if models is not None else embedders)
+
+    monkeypatch.setattr(Library, "__init__", with_loaded_models)
+
+
+@pytest.fixture
 def library(tmp_path: Path, embedders: Embedders) -> Iterator[Library]:
     with Library(tmp_path / "library", Settings(), embedders=embedders) as lib:
         yield lib

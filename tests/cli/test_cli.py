@@ -17,7 +17,7 @@ from desktop_app.core.settings import Settings
 from tests.conftest import FIXTURES, REPO
 from tests.e2e.test_llm import BAD_ADAPTERS, bad_adapter, write_adapter
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("loaded_models")]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -14,7 +14,7 @@ from desktop_app.services.llm import default_llm_path
 from tests.conftest import FIXTURES
 from tests.hf_server import HubServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("loaded_models")]
 
 REPO_ID, FILE = "test-owner/Tiny-Writer-GGUF", "tiny-writer-q4.gguf"
 

@@ -13,7 +13,7 @@ from desktop_app.core.settings import Settings
 from tests.conftest import FIXTURES
 from tests.e2e.test_llm import write_adapter
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("loaded_models")]
 
 EXAMPLES = FIXTURES / "teach_examples.jsonl"
 

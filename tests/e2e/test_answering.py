@@ -166,6 +166,7 @@ def test_cancel_mid_answer(library: Library):
     assert answer.cancelled and len(pieces) == 2
 
 
+@pytest.mark.usefixtures("loaded_models")
 def test_cli_ask_json_shape(capsys, tmp_path: Path):
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -207,6 +208,7 @@ def test_cli_ask_json_shape(capsys, tmp_path: Path):
     assert main(["--data-dir", data, "export", "999"]) == 2
 
 
+@pytest.mark.usefixtures("loaded_models")
 def test_cli_quotes_only_works_without_the_model_file(capsys, tmp_path: Path):
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -230,6 +232,7 @@ def test_cli_quotes_only_works_without_the_model_file(capsys, tmp_path: Path):
     assert out.startswith("> The city museum opens at ten o'clock on Sundays. [1]")
 
 
+@pytest.mark.usefixtures("loaded_models")
 def test_cli_ask_with_a_bad_adapter_answers_without_it_as_the_window_does(capsys, tmp_path: Path):
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"GGUF" + b"\x07" * 64)
