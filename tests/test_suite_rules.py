@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-NEEDS_EVAL = "tests/services/test_parser_process.py::test_a_crashed_child_costs_one_file"
+NEEDS_EVAL = "tests/services/ingestion/test_parser_process.py::test_a_crashed_child_costs_one_file"
 
 
 def _run(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -101,7 +101,7 @@ def test_lost_hnsw_files_are_rebuilt(clean, tmp_path: Path, embedders: Embedders
             shutil.rmtree(segment)
     with open_library(data, embedders) as library:
         # A library this small lives in Chroma's SQLite log, not yet in its index files (a
-        # large one loses them: tests/services/test_vector_store.py); search never fails.
+        # large one loses them: tests/services/store/test_vector_store.py); search never fails.
         problems = library.embeddings.check()
         assert all("search index files are missing" in p for p in problems)
         hits = library.search("rye bread in Galway", k=3)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.test_chat_window import QUESTION, ask, indexed_window
-from tests.ui.test_models_window import open_catalogue
+from tests.ui.chat.test_chat_window import QUESTION, ask, indexed_window
+from tests.ui.models.test_models_window import open_catalogue
 
 pytestmark = pytest.mark.e2e
 

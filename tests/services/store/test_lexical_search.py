@@ -7,7 +7,7 @@ import pytest
 from desktop_app.core.lexical import index_terms, query_terms
 from desktop_app.services.store import lexical_search
 from desktop_app.services.store.catalog import Catalog, document_id
-from tests.services.test_catalog import parsed
+from tests.services.store.test_catalog import parsed
 
 
 def add(cat: Catalog, path: str, *texts: str) -> str:

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt, QUrl
 
 from desktop_app.core.teaching import read_examples
 from tests.conftest import FIXTURES
+from tests.ui.chat.test_chat_window import ask
 from tests.ui.conftest import INDEX_TIMEOUT_MS
-from tests.ui.test_chat_window import ask
 
 pytestmark = pytest.mark.e2e
 

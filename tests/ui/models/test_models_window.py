@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from desktop_app.services.llm import default_llm_path
 from desktop_app.ui.models.models_dialog import RECOMMENDED
 from tests.hf_server import HubServer
+from tests.ui.chat.test_chat_window import QUESTION, ask, indexed_window
 from tests.ui.conftest import ANSWER_TIMEOUT_MS, OPEN_TIMEOUT_MS
-from tests.ui.test_chat_window import QUESTION, ask, indexed_window
 
 pytestmark = pytest.mark.e2e
 
