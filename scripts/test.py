@@ -49,7 +49,8 @@ def main() -> None:
     # glibc's per-thread arenas let a long-lived worker's heap grow far past what it uses (one
     # reached 13 GB and was killed for memory); two arenas keep each worker near its need.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    step("pytest", *pytest, *parallel, "-m", "not serial and not packaging")
+    slowest = "--durations=25"  # where the time goes, in every run's log
+    step("pytest", *pytest, *parallel, slowest, "-m", "not serial and not packaging")
     step("pytest: timing tests, alone", *pytest, "-m", "serial")
 
 
