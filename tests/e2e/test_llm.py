@@ -107,6 +107,28 @@ def test_background_load_reports_its_state(engine: LlmEngine):
     assert done.wait(60) and states == [ModelState.READY]
 
 
+def test_an_adapter_is_applied_after_loading_so_that_the_model_stays_memory_mapped(
+    engine: LlmEngine, tmp_path: Path
+):
+    """Why services.llm.lora.apply_adapter reaches llama-cpp-python's private `_model`, `_ctx`
+    and `_stack`: its public `lora_path` turns memory-mapping off, so the whole model is read
+    into memory (a 7B model's gigabytes, twice over while it loads). When this fails, the
+    public way keeps the mapping: use it instead."""
+    import llama_cpp
+
+    assert MODEL is not None
+    adapter = write_adapter(tmp_path / "zero.gguf", zero_b=True)
+    public = llama_cpp.Llama(
+        model_path=str(MODEL), lora_path=str(adapter), n_ctx=256, n_threads=2, verbose=False
+    )
+    try:
+        assert public.model_params.load_mode == llama_cpp.LLAMA_LOAD_MODE_NONE
+    finally:
+        public.close()
+    reply(engine, adapter)  # ours: loaded, then the adapter applied
+    assert engine._llm.model_params.load_mode == llama_cpp.LLAMA_LOAD_MODE_MMAP
+
+
 def test_bad_model_file_is_an_error_not_a_crash(engine: LlmEngine, tmp_path: Path):
     bad = tmp_path / "model.gguf"
     bad.write_bytes(b"GGUF" + b"\x00" * 100)

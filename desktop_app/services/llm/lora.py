@@ -83,7 +83,11 @@ def validate_adapter(adapter_path: Path, model_path: Path) -> None:
 
 
 def apply_adapter(llm: Any, adapter_path: Path, scale: float) -> None:
-    """Validate, load and activate an adapter on a loaded llama_cpp.Llama."""
+    """Validate, load and activate an adapter on a loaded llama_cpp.Llama.
+
+    Through its private `_model`, `_ctx` and `_stack`, as its own constructor does: the public
+    `lora_path` turns memory-mapping off and reads the whole model into memory
+    (tests/e2e/test_llm.py pins this; when it changes, pass `lora_path` instead)."""
     import llama_cpp
 
     validate_adapter(adapter_path, Path(llm.model_path))
