@@ -70,15 +70,15 @@ def loaded_models(monkeypatch: pytest.MonkeyPatch, embedders: Embedders) -> None
     models, the real ones, already loaded, instead of loading them for every command (seconds
     each): for tests of the command line. Those that run `librarian` in a process of its own
     still load them as a user's command does."""
-    opened = Library.__init__
+    opened, loaded = Library.__init__, embedders
 
     def with_loaded_models(
         self: Library,
         data_dir: str | Path | None = None,
         settings: Settings | None = None,
-        models: Mapping[str, Embedder] | None = None,
+        embedders: Mapping[str, Embedder] | None = None,
     ) -> None:
-        opened(self, data_dir, settings, models if models is not None else embedders)
+        opened(self, data_dir, settings, embedders if embedders is not None else loaded)
 
     monkeypatch.setattr(Library, "__init__", with_loaded_models)
 
