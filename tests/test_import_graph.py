@@ -20,7 +20,6 @@ TOO_MANY_METHODS = {
     "ui.library.window_indexing.IndexingMixin": 22,
     "services.store.vector_store.VectorStore": 22,
     "ui.chat.window_chat.ChatMixin": 21,
-    "ui.chat.chat_view.ChatTranscript": 21,
 }
 
 

@@ -70,6 +70,19 @@ def _mix(a: QColor, b: QColor, share_of_b: float) -> str:
     ).name()
 
 
+def sources_html(index: int, message: Message) -> str:
+    """The line of an answer's sources (message `index`), the cited ones in bold."""
+    if not message.sources:
+        return ""
+    cited = set(message.cited)
+    links = []
+    for source in message.sources:
+        label = html.escape(source_label(source.path, source.page))
+        item = f"<a href='cite:{index}/{source.n}'>[{source.n}] {label}</a>"
+        links.append(f"<b>{item}</b>" if source.n in cited else item)
+    return "<p style='font-size:small'>Sources: " + " &nbsp;·&nbsp; ".join(links) + "</p>"
+
+
 class ChatTranscript(QTextBrowser):
     """Shows a conversation. Finished messages are rendered once and cached; the answer being
     streamed is re-rendered on a short timer, not per token."""
@@ -202,7 +215,7 @@ class ChatTranscript(QTextBrowser):
             content = (
                 self._quotes_html(index, message.quotes)
                 + (markdown_to_html(linked) if message.content else "")
-                + self._sources_html(index, message)
+                + sources_html(index, message)
                 + self._keep_html(index)
             )
             rendered = self._bubble("Librarian", content, assistant=True)
@@ -240,17 +253,6 @@ class ChatTranscript(QTextBrowser):
         return "\n".join(
             f"“{q.text}” [{q.n}] {source_label(q.path, q.page)}" for q in self.quotes_of(index)
         )
-
-    def _sources_html(self, index: int, message: Message) -> str:
-        if not message.sources:
-            return ""
-        cited = set(message.cited)
-        links = []
-        for source in message.sources:
-            label = html.escape(source_label(source.path, source.page))
-            item = f"<a href='cite:{index}/{source.n}'>[{source.n}] {label}</a>"
-            links.append(f"<b>{item}</b>" if source.n in cited else item)
-        return "<p style='font-size:small'>Sources: " + " &nbsp;·&nbsp; ".join(links) + "</p>"
 
     def _keep_html(self, index: int) -> str:
         if index in self.unkeepable or self.question_of(index) is None:
