@@ -128,7 +128,9 @@ class Settings:
                 values[spec.name] = value
                 continue
             wanted = limits.describe() if value is not _INVALID and limits else spec.type
-            log.warning("setting %s: %r is not %s; using the default", spec.name, value, wanted)
+            log.warning(
+                "setting %s: %r is not %s; using the default", spec.name, raw[spec.name], wanted
+            )
             problems.append(
                 f"The setting {spec.name} in {path.name} has a wrong value "
                 f"({raw[spec.name]!r}, not {wanted}); its default is used"
