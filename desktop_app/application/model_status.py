@@ -56,10 +56,12 @@ class ModelLoader:
         return self._llm.config or base
 
     def status(self) -> ModelStatus:
-        llm, refused = self._llm, self._refused
-        left_out = refused is not None and llm.config == replace(refused[0], lora_path=None)
-        reason = refused[1] if refused is not None and left_out else None
-        requested = self._requested if llm.state is ModelState.READY else None
+        llm, requested = self._llm, self._requested
+        refused = self._refused if self._refused and self._refused[0] == requested else None
+        running = replace(requested, lora_path=None) if refused and requested else requested
+        if llm.state is not ModelState.READY or llm.config != running:
+            requested, refused = None, None  # not loaded, or loaded some other way since
+        reason = refused[1] if refused else None
         return ModelStatus(llm.state, llm.error, llm.config, llm.placement, reason, requested)
 
 

@@ -38,6 +38,9 @@ def test_a_bad_adapter_is_left_out_said_and_not_tried_again():
     assert status.state is ModelState.READY and status.requested == asked
     assert status.adapter_refused == "the adapter bad.gguf does not fit this model"
     assert loader.load(asked) == loaded and len(engine.loads) == 3  # no second try
+    without = LlmConfig("model.gguf")  # the user cleared the adapter: nothing was refused
+    assert loader.load(without) == without and loader.status().adapter_refused is None
+    assert loader.load(asked) == loaded and loader.status().adapter_refused  # still said
     good = LlmConfig("model.gguf", lora_path="good.gguf")
     assert loader.load(good) == good and loader.status().adapter_refused is None
 
