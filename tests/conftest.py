@@ -16,7 +16,8 @@ from desktop_app.application import Library
 from desktop_app.core.embedding_models import E5, MINILM, USE_M3
 from desktop_app.core.settings import Settings
 from desktop_app.services.embeddings import Embedder, make_embedder
-from desktop_app.services.llm import LlmEngine
+from desktop_app.services.llm import LlmEngine, default_llm_path
+from tests.hf_server import FILE, REPO_ID, HubServer
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = Path(os.environ.get("LIBRARIAN_EVAL_DIR", REPO.parent / "shared" / "eval"))
@@ -81,6 +82,17 @@ def loaded_models(monkeypatch: pytest.MonkeyPatch, embedders: Embedders) -> None
         opened(self, data_dir, settings, embedders if embedders is not None else loaded)
 
     monkeypatch.setattr(Library, "__init__", with_loaded_models)
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[HubServer]:
+    """A loopback stand-in for Hugging Face serving the bundled model as REPO_ID/FILE
+    (tests/hf_server.py); downloads go to it."""
+    model = default_llm_path()
+    assert model is not None
+    with HubServer({f"{REPO_ID}/{FILE}": model}) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)  # a download's child process inherits it
+        yield server
 
 
 @pytest.fixture

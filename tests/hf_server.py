@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+# The repo and file the `hub` fixture (tests/conftest.py) serves: the bundled model's bytes.
+REPO_ID, FILE = "test-owner/Tiny-Writer-GGUF", "tiny-writer-q4.gguf"
 CHUNK = 64 * 1024
 
 

@@ -4,34 +4,21 @@ stand-in for the Hugging Face file API (tests/hf_server.py) serving the real Smo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from desktop_app.cli.main import EXIT_OK, EXIT_USAGE, main
-from desktop_app.services.llm import default_llm_path
 from tests.conftest import FIXTURES
-from tests.hf_server import HubServer
+from tests.hf_server import FILE, REPO_ID, HubServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("loaded_models")]
-
-REPO_ID, FILE = "test-owner/Tiny-Writer-GGUF", "tiny-writer-q4.gguf"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-@pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[HubServer]:
-    model = default_llm_path()
-    assert model is not None
-    with HubServer({f"{REPO_ID}/{FILE}": model}) as server:
-        monkeypatch.setenv("HF_ENDPOINT", server.url)
-        yield server
 
 
 def test_list_shows_the_catalogue_with_its_fit_and_the_bundled_model(capsys):

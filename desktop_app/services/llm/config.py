@@ -12,9 +12,8 @@ class LlmConfig:
     model_path: str
     context_size: int = DEFAULTS.context_size
     threads: int = DEFAULTS.threads  # 0 = physical cores
-    gpu_layers: int = (
-        DEFAULTS.gpu_layers
-    )  # -1 = as many as fit in free GPU memory (core/offload.py)
+    # -1 = as many layers as fit in the GPU's free memory (core/offload.py)
+    gpu_layers: int = DEFAULTS.gpu_layers
     seed: int = DEFAULTS.seed
     lora_path: str | None = None
     lora_scale: float = DEFAULTS.lora_scale

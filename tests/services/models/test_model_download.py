@@ -6,7 +6,6 @@ never in a half-written file listed as a model."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,20 +23,10 @@ from desktop_app.services.models.download import (
     partial_path,
 )
 from desktop_app.services.models.download_process import CANCELLED, ModelDownload
-from tests.hf_server import HubServer
+from tests.hf_server import FILE, REPO_ID, HubServer
 
-REPO_ID, FILE = "test-owner/SmolLM2-GGUF", "smollm2-135m.gguf"
 KEY = f"{REPO_ID}/{FILE}"
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[HubServer]:
-    model = default_llm_path()
-    assert model is not None
-    with HubServer({KEY: model}) as server:
-        monkeypatch.setenv("HF_ENDPOINT", server.url)  # the download child inherits it
-        yield server
 
 
 def request(tmp_path: Path, **kwargs: object) -> DownloadRequest:

@@ -5,31 +5,19 @@ end in a message and a usable app; a deleted model in use falls back to the bund
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.services.llm import default_llm_path
 from desktop_app.ui.models.models_dialog import RECOMMENDED
-from tests.hf_server import HubServer
+from tests.hf_server import FILE, REPO_ID, HubServer
 from tests.ui.chat.test_chat_window import QUESTION, ask, indexed_window
 from tests.ui.conftest import ANSWER_TIMEOUT_MS, OPEN_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
-REPO_ID, FILE = "test-owner/Tiny-Writer-GGUF", "tiny-writer-q4.gguf"
 DOWNLOAD_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture
-def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[HubServer]:
-    model = default_llm_path()
-    assert model is not None
-    with HubServer({f"{REPO_ID}/{FILE}": model}) as server:
-        monkeypatch.setenv("HF_ENDPOINT", server.url)
-        yield server
 
 
 def open_catalogue(window, qtbot):
