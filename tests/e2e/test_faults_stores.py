@@ -17,7 +17,9 @@ from desktop_app.services.store.catalog import CatalogError
 from tests.conftest import Embedders, vectors_match_catalog
 from tests.e2e.faults import open_library, overwrite_middle, snapshot, write_notes
 
-pytestmark = pytest.mark.e2e
+# Alone, after the parallel run: beside another worker the "malformed" Chroma file twice went
+# unnoticed by the search that should set it aside (2 of 4 parallel runs; never alone).
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 
 @pytest.fixture(scope="module")
