@@ -7,6 +7,7 @@ stop; a terminal sends it to the whole process group)."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -18,6 +19,29 @@ from desktop_app.core import log_files
 from desktop_app.core.log_files import LogConfig
 
 _SPAWN = mp.get_context("spawn")
+
+# The background children (parsing, training) run this much nicer than the app, so that the
+# window and the embedder keep their share of a small machine. LIBRARIAN_CHILD_NICENESS changes
+# it: 0 gives them the app's priority (the test suite's parallel workers set it, since beside
+# another worker a child at 10 gets a tenth of a core and waits).
+NICENESS = 10
+NICENESS_VARIABLE = "LIBRARIAN_CHILD_NICENESS"
+
+
+def lower_priority() -> None:
+    """Called by a background child first thing: lower its CPU priority (where the system
+    has one); a bad value of the variable keeps the default."""
+    if not hasattr(os, "nice"):
+        return
+    try:
+        niceness = int(os.environ.get(NICENESS_VARIABLE, NICENESS))
+    except ValueError:
+        niceness = NICENESS
+    if niceness > 0:
+        try:
+            os.nice(niceness)
+        except OSError:
+            pass
 
 
 def start_child(

@@ -9,7 +9,6 @@ process that has torch loaded) and lives for the whole run, so its start-up cost
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -19,24 +18,19 @@ from pathlib import Path
 from desktop_app.core.cancel import Cancelled
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.records import ParsedDocument, ParsedPart, ReadingPage
-from desktop_app.services.child_process import start_child
+from desktop_app.services.child_process import lower_priority, start_child
 from desktop_app.services.ingestion.parsing import ParseOptions, Parser, ParseRequest
 
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.05
 _READY = "ready"  # the child's first message: libraries imported, tokenizer loaded
-_NICENESS = 10
 
 
 def _child_main(conn: Connection, options: ParseOptions) -> None:
     # Parsing is a few times faster than embedding, so it keeps ahead even at a lower priority;
     # at equal priority it would steal CPU from the embedder (and from the GUI) on small machines.
-    if hasattr(os, "nice"):
-        try:
-            os.nice(_NICENESS)
-        except OSError:
-            pass
+    lower_priority()
     parser = Parser(options)
     parser.warm_up()
     conn.send(_READY)

@@ -16,6 +16,7 @@ from it. At the end the adapter is written as GGUF (export.py) next to the check
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -186,6 +187,7 @@ def load_base(path: Path) -> tuple[Any, Any, str, HeadShape]:
     transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     warnings.filterwarnings("ignore", category=FutureWarning)
+    remember_tensor_names()
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
         model = transformers.AutoModelForCausalLM.from_pretrained(
@@ -196,6 +198,17 @@ def load_base(path: Path) -> tuple[Any, Any, str, HeadShape]:
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer, arch, heads
+
+
+def remember_tensor_names() -> None:
+    """transformers asks gguf for the same tensor-name table once per module of the model (397
+    times for SmolLM2: 5 of the 16 s it takes to load); the table depends on its arguments
+    alone and is only read, so it is built once. transformers imports the function from gguf
+    at each call (a test pins that), so replacing gguf's attribute reaches it."""
+    import gguf
+
+    if not hasattr(gguf.get_tensor_name_map, "cache_info"):
+        gguf.get_tensor_name_map = functools.lru_cache(maxsize=8)(gguf.get_tensor_name_map)
 
 
 def _number(value: object, default: int) -> int:

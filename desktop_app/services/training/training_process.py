@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from multiprocessing.connection import Connection
 
-from desktop_app.services.child_process import ChildJob
+from desktop_app.services.child_process import ChildJob, lower_priority
 from desktop_app.services.training.trainer import (
     Exported,
     Loaded,
@@ -18,16 +18,10 @@ from desktop_app.services.training.trainer import (
     train,
 )
 
-_NICENESS = 10
-
 
 def _child_main(conn: Connection, request: TrainRequest) -> None:
     os.environ["TQDM_DISABLE"] = "1"  # transformers' de-quantizing bars: not for the terminal
-    if hasattr(os, "nice"):
-        try:
-            os.nice(_NICENESS)
-        except OSError:
-            pass
+    lower_priority()  # the base model keeps answering in the app meanwhile
 
     def send(message: TrainMessage) -> None:
         try:

@@ -21,6 +21,7 @@ from desktop_app.services.training.trainer import (
     TrainRequest,
     TrainSettings,
     load_base_info,
+    remember_tensor_names,
 )
 from desktop_app.services.training.training_process import TrainingRun
 from tests.conftest import FIXTURES
@@ -46,6 +47,25 @@ def test_row_permutation_interleaves_each_heads_rotary_halves():
     assert permuted == [0, 2, 1, 3, 4, 6, 5, 7]
     wide = np.random.default_rng(0).standard_normal((64, 3)).astype(np.float32)
     assert sorted(permute_rows(wide, 4)[:, 0].tolist()) == sorted(wide[:, 0].tolist())
+
+
+def test_the_tensor_name_table_is_built_once_and_transformers_still_finds_it():
+    import inspect
+
+    import gguf
+    from transformers import modeling_gguf_pytorch_utils
+
+    remember_tensor_names()
+    remember_tensor_names()  # twice: wrapped once
+    arch = next(k for k, v in gguf.MODEL_ARCH_NAMES.items() if v == "llama")
+    assert gguf.get_tensor_name_map(arch, 30) is gguf.get_tensor_name_map(arch, 30)
+    assert gguf.get_tensor_name_map(arch, 30).get_name("model.layers.3.mlp.down_proj") == (
+        "blk.3.ffn_down"
+    )
+    # Why replacing gguf's attribute works: transformers looks the function up in gguf at
+    # each call. If it ever imports it once at module level, this fails and the cache is moot.
+    source = inspect.getsource(modeling_gguf_pytorch_utils.get_gguf_hf_weights_map)
+    assert "from gguf import MODEL_ARCH_NAMES, get_tensor_name_map" in source
 
 
 def test_a_model_the_trainer_cannot_teach_is_refused_before_loading(tmp_path: Path):
