@@ -8,6 +8,7 @@ import contextlib
 import errno
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,27 @@ def overwrite_middle(path: Path, size: int = CORRUPTION) -> None:
     with path.open("r+b") as f:
         f.seek(max(0, length // 2 - size // 2))
         f.write(b"\x13" * min(size, length))
+
+
+def overwrite_table(path: Path, table: str) -> None:
+    """Garbage over the first page of a table of an SQLite file and of each of its indexes:
+    damage that whoever reads the table meets, whether through the table or an index. (Garbage
+    over the middle of Chroma's file may land on log entries it has already consumed and never
+    reads again: which ones those are depends on the timing of its indexing, so such a test
+    found the damage alone and missed it beside another worker.)"""
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        roots = db.execute(
+            "SELECT rootpage FROM sqlite_master WHERE tbl_name = ? AND rootpage > 1", (table,)
+        ).fetchall()
+    finally:
+        db.close()
+    assert roots, f"{path.name} has no table {table}"
+    with path.open("r+b") as f:
+        for (root,) in roots:
+            f.seek((root - 1) * page_size)
+            f.write(b"\x13" * page_size)
 
 
 def open_library(data: Path, embedders: Embedders) -> Library:

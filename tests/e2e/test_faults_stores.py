@@ -15,11 +15,15 @@ import pytest
 from desktop_app.cli.main import EXIT_ERROR, EXIT_OK, main
 from desktop_app.services.store.catalog import CatalogError
 from tests.conftest import Embedders, vectors_match_catalog
-from tests.e2e.faults import open_library, overwrite_middle, snapshot, write_notes
+from tests.e2e.faults import (
+    open_library,
+    overwrite_middle,
+    overwrite_table,
+    snapshot,
+    write_notes,
+)
 
-# Alone, after the parallel run: beside another worker the "malformed" Chroma file twice went
-# unnoticed by the search that should set it aside (2 of 4 parallel runs; never alone).
-pytestmark = [pytest.mark.e2e, pytest.mark.serial]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +65,7 @@ def test_a_damaged_vector_store_is_set_aside_and_rebuilt_while_words_search(
     data = copy_of(clean, tmp_path)
     store = data / "vectors" / "chroma.sqlite3"
     if fault == "malformed":
-        overwrite_middle(store)
+        overwrite_table(store, "embeddings")  # what every search's check reads
     elif fault == "wrong schema":  # another program's, or a Chroma of another version's
         db = sqlite3.connect(store)
         db.execute("DROP TABLE segments")
