@@ -1,8 +1,16 @@
-"""Starting the app's child processes (the parser, the vector store, a download, a training
-run) the one way they need:
-spawned, never forked (a process with torch loaded must not fork), connected by a pipe, logging
-to a file of their own beside the parent's, and deaf to Ctrl+C (the parent decides when they
-stop; a terminal sends it to the whole process group)."""
+"""The app's child processes (the parser, the vector store, a download, a training run), started,
+called and stopped one way:
+
+- started spawned, never forked (a process with torch loaded must not fork), connected by a
+  pipe, logging to a file of their own beside the parent's, and deaf to Ctrl+C (the parent
+  decides when they stop; a terminal sends it to the whole process group): `start_child`;
+- stopped by `stop_child`: asked to finish (or terminated), given a while, then killed;
+- an object served in a child (`serve`) is called from the parent by `RemoteObject.call`, for
+  the methods of a Protocol only (`methods_of`); what the child raises comes back as an error
+  of the app's own types (the child translates foreign ones), raised again in the parent with
+  its type, so that `except VectorStoreUnavailable` works across the pipe;
+- a one-off job that reports by messages and ends with a result: `ChildJob`.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +18,14 @@ import multiprocessing as mp
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from desktop_app.core import log_files
+from desktop_app.core.errors import LibrarianError
 from desktop_app.core.log_files import LogConfig
 
 _SPAWN = mp.get_context("spawn")
@@ -67,6 +77,131 @@ def _run(
     log_files.setup_child(logs, log_name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     main(conn, *args)
+
+
+def stop_child(
+    process: BaseProcess | None, conn: Connection | None, wait_s: float, ask: bool = True
+) -> None:
+    """Stop a child: `ask` sends it None (it finishes what it is doing and returns), else it
+    is terminated; after `wait_s` it is killed. Either may be None (already stopped)."""
+    if conn is not None:
+        if ask:
+            try:
+                conn.send(None)
+            except OSError:  # it is gone already
+                pass
+        conn.close()
+    if process is None:
+        return
+    if not ask and process.is_alive():
+        process.terminate()
+    process.join(wait_s)
+    if process.is_alive():
+        process.kill()
+        process.join(5)
+
+
+class ChildStopped(LibrarianError):
+    """The child process went away while it was being called (killed, crashed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    method: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Returned:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    error: BaseException
+
+
+def methods_of(protocol: type) -> frozenset[str]:
+    """The public methods a Protocol declares: all a served object may be asked."""
+    return frozenset(
+        name for name, value in vars(protocol).items() if callable(value) and name[0] != "_"
+    )
+
+
+def serve(
+    conn: Connection,
+    target: object,
+    methods: Collection[str],
+    translate: Callable[[str, BaseException], BaseException],
+) -> None:
+    """The child's side: answer each call of one of `methods` on `target` until the parent
+    sends None or goes away. What a call raises is sent back as `translate(method, exc)`: an
+    error the parent can unpickle, i.e. of the app's own types (not a chromadb one: the parent
+    never imports chromadb); it may log what it was."""
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return  # the parent is gone
+        if request is None:
+            return
+        try:
+            if not isinstance(request, _Call) or request.method not in methods:
+                raise TypeError(f"not a method that may be called: {request!r}")
+            reply: _Returned | _Raised = _Returned(getattr(target, request.method)(*request.args))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - Chroma's Rust panics derive from it
+            reply = _Raised(translate(getattr(request, "method", "?"), exc))
+        conn.send(reply)
+
+
+class RemoteObject:
+    """The parent's side of `serve`: one call at a time (callers hold their own lock)."""
+
+    def __init__(self, main: Callable[..., None], name: str, log_name: str, *args: Any) -> None:
+        self._main, self._name, self._log_name, self._args = main, name, log_name, args
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._conn is not None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (tests kill it by this)."""
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> None:
+        if self._conn is None:
+            self._process, self._conn = start_child(
+                self._main, self._name, self._log_name, *self._args
+            )
+
+    def call(self, method: str, *args: Any) -> Any:
+        """The child's `method(*args)`, started first if need be; what it raised is raised
+        here with its type; ChildStopped when the child went away meanwhile."""
+        self.start()
+        assert self._conn is not None
+        try:
+            self._conn.send(_Call(method, args))
+            reply = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            self.stop(0)
+            what = self._log_name.replace("-", " ")
+            raise ChildStopped(
+                f"the {what} process stopped unexpectedly ({type(exc).__name__})"
+            ) from exc
+        if isinstance(reply, _Raised):
+            raise reply.error
+        return reply.value
+
+    def stop(self, wait_s: float) -> None:
+        """Ask the child to finish and wait up to `wait_s` before killing it."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        stop_child(process, conn, wait_s)
 
 
 class ChildJob:
@@ -134,15 +269,6 @@ class ChildJob:
         raise NotImplementedError
 
     def _stop(self) -> None:
-        process, self._process = self._process, None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        if process is None:
-            return
-        if process.is_alive():
-            process.terminate()
-            process.join(self.STOP_WAIT_S)
-            if process.is_alive():
-                process.kill()
-        process.join(self.STOP_WAIT_S)
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        stop_child(process, conn, self.STOP_WAIT_S, ask=False)

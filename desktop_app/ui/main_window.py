@@ -38,6 +38,7 @@ from desktop_app.ui.library.library_worker import LibraryFactory, LibraryWorker
 from desktop_app.ui.library.window_indexing import IndexingMixin
 from desktop_app.ui.models.window_model import ModelMixin
 from desktop_app.ui.sources.source_viewer import SourceViewer
+from desktop_app.ui.sources.source_worker import SourceWorker
 
 if TYPE_CHECKING:
     from desktop_app.application import Answer, Library
@@ -103,6 +104,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.watcher = FolderWatcher(self)
         self.watcher.changed.connect(self._watched_folders_changed)
         self.library_worker = LibraryWorker(library_factory)
+        self.source_worker = SourceWorker()  # never waits behind an indexing run
         self.chat_worker = ChatWorker()
         self._connect_workers()
         self.drop_filter = FileDropFilter(self)
@@ -227,14 +229,16 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         lw.files_reported.connect(self._files_reported)
         lw.index_finished.connect(self._index_finished)
         lw.folders_scanned.connect(self.watcher.watch_directories)
-        lw.source_text_ready.connect(self.viewer.show_text)
-        lw.scanned_page_ready.connect(self.viewer.show_scanned)
-        lw.gguf_inspected.connect(self._gguf_inspected)
         lw.reembed_progress.connect(self._reembed_progress)
         lw.vectors_built.connect(self._vectors_built)
         lw.repair_needed.connect(self._repair_needed)
         lw.notices.connect(self._show_notices)
         lw.failed.connect(self.show_error)
+        sw = self.source_worker
+        sw.text_ready.connect(self.viewer.show_text)
+        sw.scanned_page_ready.connect(self.viewer.show_scanned)
+        sw.gguf_inspected.connect(self._gguf_inspected)
+        sw.failed.connect(self.show_error)
         cw.model_state.connect(self._model_state)
         cw.placement_known.connect(self._placement_known)
         cw.token.connect(self.chat.transcript.append_token)
@@ -270,6 +274,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
     def _library_opened(self, library: Library, pending: list[str]) -> None:
         self.library = library
         self.chat_worker.attach(library)
+        self.source_worker.attach(library)
         self.model_label.setText("Model: loading…")
         self.chat_worker.load()
         for notice in library.notices:
@@ -360,6 +365,8 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
             token.cancel()
         self.stop_answer()
         self.close_models()
+        if not self.source_worker.close():
+            log.warning("the source worker did not stop in time")
         if not self.chat_worker.close():
             log.warning("the model worker did not stop in time")
         if not self.library_worker.close():

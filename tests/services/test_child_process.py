@@ -1,12 +1,15 @@
 """The child processes (services.child_process): each logs to a file of its own beside the
 parent's, with the traceback of anything unexpected; the background ones run at a lower
-priority unless told otherwise."""
+priority unless told otherwise; an object served in a child answers its protocol's methods,
+and what it raises comes back with its type."""
 
 from __future__ import annotations
 
 import os
+import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pytest
@@ -15,10 +18,15 @@ from desktop_app.core import log_files
 from desktop_app.services.child_process import (
     NICENESS,
     NICENESS_VARIABLE,
+    ChildStopped,
+    RemoteObject,
     lower_priority,
+    methods_of,
+    serve,
     start_child,
 )
-from desktop_app.services.store.vector_store import VectorStoreError
+from desktop_app.services.store.health import Fault
+from desktop_app.services.store.vector_store import VectorStoreError, VectorStoreUnavailable
 from desktop_app.services.store.vector_store_process import VectorStoreProcess
 
 
@@ -27,8 +35,9 @@ def test_the_vector_store_process_logs_its_failures_to_its_own_file(tmp_path: Pa
     try:
         store = VectorStoreProcess(tmp_path / "vectors")
         store.add("coll-one", ["a:0"], np.ones((1, 4), dtype=np.float32), [{"doc_id": "a"}])
-        with pytest.raises(VectorStoreError):
+        with pytest.raises(VectorStoreError) as refused:
             store.query("coll-one", [1.0] * 7, 1)  # the wrong dimension: Chroma refuses
+        assert refused.value.fault is None and refused.value.kind  # Chroma's, named
         store.close()
     finally:
         log_files.shutdown()
@@ -57,3 +66,62 @@ def test_background_children_run_nicer_unless_told(
     process, conn = start_child(_niceness_after_lowering, "niceness", "niceness")
     assert conn.recv() == lowered
     process.join(10)
+
+
+class _Shelf(Protocol):
+    def put(self, item: str) -> int: ...
+    def fail(self, disk_full: bool) -> None: ...
+
+
+class _ShelfInChild:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def put(self, item: str) -> int:
+        self.items.append(item)
+        return len(self.items)
+
+    def fail(self, disk_full: bool) -> None:
+        if disk_full:
+            raise VectorStoreUnavailable("the disk is full", Fault.DISK_FULL)
+        raise KeyError("a library's own exception, not the app's")
+
+    def secret(self) -> str:  # not in the protocol: never callable from the parent
+        return "kept"
+
+
+def _translate(method: str, exc: BaseException) -> BaseException:
+    if isinstance(exc, VectorStoreError):
+        return exc
+    return VectorStoreError(f"{method}: {exc}", None, type(exc).__name__)
+
+
+def _serve_shelf(conn: Connection) -> None:
+    serve(conn, _ShelfInChild(), methods_of(_Shelf), _translate)
+
+
+def test_a_served_object_answers_its_protocols_methods_and_its_errors_keep_their_type():
+    assert methods_of(_Shelf) == {"put", "fail"}
+    shelf = RemoteObject(_serve_shelf, "shelf", "shelf")
+    try:
+        assert not shelf.running and shelf.pid is None
+        assert shelf.call("put", "a") == 1 and shelf.call("put", "b") == 2  # state in the child
+        with pytest.raises(VectorStoreUnavailable) as full:
+            shelf.call("fail", True)
+        assert full.value.fault is Fault.DISK_FULL and str(full.value) == "the disk is full"
+        with pytest.raises(VectorStoreError) as foreign:
+            shelf.call("fail", False)
+        assert type(foreign.value) is VectorStoreError and foreign.value.kind == "KeyError"
+        with pytest.raises(VectorStoreError, match="not a method that may be called"):
+            shelf.call("secret")
+        assert shelf.call("put", "c") == 3  # a failed call leaves the child serving
+        pid = shelf.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(ChildStopped, match="shelf process stopped unexpectedly"):
+            shelf.call("put", "d")
+        assert not shelf.running
+        assert shelf.call("put", "e") == 1  # called again: a new child
+    finally:
+        shelf.stop(5)
+    assert shelf.pid is None

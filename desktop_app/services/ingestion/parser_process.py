@@ -18,13 +18,14 @@ from pathlib import Path
 from desktop_app.core.cancel import Cancelled
 from desktop_app.core.file_selection import file_format
 from desktop_app.core.records import ParsedDocument, ParsedPart, ReadingPage
-from desktop_app.services.child_process import lower_priority, start_child
+from desktop_app.services.child_process import lower_priority, start_child, stop_child
 from desktop_app.services.ingestion.parsing import ParseOptions, Parser, ParseRequest
 
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.05
 _READY = "ready"  # the child's first message: libraries imported, tokenizer loaded
+_STOP_WAIT_S = 0.5  # it holds nothing that must be finished: then killed
 
 
 def _child_main(conn: Connection, options: ParseOptions) -> None:
@@ -135,17 +136,12 @@ class ParserProcess:
     def close(self) -> None:
         process, conn = self._process, self._conn
         self._process = self._conn = None
-        if conn is not None:
-            try:
-                conn.send(None)
-            except (BrokenPipeError, OSError):
-                pass
-            conn.close()
-        if process is not None:
-            process.join(timeout=0.5)
-            if process.is_alive():
-                process.kill()
-                process.join(timeout=5)
+        stop_child(process, conn, _STOP_WAIT_S)
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (tests kill it by this)."""
+        return self._process.pid if self._process is not None else None
 
     def __enter__(self) -> ParserProcess:
         return self

@@ -51,16 +51,33 @@ class VectorScope:
 
 
 class VectorStoreError(LibrarianError):
-    """The vector store on disk cannot be opened or used."""
+    """The vector store on disk cannot be opened or used. `fault` says when it is one of the
+    conditions of health.Fault (a damaged file, a full disk, a read-only folder); `kind` names
+    the exception it came from in the vector store's process (Chroma's, for the log). Both
+    survive the pipe from that process: pickled with the message."""
+
+    def __init__(self, message: str, fault: Fault | None = None, kind: str = "") -> None:
+        super().__init__(message)
+        self.fault = fault
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[type[VectorStoreError], tuple[str, Fault | None, str]]:
+        return type(self), (str(self), self.fault, self.kind)
 
 
 class VectorStoreUnavailable(VectorStoreError):
     """The machine refuses the vector store for now (a full disk, a read-only folder): its
     files are left as they are, and search goes on by words (and the int8 copies)."""
 
-    def __init__(self, message: str, fault: Fault) -> None:
-        super().__init__(message)
-        self.fault = fault
+    def __init__(self, message: str, fault: Fault, kind: str = "") -> None:
+        super().__init__(message, fault, kind)
+
+
+class VectorStoreDamaged(VectorStoreError):
+    """A file of the vector store does not read as it should: it is set aside and rebuilt."""
+
+    def __init__(self, message: str, fault: Fault | None = Fault.DAMAGED, kind: str = "") -> None:
+        super().__init__(message, Fault.DAMAGED, kind)
 
 
 class VectorIndex(Protocol):

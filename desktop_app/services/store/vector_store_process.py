@@ -16,12 +16,11 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from desktop_app.core.log_files import SHOWN
-from desktop_app.services.child_process import start_child
+from desktop_app.services.child_process import ChildStopped, RemoteObject, methods_of, serve
 from desktop_app.services.store.flat_index import FOLDER as FLAT_FOLDER
 from desktop_app.services.store.flat_index import FlatIndex
 from desktop_app.services.store.health import (
@@ -34,8 +33,10 @@ from desktop_app.services.store.health import (
 from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
 from desktop_app.services.store.sentence_store import SentenceStore
 from desktop_app.services.store.vector_store import (
+    VectorIndex,
     VectorScope,
     VectorStore,
+    VectorStoreDamaged,
     VectorStoreError,
     VectorStoreUnavailable,
 )
@@ -44,52 +45,38 @@ log = logging.getLogger(__name__)
 
 CHROMA_FILE = "chroma.sqlite3"
 CHROMA_TABLES = ("collections", "segments", "embeddings")  # what Chroma's file must have
+_STOP_WAIT_S = 10  # a write in progress finishes: Chroma stays consistent
 
-_METHODS = {
-    "preload",
-    "copy_step",
-    "add",
-    "delete",
-    "query",
-    "sentences",
-    "add_sentences",
-    "sentence_ids",
-    "ids",
-    "count",
-    "reachable",
-    "drop",
-    "collections",
-}
+REMOTE_METHODS = methods_of(VectorIndex)  # what the parent may call in the child
 
 
 def _child_main(conn: Connection, path: Path) -> None:
-    store = VectorStore(path)
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return  # the parent is gone
-        if request is None:
-            return
-        method, args = request
-        try:
-            conn.send((True, getattr(store, method)(*args)))
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # Chroma's Rust panics derive from BaseException
-            fault, message = fault_of(exc), str(exc) or type(exc).__name__
-            if fault is None and not has_room(path):
-                # Chroma's words for a full disk vary too ("Error in compaction"): the disk's
-                # own state is asked first, so that a full one is never taken for damage.
-                fault = Fault.DISK_FULL
-            elif fault is None and _damaged(path / CHROMA_FILE):
-                # Chroma's words for a damaged file vary; SQLite's check does not.
-                fault, message = Fault.DAMAGED, f"{CHROMA_FILE} does not pass SQLite's check"
-            if fault is None and not isinstance(exc, VectorStoreError):
-                log.exception("vector store: %s failed", method)
-            elif fault is not None:
-                log.warning("vector store: %s failed (%s): %s", method, fault, exc)
-            conn.send((False, (fault and fault.value, message)))
+    serve(
+        conn, VectorStore(path), REMOTE_METHODS, lambda method, exc: _store_error(path, method, exc)
+    )
+
+
+def _store_error(path: Path, method: str, exc: BaseException) -> VectorStoreError:
+    """What the parent is told of a failed call: the app's own error, with its fault."""
+    if isinstance(exc, VectorStoreError) and exc.fault is not None:
+        return exc
+    fault, message = fault_of(exc), str(exc) or type(exc).__name__
+    if fault is None and not has_room(path):
+        # Chroma's words for a full disk vary too ("Error in compaction"): the disk's own
+        # state is asked first, so that a full one is never taken for damage.
+        fault = Fault.DISK_FULL
+    elif fault is None and _damaged(path / CHROMA_FILE):
+        # Chroma's words for a damaged file vary; SQLite's check does not.
+        fault, message = Fault.DAMAGED, f"{CHROMA_FILE} does not pass SQLite's check"
+    kind = type(exc).__name__
+    if fault is None:
+        if not isinstance(exc, VectorStoreError):
+            log.error("vector store: %s failed", method, exc_info=exc)
+        return VectorStoreError(message, None, kind)
+    log.warning("vector store: %s failed (%s): %s", method, fault, exc)
+    if fault is Fault.DAMAGED:
+        return VectorStoreDamaged(message, fault, kind)
+    return VectorStoreUnavailable(message, fault, kind)
 
 
 def _damaged(chroma_file: Path) -> bool:
@@ -107,8 +94,7 @@ class VectorStoreProcess:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._process: BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._child = RemoteObject(_child_main, "librarian-vectors", "vector-store", path)
         self._indexes_loaded = threading.Event()  # Chroma's, in the child: preload returned
         self._refill: threading.Thread | None = None  # stale int8 copies, after preload
         self._sentences = SentenceStore(path / SENTENCES_FILE)  # read here before then
@@ -116,15 +102,12 @@ class VectorStoreProcess:
 
     def start(self) -> None:
         with self._lock:
-            self._connection()
+            self._child.start()
 
-    def _connection(self) -> Connection:
-        if self._conn is None:
-            process, parent = start_child(
-                _child_main, "librarian-vectors", "vector-store", self.path
-            )
-            self._process, self._conn = process, parent
-        return self._conn
+    @property
+    def pid(self) -> int | None:
+        """The child's process id; None until the first call and after close()."""
+        return self._child.pid
 
     def _call(self, method: str, *args: Any, start: bool = True) -> Any:
         """The child's answer; without `start`, None when the child is not running (closed).
@@ -132,37 +115,28 @@ class VectorStoreProcess:
         A store the child finds damaged is set aside (dated, kept) and the call made again on
         a new, empty one: the catalog's passages are embedded into it again (VectorSpaces
         counts them missing). A full disk or a read-only folder raises VectorStoreUnavailable
-        and touches nothing."""
-        assert method in _METHODS
+        and touches nothing; the child going away, VectorStoreError."""
+        assert method in REMOTE_METHODS
         with self._lock:
-            if not start and self._conn is None:
+            if not start and not self._child.running:
                 return None
-            ok, value = self._exchange(method, args)
-            if not ok and value[0] == Fault.DAMAGED.value and self.path.exists():
-                self._set_aside(value[1])
-                ok, value = self._exchange(method, args)
-        if not ok:
-            fault, message = value
-            if fault in (Fault.DISK_FULL.value, Fault.READ_ONLY.value):
-                raise VectorStoreUnavailable(message, Fault(fault))
-            raise VectorStoreError(message)
-        return value
+            try:
+                return self._exchange(method, args)
+            except VectorStoreDamaged as exc:
+                if not self.path.exists():
+                    raise
+                self._set_aside(str(exc))
+            return self._exchange(method, args)
 
-    def _exchange(self, method: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
-        conn = self._connection()
+    def _exchange(self, method: str, args: tuple[Any, ...]) -> Any:
         try:
-            conn.send((method, args))
-            answer: tuple[bool, Any] = conn.recv()
-            return answer
-        except (EOFError, OSError) as exc:
-            self._stop()
-            raise VectorStoreError(
-                f"the vector store process stopped unexpectedly ({type(exc).__name__})"
-            ) from exc
+            return self._child.call(method, *args)
+        except ChildStopped as exc:
+            raise VectorStoreError(str(exc), None, type(exc).__name__) from exc
 
     def _set_aside(self, reason: str) -> None:
         """Stop the child and move the damaged store's folder aside (caller holds the lock)."""
-        self._stop()
+        self._child.stop(_STOP_WAIT_S)
         self._indexes_loaded.clear()
         self._sentences.close()
         moved = set_aside(self.path)
@@ -262,20 +236,4 @@ class VectorStoreProcess:
 
     def close(self) -> None:
         with self._lock:
-            self._stop()
-
-    def _stop(self) -> None:
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
-        if conn is not None:
-            try:
-                conn.send(None)
-            except OSError:
-                pass
-            conn.close()
-        if process is not None:
-            process.join(timeout=10)  # a write in progress finishes: Chroma stays consistent
-            if process.is_alive():
-                log.warning("the vector store process did not stop; killing it")
-                process.kill()
-                process.join(timeout=5)
+            self._child.stop(_STOP_WAIT_S)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.library.library_worker import LibraryWorker
     from desktop_app.ui.sources.passages_panel import PassagesPanel
     from desktop_app.ui.sources.source_viewer import SourceViewer
+    from desktop_app.ui.sources.source_worker import SourceWorker
     from desktop_app.ui.window_health import LibraryHealthView
 
 
@@ -33,6 +34,7 @@ class ChatMixin:
     # Provided by MainWindow.
     library: Library | None
     library_worker: LibraryWorker
+    source_worker: SourceWorker
     chat_worker: ChatWorker
     chat: ChatPanel
     chats: ConversationList
@@ -284,11 +286,11 @@ class ChatMixin:
         if fmt == "pdf":
             self.viewer.show_pdf(path, page or 1, text)
             if not self.viewer.highlighted:  # no text layer there: a scan read by OCR?
-                self.library_worker.load_scanned_page(path, page or 1, text)
+                self.source_worker.load_scanned_page(path, page or 1, text)
         elif fmt == "image":
-            self.library_worker.load_scanned_page(path, page or 1, text)
+            self.source_worker.load_scanned_page(path, page or 1, text)
         elif fmt is not None:
-            self.library_worker.load_source_text(path, start, end)
+            self.source_worker.load_text(path, start, end)
         else:
             self.viewer.show_message(path, f"{Path(path).name} has no preview.")
 

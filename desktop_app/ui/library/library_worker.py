@@ -1,4 +1,5 @@
-"""The indexing engine's worker: opens the library, indexes, lists and removes documents."""
+"""The indexing engine's worker: opens the library, indexes, lists and removes documents.
+(Quick reads for the source viewer run beside it: ui.sources.source_worker.)"""
 
 from __future__ import annotations
 
@@ -39,10 +40,6 @@ class LibraryWorker(EngineWorker):
     files_reported = Signal(list)
     index_finished = Signal(object)  # RunSummary, or None when the run failed
     folders_scanned = Signal(list)  # list[str]: directories to watch
-    source_text_ready = Signal(str, str, int, int)  # path, text, span start, span end
-    # path, page, its OCR text and word boxes (PageText, None: not read by OCR), the passage
-    scanned_page_ready = Signal(str, int, object, str)
-    gguf_inspected = Signal(str, str, str)  # path, "model" | "adapter" | "", error
     reembed_progress = Signal(ReembedProgress)
     vectors_built = Signal(bool)  # True: the new embedding models' vectors are complete
     repair_needed = Signal(list)  # what check_index() found wrong: build_vectors() repairs it
@@ -90,15 +87,6 @@ class LibraryWorker(EngineWorker):
     def scan_folders(self, roots: Sequence[str]) -> None:
         folders = list(roots)
         self.submit(lambda: self.folders_scanned.emit(_directories(folders)))
-
-    def load_source_text(self, path: str, start: int, end: int) -> None:
-        self.submit(lambda: self._source_text(path, start, end))
-
-    def load_scanned_page(self, path: str, page: int, passage: str) -> None:
-        self.submit(lambda: self._scanned_page(path, page, passage))
-
-    def inspect_gguf(self, path: str) -> None:
-        self.submit(lambda: self._inspect(path))
 
     def repair(self, data_dir: Path) -> None:
         """Restore a damaged catalog from its newest good backup, open the library, and
@@ -220,23 +208,6 @@ class LibraryWorker(EngineWorker):
             from desktop_app.ui.library.documents_model import document_rows
 
             self.documents_listed.emit(document_rows(self.library.documents_on_disk()))
-
-    def _source_text(self, path: str, start: int, end: int) -> None:
-        if self.library is not None:
-            self.source_text_ready.emit(path, self.library.source_text(path), start, end)
-
-    def _scanned_page(self, path: str, page: int, passage: str) -> None:
-        if self.library is not None:
-            scanned = self.library.scanned_page(path, page)
-            self.scanned_page_ready.emit(path, page, scanned, passage)
-
-    def _inspect(self, path: str) -> None:
-        if self.library is None:
-            return
-        try:
-            self.gguf_inspected.emit(path, self.library.models.gguf_kind(path), "")
-        except Exception as exc:  # noqa: BLE001 - a damaged file is a message, not a crash
-            self.gguf_inspected.emit(path, "", user_message(exc, "reading a GGUF file"))
 
     def _close(self) -> None:
         if self.library is not None:

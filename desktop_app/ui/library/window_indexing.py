@@ -24,12 +24,14 @@ if TYPE_CHECKING:
     from desktop_app.ui.library.library_panel import LibraryPanel
     from desktop_app.ui.library.library_worker import LibraryWorker
     from desktop_app.ui.library.progress_widget import IndexProgressWidget
+    from desktop_app.ui.sources.source_worker import SourceWorker
 
 
 class IndexingMixin:
     # Provided by MainWindow.
     library: Library | None
     library_worker: LibraryWorker
+    source_worker: SourceWorker
     library_panel: LibraryPanel
     progress: IndexProgressWidget
     chat: ChatPanel
@@ -67,7 +69,7 @@ class IndexingMixin:
         models = [p for p in paths if p.lower().endswith(".gguf")]
         documents = [p for p in paths if p not in models]
         for model in models:
-            self.library_worker.inspect_gguf(model)
+            self.source_worker.inspect_gguf(model)
         if documents:
             self._watch([p for p in documents if Path(p).is_dir()])
             self.index_paths(documents)

@@ -140,10 +140,10 @@ def test_searches_before_the_indexes_load_are_answered_without_the_child(tmp_pat
         found = proxy.query("space", vectors[42].tolist(), 3)
         assert found[0][0] == ids[42]
         assert proxy.sentences("space", ids[:3]) == {}  # one-sentence passages: none stored
-        assert proxy._process is None  # the child was never asked
+        assert proxy.pid is None  # the child was never asked
         proxy.preload()
         assert proxy.query("space", vectors[42].tolist(), 3)[0][0] == ids[42]  # from Chroma
-        assert proxy._process is not None
+        assert proxy.pid is not None
     finally:
         proxy.close()
 
@@ -201,4 +201,4 @@ def test_the_warm_up_refills_a_stale_copy_in_the_background(tmp_path: Path) -> N
     finally:
         proxy.close()
     # A refill step after closing does not start the vector store process again.
-    assert proxy._call("copy_step", start=False) is None and proxy._process is None
+    assert proxy._call("copy_step", start=False) is None and proxy.pid is None
