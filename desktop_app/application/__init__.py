@@ -50,8 +50,8 @@ from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.conversations import ConversationNotFound, ConversationStore
 from desktop_app.services.store.health import raise_for_fault
 from desktop_app.services.store.instance_lock import InstanceLock
+from desktop_app.services.store.vector_index import VectorStoreUnavailable
 from desktop_app.services.store.vector_spaces import VectorSpaces
-from desktop_app.services.store.vector_store import VectorStoreUnavailable
 from desktop_app.services.store.vector_store_process import VectorStoreProcess
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from desktop_app.core.settings import Settings
 from desktop_app.services.search.retrieval import Retriever
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.health import has_room
+from desktop_app.services.store.vector_index import VectorStoreUnavailable
 from desktop_app.services.store.vector_spaces import VectorSpaces
-from desktop_app.services.store.vector_store import VectorStoreUnavailable
 from desktop_app.services.store.vector_store_process import VectorStoreProcess
 
 

@@ -21,7 +21,7 @@ def test_every_service_error_is_a_librarian_error():
     from desktop_app.services.store.catalog import CatalogError
     from desktop_app.services.store.conversations import ConversationNotFound
     from desktop_app.services.store.instance_lock import DataDirInUse
-    from desktop_app.services.store.vector_store import VectorStoreError
+    from desktop_app.services.store.vector_index import VectorStoreError
 
     for kind in (
         CatalogError,

@@ -26,7 +26,7 @@ from desktop_app.services.child_process import (
     start_child,
 )
 from desktop_app.services.store.health import Fault
-from desktop_app.services.store.vector_store import VectorStoreError, VectorStoreUnavailable
+from desktop_app.services.store.vector_index import VectorStoreError, VectorStoreUnavailable
 from desktop_app.services.store.vector_store_process import VectorStoreProcess
 
 

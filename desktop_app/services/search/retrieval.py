@@ -23,8 +23,8 @@ from desktop_app.core.settings import DEFAULTS
 from desktop_app.services.embeddings.passage_vectors import rescore
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.lexical_search import Scope
+from desktop_app.services.store.vector_index import VectorScope, VectorStoreUnavailable
 from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
-from desktop_app.services.store.vector_store import VectorScope, VectorStoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from desktop_app.core.cancel import CancelToken, ReembedCallback, ReembedProgres
 from desktop_app.services.embeddings.base import Embedder
 from desktop_app.services.embeddings.passage_vectors import sentence_blobs
 from desktop_app.services.store.catalog import Catalog
-from desktop_app.services.store.vector_store import VectorIndex
+from desktop_app.services.store.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from desktop_app.core.embedding_models import describe
 from desktop_app.core.log_files import SHOWN
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.space_records import SpaceRecord
-from desktop_app.services.store.vector_store import VectorIndex
+from desktop_app.services.store.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
 

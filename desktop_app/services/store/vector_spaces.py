@@ -39,7 +39,7 @@ from desktop_app.services.store.space_records import (
     same_weights,
     write_records,
 )
-from desktop_app.services.store.vector_store import VectorIndex
+from desktop_app.services.store.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
 

@@ -32,14 +32,14 @@ from desktop_app.services.store.health import (
 )
 from desktop_app.services.store.sentence_store import FILE_NAME as SENTENCES_FILE
 from desktop_app.services.store.sentence_store import SentenceStore
-from desktop_app.services.store.vector_store import (
+from desktop_app.services.store.vector_index import (
     VectorIndex,
     VectorScope,
-    VectorStore,
     VectorStoreDamaged,
     VectorStoreError,
     VectorStoreUnavailable,
 )
+from desktop_app.services.store.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 

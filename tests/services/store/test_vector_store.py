@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from desktop_app.services.store import vector_store
-from desktop_app.services.store.vector_store import VectorScope, VectorStore
+from desktop_app.services.store.vector_index import VectorScope
+from desktop_app.services.store.vector_store import VectorStore
 
 DOCS, PER_DOC, DIM = 30, 10, 16
 
