@@ -16,7 +16,6 @@ TOO_MANY_METHODS = {
     "services.store.catalog.Catalog": 28,
     "services.store.vector_spaces.VectorSpaces": 25,
     "services.store.vector_store_process.VectorStoreProcess": 22,
-    "ui.library.window_indexing.IndexingMixin": 22,
     "services.store.vector_store.VectorStore": 22,
     "ui.chat.window_chat.ChatMixin": 21,
 }

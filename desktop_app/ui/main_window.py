@@ -35,13 +35,13 @@ from desktop_app.ui.errors import is_bug_message
 from desktop_app.ui.file_drop import FileDropFilter
 from desktop_app.ui.library.folder_watcher import FolderWatcher
 from desktop_app.ui.library.library_worker import LibraryFactory, LibraryWorker
-from desktop_app.ui.library.window_indexing import IndexingMixin
 from desktop_app.ui.models.window_model import ModelMixin
 from desktop_app.ui.sources.source_viewer import SourceViewer
 from desktop_app.ui.sources.source_worker import SourceWorker
 
 if TYPE_CHECKING:
     from desktop_app.application import Answer, Library
+    from desktop_app.ui.library.indexing_controller import IndexingController
     from desktop_app.ui.models.models_dialog import ModelsDialog
     from desktop_app.ui.models.models_worker import ModelsWorker
     from desktop_app.ui.settings.settings_dialog import ModelSettingsDialog
@@ -53,9 +53,10 @@ log = logging.getLogger(__name__)
 MINIMUM_SIZE = (960, 600)  # the window must stay usable at 1024x640
 DEFAULT_SIZE = (1280, 800)
 _GIL_SWITCH_S = 0.001
+_STATUS_MS = 15_000  # how long a status message stays
 
 
-class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
+class MainWindow(ChatMixin, ModelMixin, QMainWindow):
     first_painted = Signal()
     library_opened = Signal()  # for tests and the start-up path: the library is usable
     indexing_finished = Signal()  # every requested run is done (or cancelled)
@@ -79,7 +80,6 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.conversation_id: int | None = None
         self.answering = False
         self.warmed_up = False  # parser process, vector store and embedding model started
-        self.repairing = False
         self.settings_dialog: ModelSettingsDialog | None = None  # the open Model settings
         self.models_dialog: ModelsDialog | None = None  # the open "Get models"
         self.models_worker: ModelsWorker | None = None  # made when that first opens
@@ -87,7 +87,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.teach_worker: TeachWorker | None = None
         self.errors: list[str] = []  # every message shown to the user, newest last
         self._open_paths = list(open_paths)
-        self._index_tokens: list[CancelToken] = []
+        self.indexer: IndexingController | None = None  # built with the hidden parts
         self._answer_token: CancelToken | None = None
         self._answers: dict[int, Answer] = {}  # transcript message index -> its Answer
         self._painted = False
@@ -102,7 +102,6 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self._restore_ui_state()
 
         self.watcher = FolderWatcher(self)
-        self.watcher.changed.connect(self._watched_folders_changed)
         self.library_worker = LibraryWorker(library_factory)
         self.source_worker = SourceWorker()  # never waits behind an indexing run
         self.chat_worker = ChatWorker()
@@ -157,6 +156,7 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
 
     def _build_hidden_parts(self) -> None:
         from desktop_app.ui.banner import Banner
+        from desktop_app.ui.library.indexing_controller import IndexingController
         from desktop_app.ui.library.library_panel import LibraryPanel
         from desktop_app.ui.library.progress_widget import IndexProgressWidget
         from desktop_app.ui.sources.passages_panel import PassagesPanel
@@ -172,26 +172,33 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         chat_layout = self.chat.layout()
         assert isinstance(chat_layout, QVBoxLayout)
         chat_layout.insertWidget(0, self.banner)
+        self.indexer = IndexingController(
+            self.library_worker,
+            self.library_panel,
+            self.progress,
+            self.watcher,
+            lambda message: self.statusBar().showMessage(message, _STATUS_MS),
+            self.confirm,
+            self,
+        )
+        self.indexer.finished.connect(self.indexing_finished)
+        self._add_files.triggered.connect(self.indexer.choose_files)
+        self._add_folder.triggered.connect(self.indexer.choose_folder)
+        self.indexer.documents_listed.connect(self.chat.show_library_size)
         self.health = LibraryHealthView(
-            self.banner, self.library_worker, self.data_dir, self.index_paths
+            self.banner, self.library_worker, self.data_dir, self.indexer.index
         )
         self.drop_filter.install(self)  # the window and every view's viewport take drops
         self.chats.enable_context_menu()
         for act, shortcut in self._shortcuts:
             act.setShortcut(QKeySequence(shortcut))
-        self.library_panel.add_files_requested.connect(self.choose_files)
-        self.library_panel.add_folder_requested.connect(self.choose_folder)
-        self.library_panel.remove_requested.connect(self.remove_documents)
-        self.library_panel.reindex_requested.connect(self.reindex_documents)
         self.library_panel.reveal_requested.connect(self._reveal)
         self.library_panel.open_requested.connect(lambda path: self.open_source(path, 1, 0, 0, ""))
-        self.library_panel.unwatch_requested.connect(self.unwatch_folder)
         self.library_panel.ask_within_requested.connect(self.set_search_scope)
         self.chat.scope.cleared.connect(lambda: self.set_search_scope([]))
         self.passages.passage_activated.connect(
             lambda hit: self.open_source(hit.path, hit.page, hit.start, hit.end, hit.text)
         )
-        self.progress.cancel_button.clicked.connect(self.cancel_indexing)
 
     def _build_actions(self) -> None:
         def action(menu_name: str, text: str, slot: object, shortcut: str | None = None) -> QAction:
@@ -201,14 +208,16 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
             act = QAction(text, self)
             if shortcut:  # set after the first paint: QAction.setShortcut touches QtCore.Qt
                 self._shortcuts.append((act, shortcut))
-            act.triggered.connect(slot)
+            if slot is not None:
+                act.triggered.connect(slot)
             menu.addAction(act)
             return act
 
         self._menus: dict[str, QMenu] = {}
         self._shortcuts: list[tuple[QAction, str]] = []
-        action("&File", "Add &files…", self.choose_files, "Ctrl+O")
-        action("&File", "Add f&older…", self.choose_folder)
+        # Connected to the indexing controller when it is built, with the hidden parts.
+        self._add_files = action("&File", "Add &files…", None, "Ctrl+O")
+        self._add_folder = action("&File", "Add f&older…", None)
         action("&File", "&Quit", self.close, "Ctrl+Q")
         action("&Chat", "&New chat", self.new_conversation, "Ctrl+N")
         action("&Chat", "&Stop answer", self.stop_answer, "Esc")
@@ -223,15 +232,6 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         lw.opened.connect(self._library_opened)
         lw.open_failed.connect(self._library_failed)
         lw.warming_up.connect(self._warming_up)
-        lw.documents_listed.connect(self._documents_listed)
-        lw.index_started.connect(self._index_started)
-        lw.index_progress.connect(self._index_progress)
-        lw.files_reported.connect(self._files_reported)
-        lw.index_finished.connect(self._index_finished)
-        lw.folders_scanned.connect(self.watcher.watch_directories)
-        lw.reembed_progress.connect(self._reembed_progress)
-        lw.vectors_built.connect(self._vectors_built)
-        lw.repair_needed.connect(self._repair_needed)
         lw.notices.connect(self._show_notices)
         lw.failed.connect(self.show_error)
         sw = self.source_worker
@@ -282,12 +282,8 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self._refresh_conversations(self._last_conversation())
         if self.conversation_id is not None:
             self.select_conversation(self.conversation_id)
-        self._update_watched()
-        resume = [*pending, *library.settings.watched_folders, *self._open_paths]
-        if resume:
-            self.index_paths(list(dict.fromkeys(resume)))
-        if library.embeddings.to_build():  # a model switch that a close or a crash interrupted
-            self.build_vectors()
+        assert self.indexer is not None  # the library opens after the hidden parts are built
+        self.indexer.attach(library, [*pending, *self._open_paths])
         if self._open_paths:
             self.open_source(self._open_paths[0], 1, 0, 0, "")
         self.library_opened.emit()
@@ -300,6 +296,18 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
         self.chat.transcript.set_empty_text(f"The library could not be opened. {message}")
         if not self.health.library_failed(message):  # a damaged catalog: Repair, no dialog
             self.show_error(f"The library could not be opened: {message}")
+
+    def add_paths(self, paths: Sequence[str]) -> None:
+        """Dropped or chosen: .gguf files are offered as the model, the rest is indexed (once
+        the library is open) and folders are watched."""
+        models = [p for p in paths if p.lower().endswith(".gguf")]
+        documents = [p for p in paths if p not in models]
+        for model in models:
+            self.source_worker.inspect_gguf(model)
+        if documents and self.indexer is not None:
+            self.indexer.add(documents)
+        elif documents:
+            self._open_paths.extend(documents)
 
     def activate_with(self, paths: list[str]) -> None:
         """A second launch asked us to come to the front (and maybe to open files)."""
@@ -361,8 +369,8 @@ class MainWindow(IndexingMixin, ChatMixin, ModelMixin, QMainWindow):
             return
         self._closed = True
         self._save_ui_state()
-        for token in self._index_tokens:
-            token.cancel()
+        if self.indexer is not None:
+            self.indexer.stop()
         self.stop_answer()
         self.close_models()
         if not self.source_worker.close():

@@ -20,8 +20,8 @@ def test_switching_the_embedding_model_in_the_settings(make_window, tmp_path, qt
     data = tmp_path / "data"
     Settings(embedding_models=[MINILM]).save(data / "settings.json")  # English only at first
     window = make_window(data)
-    window.index_paths([str(docs)])
-    qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
+    window.indexer.index([str(docs)])
+    qtbot.waitUntil(lambda: not window.indexer.running, timeout=INDEX_TIMEOUT_MS)
     library = window.library
     assert library.spaces.counts() == {MINILM: library.catalog.chunk_count()}
 
@@ -44,7 +44,7 @@ def test_switching_the_embedding_model_in_the_settings(make_window, tmp_path, qt
     window.progress.update_reembedding = update
     dialog.accept()
     qtbot.waitUntil(lambda: window.progress.isVisible(), timeout=10_000)
-    qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.indexer.running, timeout=INDEX_TIMEOUT_MS)
     assert not window.progress.isVisible()
     assert "new embedding models" in window.statusBar().currentMessage()
     assert seen and seen[-1].done == seen[-1].total == library.catalog.chunk_count()

@@ -72,7 +72,7 @@ def test_a_damaged_catalog_offers_repair_and_repair_restores_the_library(
         lambda: "restored from its backup" in (said(window, CATALOG) or ""),
         timeout=OPEN_TIMEOUT_MS,
     )
-    qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.indexer.running, timeout=INDEX_TIMEOUT_MS)
     assert window.errors == []
     library = window.library
     assert library is not None and list(data.glob("library.sqlite3.damaged-*"))
@@ -97,7 +97,7 @@ def test_a_damaged_vector_store_is_rebuilt_with_a_banner_while_words_search(
     qtbot.waitUntil(lambda: said(window, REBUILDING) is not None, timeout=OPEN_TIMEOUT_MS)
     assert "Meaning search is being rebuilt" in (said(window, REBUILDING) or "")
     qtbot.waitUntil(
-        lambda: said(window, REBUILDING) is None and not window.repairing,
+        lambda: said(window, REBUILDING) is None and not window.indexer.repairing,
         timeout=INDEX_TIMEOUT_MS,
     )
     assert window.errors == []
@@ -134,7 +134,7 @@ def test_a_full_disk_is_a_banner_and_indexing_resumes_once_there_is_room(
 
         subprocess.run(["mount", "-o", f"remount,size={room + 150}m", str(disk)], check=True)
         qtbot.waitUntil(lambda: said(window, DISK) is None, timeout=30_000)
-        qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not window.indexer.running, timeout=INDEX_TIMEOUT_MS)
         assert window.errors == []
         library = window.library
         assert library is not None
@@ -161,6 +161,6 @@ def test_a_read_only_library_opens_and_says_so_when_asked_to_index(
         qtbot.waitUntil(
             lambda: "is read-only" in (said(window, DISK) or ""), timeout=INDEX_TIMEOUT_MS
         )
-        qtbot.waitUntil(lambda: not window.indexing, timeout=INDEX_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not window.indexer.running, timeout=INDEX_TIMEOUT_MS)
         assert window.errors == []
         window.close()

@@ -66,7 +66,7 @@ def test_closing_mid_indexing_resumes_at_next_start(make_window, tmp_path, qtbot
 
     again = make_window(data)
     qtbot.waitUntil(lambda: len(again.library.documents()) == 10, timeout=INDEX_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: not again.indexing, timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not again.indexer.running, timeout=INDEX_TIMEOUT_MS)
     assert again.library.pending.paths() == []
     assert all(d.chunks for d in again.library.documents())
 

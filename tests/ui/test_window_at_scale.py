@@ -80,7 +80,7 @@ def test_a_library_of_10000_documents_and_1000_chats_never_stalls_the_window(
     heartbeat.start()
     panel, chats = window.library_panel, window.chats
     qtbot.waitUntil(lambda: len(panel.paths()) == DOCUMENTS, timeout=RESCAN_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: not window.indexing, timeout=RESCAN_TIMEOUT_MS)  # the re-scan
+    qtbot.waitUntil(lambda: not window.indexer.running, timeout=RESCAN_TIMEOUT_MS)  # the re-scan
     opening = heartbeat.stop()
     assert all(panel.status_of(p) == "indexed" for p in panel.paths()[:: DOCUMENTS // 50])
     assert f"{DOCUMENTS} documents indexed, {DOCUMENTS} passages" in panel.summary.text()

@@ -362,3 +362,12 @@ class ChatPanel(QWidget):
     def set_answering(self, answering: bool) -> None:
         self.send_button.setEnabled(not answering)
         self.stop_button.setEnabled(answering)
+
+    def show_library_size(self, indexed: int) -> None:
+        """What the empty chat says: how many documents (with passages) it can answer from."""
+        self.transcript.set_empty_text(
+            f"Ask a question about your {indexed} documents. Answers cite the file and page; "
+            "click a citation to see the passage. Drop more documents any time."
+            if indexed
+            else EMPTY_LIBRARY_TEXT
+        )

@@ -5,7 +5,6 @@ LoRA adapter."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from desktop_app.application import Conversation, Library
     from desktop_app.ui.chat.chat_view import ChatPanel
     from desktop_app.ui.chat.chat_worker import ChatWorker
+    from desktop_app.ui.library.indexing_controller import IndexingController
     from desktop_app.ui.models.models_dialog import ModelsDialog
     from desktop_app.ui.models.models_worker import ModelsWorker
     from desktop_app.ui.settings.settings_dialog import ModelChoices, ModelSettingsDialog
@@ -32,6 +32,7 @@ class ModelMixin:
     # Provided by MainWindow.
     library: Library | None
     chat_worker: ChatWorker
+    indexer: IndexingController | None
     chat: ChatPanel
     model_label: QLabel
     model_state_changed: Any  # a Signal
@@ -50,7 +51,6 @@ class ModelMixin:
         # MainWindow's and the other mixins' methods, as this one sees them
         def show_error(self, message: str) -> None: ...
         def confirm(self, title: str, question: str) -> bool: ...
-        def switch_embedding_models(self, models: Sequence[str]) -> None: ...
         def _refresh_conversations(self, current: int | None = None) -> None: ...
         def _show_title(self, conversation: Conversation) -> None: ...
         def window(self) -> QWidget: ...
@@ -191,8 +191,9 @@ class ModelMixin:
             return
         choices.apply_to(self.library.settings)
         self.library.save_settings()
-        if tuple(choices.embedding_models) != self.library.settings.chosen_embedding_models():
-            self.switch_embedding_models(choices.embedding_models)
+        chosen = self.library.settings.chosen_embedding_models()
+        if tuple(choices.embedding_models) != chosen and self.indexer is not None:
+            self.indexer.switch_embedding_models(choices.embedding_models)
         if self.conversation_id is None and choices.conversation_instructions:
             self.conversation_id = self.library.chats.new()  # they need a chat
             self._refresh_conversations(self.conversation_id)

@@ -19,7 +19,7 @@ def test_dropping_files_on_the_chat_indexes_and_lists_them(make_window, document
     files = sorted(documents.iterdir())
     with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):
         drop_files(window.chat.transcript.viewport(), files)
-        assert window.indexing  # started at once, in the background
+        assert window.indexer.running  # started at once, in the background
     qtbot.waitUntil(lambda: len(window.library_panel.paths()) == 3)
     panel = window.library_panel
     assert panel.status_of(str(documents / "ntsb_report.pdf")) == "indexed"
@@ -64,7 +64,7 @@ def test_cancel_mid_indexing_keeps_finished_files(make_window, tmp_path, qtbot):
     qtbot.waitUntil(lambda: len(reported) >= 1, timeout=INDEX_TIMEOUT_MS)
     with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):
         window.progress.cancel_button.click()
-    assert not window.indexing
+    assert not window.indexer.running
     indexed = window.library.documents()
     assert 1 <= len(indexed) < 12
     assert all(d.chunks for d in indexed)  # every listed document is complete
@@ -78,7 +78,7 @@ def test_a_dropped_gguf_is_offered_as_model_not_indexed(make_window, tmp_path, q
     drop_files(window.chat.transcript.viewport(), [bad])
     qtbot.waitUntil(lambda: any("broken-model.gguf" in e for e in window.errors))
     assert window.library.settings.model_path == ""
-    assert not window.indexing
+    assert not window.indexer.running
 
 
 def test_a_library_whose_vectors_were_lost_is_repaired_in_the_background(
@@ -103,7 +103,7 @@ def test_a_library_whose_vectors_were_lost_is_repaired_in_the_background(
         labels.append(window.progress.label.text())
 
     window.progress.update_reembedding = recorded
-    qtbot.waitUntil(lambda: bool(labels) and not window.repairing, timeout=INDEX_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(labels) and not window.indexer.repairing, timeout=INDEX_TIMEOUT_MS)
     assert window.statusBar().currentMessage().startswith("The index is repaired")
     assert any(label.startswith("Repairing the index") for label in labels)
     assert window.errors == []  # a repair is not an error dialog

@@ -87,6 +87,6 @@ def test_a_source_opens_while_the_window_indexes(make_window, documents, qtbot, 
     qtbot.waitUntil(
         lambda: "green flash" in window.viewer.text_view.toPlainText(), timeout=READ_TIMEOUT_MS
     )
-    assert window.indexing and len(reported) < 12  # the run was still going
+    assert window.indexer.running and len(reported) < 12  # the run was still going
     with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):
         window.progress.cancel_button.click()
