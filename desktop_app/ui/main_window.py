@@ -1,6 +1,7 @@
 """The main window: library and chats on the left, the chat in the middle, the source and the
-retrieved passages on the right. It only arranges widgets and forwards requests to the two
-engine workers; everything slow happens on their threads."""
+retrieved passages on the right. It arranges widgets, hands the indexing controller its part
+(ui.library.indexing_controller) and forwards requests to the engine workers (the library's,
+the sources', the model's); everything slow happens on their threads."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -35,6 +35,7 @@ from desktop_app.ui.errors import is_bug_message
 from desktop_app.ui.file_drop import FileDropFilter
 from desktop_app.ui.library.folder_watcher import FolderWatcher
 from desktop_app.ui.library.library_worker import LibraryFactory, LibraryWorker
+from desktop_app.ui.menus import Menus
 from desktop_app.ui.models.window_model import ModelMixin
 from desktop_app.ui.sources.source_viewer import SourceViewer
 from desktop_app.ui.sources.source_worker import SourceWorker
@@ -190,8 +191,7 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         )
         self.drop_filter.install(self)  # the window and every view's viewport take drops
         self.chats.enable_context_menu()
-        for act, shortcut in self._shortcuts:
-            act.setShortcut(QKeySequence(shortcut))
+        self.menus.set_shortcuts()
         self.library_panel.reveal_requested.connect(self._reveal)
         self.library_panel.open_requested.connect(lambda path: self.open_source(path, 1, 0, 0, ""))
         self.library_panel.ask_within_requested.connect(self.set_search_scope)
@@ -201,31 +201,18 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         )
 
     def _build_actions(self) -> None:
-        def action(menu_name: str, text: str, slot: object, shortcut: str | None = None) -> QAction:
-            menu = self._menus.get(menu_name)
-            if menu is None:
-                menu = self._menus[menu_name] = self.menuBar().addMenu(menu_name)
-            act = QAction(text, self)
-            if shortcut:  # set after the first paint: QAction.setShortcut touches QtCore.Qt
-                self._shortcuts.append((act, shortcut))
-            if slot is not None:
-                act.triggered.connect(slot)
-            menu.addAction(act)
-            return act
-
-        self._menus: dict[str, QMenu] = {}
-        self._shortcuts: list[tuple[QAction, str]] = []
+        menus = self.menus = Menus(self)
         # Connected to the indexing controller when it is built, with the hidden parts.
-        self._add_files = action("&File", "Add &files…", None, "Ctrl+O")
-        self._add_folder = action("&File", "Add f&older…", None)
-        action("&File", "&Quit", self.close, "Ctrl+Q")
-        action("&Chat", "&New chat", self.new_conversation, "Ctrl+N")
-        action("&Chat", "&Stop answer", self.stop_answer, "Esc")
-        action("&Chat", "&Export as Markdown…", self.export_conversation)
-        action("&Model", "&Get models…", self.open_models_dialog)
-        action("&Model", "&Teach…", self.open_teach_dialog)
-        action("&Model", "Model &settings…", self.open_settings, "Ctrl+,")
-        action("&Help", "Open &log folder", self.open_log_folder)
+        self._add_files = menus.add("&File", "Add &files…", None, "Ctrl+O")
+        self._add_folder = menus.add("&File", "Add f&older…", None)
+        menus.add("&File", "&Quit", self.close, "Ctrl+Q")
+        menus.add("&Chat", "&New chat", self.new_conversation, "Ctrl+N")
+        menus.add("&Chat", "&Stop answer", self.stop_answer, "Esc")
+        menus.add("&Chat", "&Export as Markdown…", self.export_conversation)
+        menus.add("&Model", "&Get models…", self.open_models_dialog)
+        menus.add("&Model", "&Teach…", self.open_teach_dialog)
+        menus.add("&Model", "Model &settings…", self.open_settings, "Ctrl+,")
+        menus.add("&Help", "Open &log folder", self.open_log_folder)
 
     def _connect_workers(self) -> None:
         lw, cw = self.library_worker, self.chat_worker
