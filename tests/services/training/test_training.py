@@ -78,27 +78,6 @@ def test_a_model_the_trainer_cannot_teach_is_refused_before_loading(tmp_path: Pa
 
 
 @pytest.mark.e2e
-def test_a_cancelled_run_resumes_from_its_checkpoint(tmp_path: Path):
-    assert BASE is not None
-    settings = TrainSettings(steps=4, checkpoint_every=2, threads=2, max_tokens=256)
-    request = TrainRequest(str(BASE), EXAMPLES, str(tmp_path / "adapter"), settings)
-    first = TrainingRun(request).start()
-    deadline = time.monotonic() + 300
-    while (first.last is None or first.last.step < 3) and time.monotonic() < deadline:
-        first.poll()
-        assert first.result is None, first.result
-        time.sleep(0.05)
-    first.cancel()
-    kept = first.losses[:2]
-    again = TrainingRun(request).start()
-    result = again.wait(600)
-    assert isinstance(result, Exported), result
-    assert again.loaded is not None and again.loaded.resumed_step == 2
-    assert list(result.losses[:2]) == kept and len(result.losses) == 4
-    validate_adapter(Path(result.path), BASE)
-
-
-@pytest.mark.e2e
 def test_the_exported_adapter_changes_llama_cpp_as_it_changed_transformers(tmp_path: Path):
     """Trained in this process (transformers + peft), exported, applied by llama.cpp: the
     logits move the same way on both sides, and only with llama.cpp's Q row order."""
@@ -178,15 +157,32 @@ def test_the_exported_adapter_changes_llama_cpp_as_it_changed_transformers(tmp_p
 
 
 @pytest.mark.e2e
-def test_a_trained_adapter_changes_the_greedy_answer(tmp_path: Path):
+def test_a_cancelled_run_resumes_and_its_adapter_changes_the_greedy_answer(tmp_path: Path):
+    """One real run, cancelled after its third step and started again: it resumes from the
+    checkpoint of step 2, keeps the losses before it, and exports an adapter that teaches the
+    answer's format. (One run for both: each start loads the base model, 15 s.)"""
     assert BASE is not None
-    settings = TrainSettings(steps=10, threads=2, max_tokens=256, learning_rate=2e-3)
+    settings = TrainSettings(
+        steps=10, checkpoint_every=2, threads=2, max_tokens=256, learning_rate=2e-3
+    )
     request = TrainRequest(str(BASE), EXAMPLES, str(tmp_path / "format"), settings)
-    result = TrainingRun(request).start().wait(600)
+    first = TrainingRun(request).start()
+    deadline = time.monotonic() + 300
+    while (first.last is None or first.last.step < 3) and time.monotonic() < deadline:
+        first.poll()
+        assert first.result is None, first.result
+        time.sleep(0.05)
+    first.cancel()
+    kept = first.losses[:2]
+    again = TrainingRun(request).start()
+    result = again.wait(600)
     assert isinstance(result, Exported), result
+    assert again.loaded is not None and again.loaded.resumed_step == 2
+    assert list(result.losses[:2]) == kept and len(result.losses) == 10
     assert result.losses[-1] < result.losses[0]
     adapter = Path(result.path)
     assert adapter.name == ADAPTER
+    validate_adapter(adapter, BASE)
     unseen = Example(
         "What colour is the ferry?", "", (ExamplePassage("The ferry is painted green and white."),)
     )
