@@ -11,11 +11,6 @@ import pytest
 
 # No test opens a real window: Qt draws offscreen (test_installed_app.py's app gets Xvfb).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Beside another test worker (pytest-xdist), a parser or training child at the app's lower
-# priority gets a tenth of a core and waits: the workers' children run at the app's priority.
-# The tests run alone afterwards (`serial`: the GUI stall tests) keep the real one.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ.setdefault("LIBRARIAN_CHILD_NICENESS", "0")
 
 from desktop_app.application import Library
 from desktop_app.core.embedding_models import E5, MINILM, USE_M3

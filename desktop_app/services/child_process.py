@@ -32,8 +32,7 @@ _SPAWN = mp.get_context("spawn")
 
 # The background children (parsing, training) run this much nicer than the app, so that the
 # window and the embedder keep their share of a small machine. LIBRARIAN_CHILD_NICENESS changes
-# it: 0 gives them the app's priority (the test suite's parallel workers set it, since beside
-# another worker a child at 10 gets a tenth of a core and waits).
+# it: 0 gives them the app's priority (teaching on a machine that is busy with other work).
 NICENESS = 10
 NICENESS_VARIABLE = "LIBRARIAN_CHILD_NICENESS"
 
