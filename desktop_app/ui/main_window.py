@@ -183,6 +183,7 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
             self,
         )
         self.indexer.finished.connect(self.indexing_finished)
+        self.indexer.add(self._open_paths)  # given before now: indexed (folders watched) on open
         self._add_files.triggered.connect(self.indexer.choose_files)
         self._add_folder.triggered.connect(self.indexer.choose_folder)
         self.indexer.documents_listed.connect(self.chat.show_library_size)
@@ -270,7 +271,7 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         if self.conversation_id is not None:
             self.select_conversation(self.conversation_id)
         assert self.indexer is not None  # the library opens after the hidden parts are built
-        self.indexer.attach(library, [*pending, *self._open_paths])
+        self.indexer.attach(library, pending)
         if self._open_paths:
             self.open_source(self._open_paths[0], 1, 0, 0, "")
         self.library_opened.emit()
@@ -285,8 +286,9 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
             self.show_error(f"The library could not be opened: {message}")
 
     def add_paths(self, paths: Sequence[str]) -> None:
-        """Dropped or chosen: .gguf files are offered as the model, the rest is indexed (once
-        the library is open) and folders are watched."""
+        """Dropped or chosen: .gguf files are offered as the model, the rest is indexed and
+        folders are watched (by the indexing controller, once it is built: until then they
+        wait with the paths the window was opened with)."""
         models = [p for p in paths if p.lower().endswith(".gguf")]
         documents = [p for p in paths if p not in models]
         for model in models:

@@ -125,3 +125,32 @@ def test_a_served_object_answers_its_protocols_methods_and_its_errors_keep_their
     finally:
         shelf.stop(5)
     assert shelf.pid is None
+
+
+def test_the_vector_stores_errors_are_classed_by_fault_and_cross_the_pipe_whole(tmp_path: Path):
+    import pickle
+    import sqlite3
+
+    from desktop_app.services.store.vector_index import VectorStoreDamaged
+    from desktop_app.services.store.vector_store_process import _store_error
+
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("PRAGMA nonsense(")
+    except sqlite3.DatabaseError as exc:
+        syntax = exc  # not a fault: another failure
+    db.close()
+    corrupt = sqlite3.DatabaseError("database disk image is malformed")
+    full = OSError(28, "No space left on device")
+    said = {
+        name: pickle.loads(pickle.dumps(_store_error(tmp_path, "ids", exc)))
+        for name, exc in (("corrupt", corrupt), ("full", full), ("other", syntax))
+    }
+    assert type(said["corrupt"]) is VectorStoreDamaged and said["corrupt"].fault is Fault.DAMAGED
+    assert type(said["full"]) is VectorStoreUnavailable and said["full"].fault is Fault.DISK_FULL
+    assert type(said["other"]) is VectorStoreError and said["other"].fault is None
+    assert said["corrupt"].kind == "DatabaseError" and said["full"].kind == "OSError"
+    assert "malformed" in str(said["corrupt"])
+    # The child's own error with a fault keeps it (fault_of reads the attribute).
+    own = _store_error(tmp_path, "add", VectorStoreUnavailable("read-only", Fault.READ_ONLY))
+    assert type(own) is VectorStoreUnavailable and own.fault is Fault.READ_ONLY

@@ -47,10 +47,8 @@ class VectorStoreUnavailable(VectorStoreError):
 
 
 class VectorStoreDamaged(VectorStoreError):
-    """A file of the vector store does not read as it should: it is set aside and rebuilt."""
-
-    def __init__(self, message: str, fault: Fault | None = Fault.DAMAGED, kind: str = "") -> None:
-        super().__init__(message, Fault.DAMAGED, kind)
+    """A file of the vector store does not read as it should (`fault` is Fault.DAMAGED): it is
+    set aside and rebuilt."""
 
 
 class VectorIndex(Protocol):

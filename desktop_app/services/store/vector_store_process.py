@@ -57,9 +57,8 @@ def _child_main(conn: Connection, path: Path) -> None:
 
 
 def _store_error(path: Path, method: str, exc: BaseException) -> VectorStoreError:
-    """What the parent is told of a failed call: the app's own error, with its fault."""
-    if isinstance(exc, VectorStoreError) and exc.fault is not None:
-        return exc
+    """What the parent is told of a failed call: the app's own error, its class by its fault
+    (a fault the child's own error already carries is kept: fault_of reads it)."""
     fault, message = fault_of(exc), str(exc) or type(exc).__name__
     if fault is None and not has_room(path):
         # Chroma's words for a full disk vary too ("Error in compaction"): the disk's own
@@ -75,7 +74,7 @@ def _store_error(path: Path, method: str, exc: BaseException) -> VectorStoreErro
         return VectorStoreError(message, None, kind)
     log.warning("vector store: %s failed (%s): %s", method, fault, exc)
     if fault is Fault.DAMAGED:
-        return VectorStoreDamaged(message, fault, kind)
+        return VectorStoreDamaged(message, Fault.DAMAGED, kind)
     return VectorStoreUnavailable(message, fault, kind)
 
 

@@ -202,7 +202,7 @@ def load_base(path: Path) -> tuple[Any, Any, str, HeadShape]:
 
 def remember_tensor_names() -> None:
     """transformers asks gguf for the same tensor-name table once per module of the model (397
-    times for SmolLM2: 5 of the 16 s it takes to load); the table depends on its arguments
+    times for SmolLM2: 5 of the 15-16 s it took to load); the table depends on its arguments
     alone and is only read, so it is built once. transformers imports the function from gguf
     at each call (a test pins that), so replacing gguf's attribute reaches it."""
     import gguf

@@ -160,7 +160,7 @@ def test_the_exported_adapter_changes_llama_cpp_as_it_changed_transformers(tmp_p
 def test_a_cancelled_run_resumes_and_its_adapter_changes_the_greedy_answer(tmp_path: Path):
     """One real run, cancelled after its third step and started again: it resumes from the
     checkpoint of step 2, keeps the losses before it, and exports an adapter that teaches the
-    answer's format. (One run for both: each start loads the base model, 15 s.)"""
+    answer's format. (One run for both: each start spends about 15 s loading.)"""
     assert BASE is not None
     settings = TrainSettings(
         steps=10, checkpoint_every=2, threads=2, max_tokens=256, learning_rate=2e-3

@@ -108,3 +108,21 @@ def test_a_library_whose_vectors_were_lost_is_repaired_in_the_background(
     assert any(label.startswith("Repairing the index") for label in labels)
     assert window.errors == []  # a repair is not an error dialog
     assert vectors_match_catalog(window.library) and window.library.embeddings.check() == []
+
+
+def test_paths_the_window_is_opened_with_are_indexed_watched_and_shown(
+    make_window, documents, qtbot, tmp_path: Path
+):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    (folder / "harbour.txt").write_text("The harbour master retired in May.", encoding="utf-8")
+    notes = str(documents / "notes.md")
+    window = make_window(open_paths=[notes, str(folder)])  # `librarian notes.md letters/`
+    panel = window.library_panel
+    qtbot.waitUntil(
+        lambda: panel.status_of(notes) == "indexed"
+        and panel.status_of(str(folder / "harbour.txt")) == "indexed",
+        timeout=INDEX_TIMEOUT_MS,
+    )
+    assert window.library.settings.watched_folders == [str(folder)]  # a folder, as if dropped
+    qtbot.waitUntil(lambda: "green flash" in window.viewer.text_view.toPlainText())
