@@ -44,7 +44,7 @@ class EmbeddingIndex:
         """Search with these models from now on (saved in the settings); returns notices,
         and changes nothing, when one of them cannot be used. Their vectors are built by
         build(); search keeps the old ones until then."""
-        notices = self._spaces.unavailable(keys)
+        notices = self._spaces.models.unavailable(keys)
         if notices:
             return notices
         self._settings.embedding_models = list(keys)

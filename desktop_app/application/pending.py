@@ -16,7 +16,7 @@ class PendingIndex:
         self._catalog = catalog
 
     def paths(self) -> list[str]:
-        raw = self._catalog.get_meta(_KEY)
+        raw = self._catalog.meta.get(_KEY)
         try:
             value = json.loads(raw) if raw else []
         except ValueError:
@@ -29,4 +29,4 @@ class PendingIndex:
 
     def set(self, paths: Sequence[str]) -> None:
         unique = list(dict.fromkeys(paths))
-        self._catalog.set_meta(_KEY, json.dumps(unique, ensure_ascii=False))
+        self._catalog.meta.set(_KEY, json.dumps(unique, ensure_ascii=False))

@@ -406,8 +406,8 @@ def test_a_library_from_before_sentence_vectors_gets_them_while_search_goes_on(
         library.index([tmp_path / "docs"])
         chunks = library.catalog.chunk_count()
         # What such a library looks like: no sentence rows, records without the flag.
-        records = json.loads(library.catalog.get_meta("vector_spaces") or "[]")
-        library.catalog.set_meta(
+        records = json.loads(library.catalog.meta.get("vector_spaces") or "[]")
+        library.catalog.meta.set(
             "vector_spaces",
             json.dumps([{k: v for k, v in r.items() if k != "sentences"} for r in records]),
         )

@@ -105,13 +105,13 @@ def test_incremental_reindex(library: Library, tmp_path: Path):
     files = write_corpus(tmp_path / "docs")
     library.index([tmp_path / "docs"])
     chunks_before = library.catalog.chunk_count()
-    embedded = {k: e.documents_embedded for k, e in library.spaces.embedders().items()}
+    embedded = {k: e.documents_embedded for k, e in library.spaces.models.made().items()}
 
     # Unchanged: nothing is embedded again, also when only the modification time changed.
     os.utime(files["txt"], (time.time() + 5, time.time() + 5))
     summary = library.index([tmp_path / "docs"])
     assert {r.status for r in summary.reports} == {Outcome.UNCHANGED}
-    assert {k: e.documents_embedded for k, e in library.spaces.embedders().items()} == embedded
+    assert {k: e.documents_embedded for k, e in library.spaces.models.made().items()} == embedded
 
     # Changed: the old passages are replaced, not added to.
     files["txt"].write_text("The lighthouse was automated in 1987 and the keeper retired.\n")
@@ -150,7 +150,7 @@ def test_interrupted_commit_leaves_no_trace(library: Library, tmp_path: Path):
     import json
 
     ghost_ids = ["ghost:0", "ghost:1"]
-    library.catalog.set_meta("pending_vector_ids", json.dumps(ghost_ids))
+    library.catalog.meta.set("pending_vector_ids", json.dumps(ghost_ids))
     for space in library.spaces.writable():
         vectors = space.embedder.embed_documents(["ghost passage one", "ghost passage two"])
         library.vectors.add(

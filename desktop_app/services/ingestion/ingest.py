@@ -113,10 +113,10 @@ class IngestService:
     def _remove(self, paths: Sequence[str]) -> list[str]:
         doomed = {p: self.catalog.chunk_ids_of(p) for p in paths}
         # Written down first, so that vectors a crash leaves behind are removed by recover().
-        self.catalog.set_meta(_PENDING_KEY, json.dumps([c for ids in doomed.values() for c in ids]))
+        self.catalog.meta.set(_PENDING_KEY, json.dumps([c for ids in doomed.values() for c in ids]))
         removed = self.catalog.remove(list(doomed))
         self.spaces.delete(cid for p in removed for cid in doomed[p])
-        self.catalog.set_meta(_PENDING_KEY, "")
+        self.catalog.meta.set(_PENDING_KEY, "")
         return removed
 
     def prune_missing(self, folders: Sequence[Path]) -> list[str]:
@@ -131,7 +131,7 @@ class IngestService:
 
     def recover(self) -> None:
         """Remove vectors of an interrupted commit that the catalog never received."""
-        pending = self.catalog.get_meta(_PENDING_KEY)
+        pending = self.catalog.meta.get(_PENDING_KEY)
         if not pending:
             return
         ids = set(json.loads(pending))
@@ -139,7 +139,7 @@ class IngestService:
         if orphans:
             log.info("Removing %d vectors left by an interrupted run", len(orphans))
             self.spaces.delete(orphans)
-        self.catalog.set_meta(_PENDING_KEY, "")
+        self.catalog.meta.set(_PENDING_KEY, "")
 
     def parse_options(self) -> ParseOptions:
         return ParseOptions(
@@ -182,7 +182,7 @@ class IngestService:
                         "ordinal": chunk.ordinal,
                     }
                 )
-        self.catalog.set_meta(_PENDING_KEY, json.dumps(new_ids + old_ids))
+        self.catalog.meta.set(_PENDING_KEY, json.dumps(new_ids + old_ids))
         for space, vectors in zip(spaces, embeddings, strict=True):
             self.spaces.store.add(
                 space.collection, new_ids, vectors.vectors, metadatas, vectors.sentences
@@ -191,4 +191,4 @@ class IngestService:
             self.catalog.replace_document(doc, document_id(doc.path, doc.content_hash), doc.terms)
         reused = set(new_ids)
         self.spaces.delete(cid for cid in old_ids if cid not in reused)
-        self.catalog.set_meta(_PENDING_KEY, "")
+        self.catalog.meta.set(_PENDING_KEY, "")

@@ -109,7 +109,7 @@ class Retriever:
         query = query.strip()
         if not query or k <= 0:
             return None
-        scope = None if within is None else self.catalog.scope(within)
+        scope = None if within is None else self.catalog.lexical.scope(within)
         if within is not None and scope is not None and scope.empty:
             raise EmptyScopeError(within)
         within_vectors = self._vector_scope(scope)
@@ -123,7 +123,7 @@ class Retriever:
         # A search by meaning alone asks for the words too: whether they are found decides the
         # dense models' weights (dense_weights).
         terms = query_terms(query)
-        lexical_job = pool.submit(self.catalog.lexical_search, terms, depth, scope)
+        lexical_job = pool.submit(self.catalog.lexical.search, terms, depth, scope)
         spaces = [] if mode is SearchMode.LEXICAL else self.spaces.searchable()
         jobs: dict[str, Future[list[tuple[str, float]]]] = {
             s.info.key: pool.submit(self._dense_ranking, s, query, depth, within_vectors)
@@ -159,7 +159,7 @@ class Retriever:
         if scope is None:
             return None
         small = scope.passages <= _MAX_SCOPE_IDS
-        ids = tuple(self.catalog.scope_chunk_ids(scope)) if small else None
+        ids = tuple(self.catalog.lexical.scope_chunk_ids(scope)) if small else None
         return VectorScope(scope.doc_ids, scope.passages, ids)
 
     def _dense_ranking(

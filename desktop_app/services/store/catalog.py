@@ -20,13 +20,7 @@ from desktop_app.core.ocr_layout import pack_words, unpack_words
 from desktop_app.core.records import DocumentInfo, Outcome, PageText, ParsedDocument, StoredChunk
 from desktop_app.services.store.catalog_schema import SCHEMA, SCHEMA_VERSION
 from desktop_app.services.store.health import open_sqlite, sqlite_state
-from desktop_app.services.store.lexical_search import (
-    Scope,
-    lexical_search,
-    open_vocabulary,
-    scope_chunk_ids,
-    scope_of,
-)
+from desktop_app.services.store.lexical_search import LexicalIndex, open_vocabulary
 
 
 class CatalogError(LibrarianError):
@@ -77,9 +71,11 @@ class Catalog:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
             open_vocabulary(self._db)
-            version = self._meta("schema_version")
+            self.meta = CatalogMeta(self._db, self._lock)
+            self.lexical = LexicalIndex(self._db, self._lock)
+            version = self.meta.get("schema_version")
             if version is None and not self.read_only:
-                self._set_meta("schema_version", str(SCHEMA_VERSION))
+                self.meta.set("schema_version", str(SCHEMA_VERSION))
             elif version is not None and int(version) > SCHEMA_VERSION:
                 raise CatalogError(
                     f"{path} was written by a newer Librarian (schema {version}); update the app"
@@ -101,21 +97,6 @@ class Catalog:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-
-    def _meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def _set_meta(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-
-    def get_meta(self, key: str) -> str | None:
-        with self._lock:
-            return self._meta(key)
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._lock:
-            self._set_meta(key, value)
 
     # -- documents --------------------------------------------------------------------------
 
@@ -267,29 +248,17 @@ class Catalog:
         rows = self._rows_in(_CHUNK_SELECT + " WHERE c.id IN ({})", ids)
         return {str(row[0]): StoredChunk(*row) for row in rows}  # type: ignore[arg-type]
 
-    def passages_after(
-        self, rowid: int, limit: int
-    ) -> list[tuple[int, str, str, int | None, int, str]]:
-        """(rowid, id, doc_id, page, ordinal, text) of up to `limit` passages after `rowid`, in
-        storage order: re-embedding a whole library reads it a page at a time."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT rowid, id, doc_id, page, ordinal, text FROM chunks"
-                " WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                (rowid, limit),
-            ).fetchall()
-        return [(int(r[0]), r[1], r[2], r[3], int(r[4]), r[5]) for r in rows]
-
     def passages_missing(
         self, have: Collection[str], batch: int, cancel: CancelToken
     ) -> Iterator[list[tuple[int, str, str, int | None, int, str]]]:
-        """Batches of up to `batch` passages (rows as passages_after) whose id is not in
+        """Batches of up to `batch` passages (rows as _passages_after) whose id is not in
         `have`, in storage order, checking `cancel` before each: filling a vector space reads
         the whole library this way, a page at a time, so a cancel answers within a batch."""
         after = 0
         while True:
             cancel.raise_if_cancelled()
-            rows = self.passages_after(after, 1000)
+            with self._lock:
+                rows = _passages_after(self._db, after, 1000)
             if not rows:
                 return
             after = rows[-1][0]
@@ -298,21 +267,36 @@ class Catalog:
                 cancel.raise_if_cancelled()
                 yield missing[i : i + batch]
 
-    def lexical_search(
-        self, terms: Sequence[str], limit: int, scope: Scope | None = None
-    ) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score), best first; higher is better (services.store.lexical_search)."""
-        with self._lock:
-            return lexical_search(self._db, terms, limit, scope)
 
-    def scope(self, paths: Sequence[str]) -> Scope:
-        """The indexed passages of the documents at `paths` (files or folders)."""
-        with self._lock:
-            return scope_of(self._db, paths)
+class CatalogMeta:
+    """The catalog's small key-value table (schema version, vector spaces, pending work), on
+    the catalog's connection, under its lock (`catalog.meta`)."""
 
-    def scope_chunk_ids(self, scope: Scope) -> list[str]:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._db = db
+        self._lock = lock
+
+    def get(self, key: str) -> str | None:
         with self._lock:
-            return scope_chunk_ids(self._db, scope)
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def _passages_after(
+    db: sqlite3.Connection, rowid: int, limit: int
+) -> list[tuple[int, str, str, int | None, int, str]]:
+    """(rowid, id, doc_id, page, ordinal, text) of up to `limit` passages after `rowid`, in
+    storage order: re-embedding a whole library reads it a page at a time."""
+    rows = db.execute(
+        "SELECT rowid, id, doc_id, page, ordinal, text FROM chunks"
+        " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        (rowid, limit),
+    ).fetchall()
+    return [(int(r[0]), r[1], r[2], r[3], int(r[4]), r[5]) for r in rows]
 
 
 def _insert_document(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -140,3 +141,28 @@ def lexical_search(
             (query, json.dumps(list(scope.doc_ids)), limit),
         ).fetchall()
     return [(r[0], float(r[1])) for r in rows]
+
+
+class LexicalIndex:
+    """The catalog's passages searched by their words, and the scopes that limit a search: on
+    the catalog's connection, under its lock (`catalog.lexical`)."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._db = db
+        self._lock = lock
+
+    def search(
+        self, terms: Sequence[str], limit: int, scope: Scope | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first; higher is better."""
+        with self._lock:
+            return lexical_search(self._db, terms, limit, scope)
+
+    def scope(self, paths: Sequence[str]) -> Scope:
+        """The indexed passages of the documents at `paths` (files or folders)."""
+        with self._lock:
+            return scope_of(self._db, paths)
+
+    def scope_chunk_ids(self, scope: Scope) -> list[str]:
+        with self._lock:
+            return scope_chunk_ids(self._db, scope)

@@ -45,14 +45,14 @@ def collection_name(model: str, fingerprint: str) -> str:
 
 
 def read_records(catalog: Catalog, embedders: Mapping[str, Embedder]) -> list[SpaceRecord]:
-    raw = catalog.get_meta(_SPACES_KEY)
+    raw = catalog.meta.get(_SPACES_KEY)
     if raw:
         try:
             return [SpaceRecord(**item) for item in json.loads(raw)]
         except (ValueError, TypeError) as exc:
             log.warning("unreadable vector space records (%s): rebuilding them", exc)
             return []
-    legacy = catalog.get_meta(_LEGACY_MODEL_KEY)
+    legacy = catalog.meta.get(_LEGACY_MODEL_KEY)
     if legacy is None:
         return []
     # A library from before vector spaces: one complete collection of one model.
@@ -66,5 +66,5 @@ def read_records(catalog: Catalog, embedders: Mapping[str, Embedder]) -> list[Sp
 
 def write_records(catalog: Catalog, records: list[SpaceRecord]) -> None:
     written = json.dumps([asdict(r) for r in records])
-    if catalog.get_meta(_SPACES_KEY) != written:  # opening a library writes nothing
-        catalog.set_meta(_SPACES_KEY, written)
+    if catalog.meta.get(_SPACES_KEY) != written:  # opening a library writes nothing
+        catalog.meta.set(_SPACES_KEY, written)

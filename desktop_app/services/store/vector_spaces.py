@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from desktop_app.core.cancel import CancelToken, ReembedCallback, ReembedProgress
+from desktop_app.core.cancel import CancelToken, ReembedCallback
 from desktop_app.core.embedding_models import EmbeddingModelInfo, describe
-from desktop_app.services.embeddings import Embedder, EmbeddingModelError
-from desktop_app.services.embeddings.passage_vectors import embed_passages
+from desktop_app.services.embeddings import Embedder
+from desktop_app.services.embeddings.registry import EmbedderFactory, EmbedderRegistry
 from desktop_app.services.heap import long_lived_load
 from desktop_app.services.store.catalog import Catalog
 from desktop_app.services.store.sentence_backfill import add_sentence_vectors
 from desktop_app.services.store.space_damage import Damage, find_damage
+from desktop_app.services.store.space_filling import fill_space
 from desktop_app.services.store.space_records import (
     SpaceRecord,
     collection_name,
@@ -42,10 +42,6 @@ from desktop_app.services.store.space_records import (
 from desktop_app.services.store.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
-
-_BUILD_BATCH = 128  # passages per embedding call while building: cancel answers within seconds
-
-EmbedderFactory = Callable[[str], Embedder]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +57,31 @@ class VectorSpace:
     def collection(self) -> str:
         return self.record.collection
 
+    def fill(
+        self,
+        catalog: Catalog,
+        store: VectorIndex,
+        on_progress: ReembedCallback | None,
+        cancel: CancelToken,
+        repair: bool = False,
+    ) -> int:
+        """Embed into this space every catalog passage it lacks; returns passages embedded."""
+        return fill_space(
+            catalog, store, self.collection, self.embedder, self.info, on_progress, cancel, repair
+        )
+
+    def add_sentences(
+        self,
+        catalog: Catalog,
+        store: VectorIndex,
+        on_progress: ReembedCallback | None,
+        cancel: CancelToken,
+    ) -> int:
+        """Add the sentence vectors this space's passages lack; returns passages embedded."""
+        return add_sentence_vectors(
+            catalog, store, self.collection, self.embedder, self.info.label, on_progress, cancel
+        )
+
 
 class VectorSpaces:
     """The library's vector spaces. Thread-safe: search reads them while a worker builds."""
@@ -74,9 +95,7 @@ class VectorSpaces:
     ) -> None:
         self.catalog = catalog
         self.store = store
-        self._make = make_embedder
-        self._embedders: dict[str, Embedder] = dict(loaded or {})  # by key, made once
-        self._failures: dict[str, str] = {}  # why a key's model could not be made, last time
+        self.models = EmbedderRegistry(make_embedder, loaded)
         self._records: list[SpaceRecord] = []
         self._chosen: tuple[str, ...] = ()
         self._damaged: dict[str, Damage] = {}  # by collection, found by check()
@@ -89,16 +108,16 @@ class VectorSpaces:
         cannot be found). New models' spaces start building; nothing is dropped yet. With a
         `fallback`, used instead, quietly, when one of `models` cannot be made (the default's
         e5 where its weights are not installed)."""
-        notices = self.unavailable(models)
-        if notices and fallback and not self.unavailable(fallback):
+        notices = self.models.unavailable(models)
+        if notices and fallback and not self.models.unavailable(fallback):
             log.info("using %s: %s", ", ".join(fallback), "; ".join(notices))
             models, notices = fallback, []
         with self._lock:
-            self._records = read_records(self.catalog, self._embedders)
+            self._records = read_records(self.catalog, self.models.made())
             chosen: list[str] = []
             empty = self.catalog.chunk_count() == 0
             for key in models:
-                embedder = self.embedder(key)
+                embedder = self.models.get(key)
                 if embedder is None:
                     continue
                 chosen.append(key)
@@ -121,35 +140,10 @@ class VectorSpaces:
     def chosen(self) -> tuple[str, ...]:
         return self._chosen
 
-    def embedder(self, key: str) -> Embedder | None:
-        """The model a key names, made on first use; None when it is not there."""
-        with self._lock:
-            if key not in self._embedders:
-                try:
-                    self._embedders[key] = self._make(key)
-                except EmbeddingModelError as exc:
-                    log.warning("embedding model %s unavailable: %s", key, exc)
-                    self._failures[key] = str(exc)
-                    return None
-            return self._embedders[key]
-
-    def unavailable(self, models: Sequence[str]) -> list[str]:
-        """A message for each of `models` that cannot be made (a folder that is gone)."""
-        return [
-            f"The embedding model {key} cannot be used: {self._failures.get(key, 'not found')}"
-            for key in models
-            if self.embedder(key) is None
-        ]
-
-    def embedders(self) -> dict[str, Embedder]:
-        """The models made so far, by key."""
-        with self._lock:
-            return dict(self._embedders)
-
     # -- which spaces serve what ------------------------------------------------------------
 
     def _space(self, record: SpaceRecord) -> VectorSpace | None:
-        embedder = self.embedder(record.model)
+        embedder = self.models.get(record.model)
         if embedder is None or not same_weights(embedder.fingerprint, record.fingerprint):
             return None  # its model is gone or changed: these vectors cannot be queried
         return VectorSpace(record, embedder)
@@ -267,13 +261,13 @@ class VectorSpaces:
         cancel = cancel or CancelToken()
         embedded = self.repair(on_progress, cancel)
         for space in self.building():
-            embedded += self._fill(space, on_progress, cancel)
+            embedded += space.fill(self.catalog, self.store, on_progress, cancel)
             with self._lock:
                 space.record.complete = True
                 self._retire_if_ready()
                 write_records(self.catalog, self._records)
         for space in self.without_sentences():
-            embedded += self._add_sentences(space, on_progress, cancel)
+            embedded += space.add_sentences(self.catalog, self.store, on_progress, cancel)
             with self._lock:
                 space.record.sentences = True
                 write_records(self.catalog, self._records)
@@ -292,70 +286,17 @@ class VectorSpaces:
                 log.info("dropping the unreachable vectors of %s", space.record.model)
                 self.store.drop(space.collection)
             if damage.unreachable or damage.missing or damage.extra:
-                embedded += self._fill(space, on_progress, cancel, repair=True)
+                embedded += space.fill(self.catalog, self.store, on_progress, cancel, repair=True)
             if damage.unsentenced:  # the sentence file was set aside: added again
-                embedded += self._add_sentences(space, on_progress, cancel)
+                embedded += space.add_sentences(self.catalog, self.store, on_progress, cancel)
             with self._lock:
                 self._damaged.pop(space.collection, None)
         return embedded
 
-    def _add_sentences(
-        self, space: VectorSpace, on_progress: ReembedCallback | None, cancel: CancelToken
-    ) -> int:
-        return add_sentence_vectors(
-            self.catalog,
-            self.store,
-            space.collection,
-            space.embedder,
-            space.info.label,
-            on_progress,
-            cancel,
-        )
-
-    def _fill(
-        self,
-        space: VectorSpace,
-        on_progress: ReembedCallback | None,
-        cancel: CancelToken,
-        repair: bool = False,
-    ) -> int:
-        have = set(self.store.ids(space.collection))
-        stored = self.catalog.all_chunk_ids()
-        total = len(stored - have)
-        started = time.monotonic()
-        done = 0
-        label = space.info.label
-
-        def report() -> None:
-            if on_progress is not None:
-                elapsed = time.monotonic() - started
-                on_progress(ReembedProgress(label, done, total, elapsed, repair))
-
-        report()
-        space.embedder.load()
-        for batch in self.catalog.passages_missing(have, _BUILD_BATCH, cancel):
-            vectors = embed_passages(
-                space.embedder, [r[5] for r in batch], space.info.sentence_scoring
-            )
-            self.store.add(
-                space.collection,
-                [r[1] for r in batch],
-                vectors.vectors,
-                [{"doc_id": r[2], "page": r[3] or 0, "ordinal": r[4]} for r in batch],
-                vectors.sentences,
-            )
-            done += len(batch)
-            report()
-        extra = have - stored  # passages removed while this space was incomplete
-        if extra:
-            self.store.delete(space.collection, extra)
-        log.info("%s: %d passages embedded, %d stale vectors removed", label, done, len(extra))
-        return done
-
     def _retire_if_ready(self) -> None:
         """Once every chosen model's space is complete, drop the others: models nobody chose
         any more, and older weights of a chosen model."""
-        current = {k: e.fingerprint for k in self._chosen if (e := self.embedder(k)) is not None}
+        current = {k: e.fingerprint for k in self._chosen if (e := self.models.get(k)) is not None}
         wanted = [
             r
             for r in self._records

@@ -70,7 +70,16 @@ class VectorStore:
     def _coll(self, name: str) -> Any:
         with self._lock:
             if name not in self._collections:
-                self._collections[name] = self._open(name)
+                try:
+                    self._collections[name] = self._open_client().get_or_create_collection(
+                        name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                    )
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # Chroma's Rust panics derive from BaseException
+                    raise VectorStoreError(
+                        f"cannot open the vector store in {self.path}: {exc}"
+                    ) from exc
                 flat = self._flats[name] = FlatIndex(self.path / FLAT_FOLDER, name)
                 held = self._collections[name].count()
                 if not flat.sound():
@@ -83,9 +92,12 @@ class VectorStore:
                     flat.reset(clean=False)  # refilled by copy_step
             return self._collections[name]
 
-    def _flat_begin(self, name: str) -> FlatIndex | None:
-        """The copy to write in step with Chroma; None when it is stale (being refilled: a
-        write makes the refill start over)."""
+    def _begin_write(self, name: str) -> FlatIndex | None:
+        """Forget the collection's count (it is about to change) and return the int8 copy to
+        write in step with Chroma; None when it is stale (being refilled: a write makes the
+        refill start over)."""
+        with self._lock:
+            self._counts.pop(name, None)
         flat = self._flats[name]
         if name in self._copying:
             flat.reset(clean=False)
@@ -101,10 +113,6 @@ class VectorStore:
             with self._lock:
                 self._counts[name] = known
         return known
-
-    def _written(self, name: str) -> None:
-        with self._lock:
-            self._counts.pop(name, None)
 
     def preload(self) -> None:
         """Load every collection's index now (Chroma loads one on its first use: 2-3 s each at
@@ -163,16 +171,6 @@ class VectorStore:
                 raise
         return self._client
 
-    def _open(self, name: str) -> Any:
-        try:
-            return self._open_client().get_or_create_collection(
-                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # Chroma's Rust panics derive from BaseException
-            raise VectorStoreError(f"cannot open the vector store in {self.path}: {exc}") from exc
-
     def add(
         self,
         collection: str,
@@ -184,8 +182,7 @@ class VectorStore:
         """Store passages' vectors; `sentences`: each one's sentence vectors, for models
         that score sentences (services.embeddings.passage_vectors)."""
         coll = self._coll(collection)
-        self._written(collection)
-        flat = self._flat_begin(collection)
+        flat = self._begin_write(collection)
         if sentences is not None:
             self._sentence_op(lambda store: store.put(collection, ids, sentences))
         for i in range(0, len(ids), _MAX_BATCH):
@@ -200,8 +197,7 @@ class VectorStore:
     def delete(self, collection: str, ids: Iterable[str]) -> None:
         id_list = list(ids)
         coll = self._coll(collection)
-        self._written(collection)
-        flat = self._flat_begin(collection)
+        flat = self._begin_write(collection)
         for i in range(0, len(id_list), _MAX_BATCH):
             coll.delete(ids=id_list[i : i + _MAX_BATCH])
         self._sentence_op(lambda store: store.delete(collection, id_list))
@@ -289,17 +285,21 @@ class VectorStore:
             self._flats.pop(collection, None)
             FlatIndex(self.path / FLAT_FOLDER, collection).drop()
             client = self._open_client()
-            if collection in self._names(client):
+            if collection in _collection_names(client):
                 client.delete_collection(collection)
         self._sentence_op(lambda store: store.drop(collection))
 
     def collections(self) -> list[str]:
         with self._lock:
-            return sorted(self._names(self._open_client()))
+            return sorted(_collection_names(self._open_client()))
 
     @staticmethod
     def _names(client: Any) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in client.list_collections()]
+
+
+def _collection_names(client: Any) -> list[str]:
+    return [c if isinstance(c, str) else c.name for c in client.list_collections()]
 
 
 def _in_step(flat: FlatIndex, write: Callable[[], None]) -> None:

@@ -78,6 +78,13 @@ def _store_error(path: Path, method: str, exc: BaseException) -> VectorStoreErro
     return VectorStoreUnavailable(message, fault, kind)
 
 
+def _exchange(child: RemoteObject, method: str, args: tuple[Any, ...]) -> Any:
+    try:
+        return child.call(method, *args)
+    except ChildStopped as exc:
+        raise VectorStoreError(str(exc), None, type(exc).__name__) from exc
+
+
 def _damaged(chroma_file: Path) -> bool:
     return chroma_file.exists() and sqlite_state(chroma_file, tables=CHROMA_TABLES)[0] == "damaged"
 
@@ -120,18 +127,12 @@ class VectorStoreProcess:
             if not start and not self._child.running:
                 return None
             try:
-                return self._exchange(method, args)
+                return _exchange(self._child, method, args)
             except VectorStoreDamaged as exc:
                 if not self.path.exists():
                     raise
                 self._set_aside(str(exc))
-            return self._exchange(method, args)
-
-    def _exchange(self, method: str, args: tuple[Any, ...]) -> Any:
-        try:
-            return self._child.call(method, *args)
-        except ChildStopped as exc:
-            raise VectorStoreError(str(exc), None, type(exc).__name__) from exc
+            return _exchange(self._child, method, args)
 
     def _set_aside(self, reason: str) -> None:
         """Stop the child and move the damaged store's folder aside (caller holds the lock)."""
@@ -176,17 +177,18 @@ class VectorStoreProcess:
         self._indexes_loaded.set()
         self._sentences.close()  # read in the child from now on
         if self._refill is None or not self._refill.is_alive():
+
+            def refill_copies() -> None:
+                try:
+                    while self._call("copy_step", start=False):
+                        pass
+                except VectorStoreError as exc:  # the child stopped: its next start refills
+                    log.warning("int8 copies not refilled: %s", exc)
+
             self._refill = threading.Thread(
-                target=self._refill_copies, name="librarian-int8-copies", daemon=True
+                target=refill_copies, name="librarian-int8-copies", daemon=True
             )
             self._refill.start()
-
-    def _refill_copies(self) -> None:
-        try:
-            while self._call("copy_step", start=False):
-                pass
-        except VectorStoreError as exc:  # the child stopped: its next start refills
-            log.warning("int8 copies not refilled: %s", exc)
 
     def copies_done(self, timeout: float | None = None) -> bool:
         """Wait for the background refill (benchmarks and tests); True when it is over."""

@@ -18,12 +18,12 @@ def test_replace_is_atomic_and_searchable(tmp_path: Path):
     cat = Catalog(tmp_path / "c.sqlite3")
     doc = parsed("/a.txt", "h1", "Книги о кошках", "Dogs and wolves")
     cat.replace_document(doc, document_id(doc.path, doc.content_hash), doc.terms)
-    assert [cid for cid, _ in cat.lexical_search(index_terms("книгу"), 5)] == [
+    assert [cid for cid, _ in cat.lexical.search(index_terms("книгу"), 5)] == [
         f"{document_id('/a.txt', 'h1')}:0"
     ]
     new = parsed("/a.txt", "h2", "Only cats now")
     cat.replace_document(new, document_id(new.path, new.content_hash), new.terms)
-    assert cat.lexical_search(index_terms("wolves"), 5) == []
+    assert cat.lexical.search(index_terms("wolves"), 5) == []
     assert cat.chunk_count() == 1 and len(cat.documents()) == 1
 
 

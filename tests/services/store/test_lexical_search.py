@@ -48,10 +48,10 @@ def test_terms_are_taken_rarest_first_within_the_budget(library: Catalog):
 
 def test_a_common_term_left_out_over_budget(library: Catalog, monkeypatch: pytest.MonkeyPatch):
     question = index_terms("wolves lynx")
-    everything = library.lexical_search(question, 10)
+    everything = library.lexical.search(question, 10)
     assert len(everything) == 6  # every passage with either word
     monkeypatch.setattr(lexical_search, "POSTINGS_BUDGET", 3)
-    bounded = library.lexical_search(question, 10)
+    bounded = library.lexical.search(question, 10)
     assert sorted(ids_of(library, bounded)) == sorted(
         ["a pack of wolves and one rare lynx", "rare lynx sighting in the forest"]
     )
@@ -60,28 +60,28 @@ def test_a_common_term_left_out_over_budget(library: Catalog, monkeypatch: pytes
 
 
 def test_scope_of_files_and_folders(library: Catalog):
-    folder = library.scope(["/docs"])
+    folder = library.lexical.scope(["/docs"])
     assert folder.passages == 5 and len(folder.doc_ids) == 2  # not /docs-old, not /other
     assert folder.ranges == ((1, 5),)  # two documents written one after the other: one run
-    apart = library.scope(["/docs/a.txt", "/other/c.txt"])
+    apart = library.lexical.scope(["/docs/a.txt", "/other/c.txt"])
     assert apart.passages == 5 and apart.ranges == ((1, 3), (6, 7))
-    assert library.scope(["/nowhere"]).empty
+    assert library.lexical.scope(["/nowhere"]).empty
 
 
 @pytest.mark.parametrize("max_ranges", [64, 0])  # searched by rowid runs, or by document
 def test_search_within_a_scope(library: Catalog, monkeypatch: pytest.MonkeyPatch, max_ranges: int):
     monkeypatch.setattr(lexical_search, "MAX_RANGES", max_ranges)
     question = index_terms("wolves lynx")
-    everywhere = dict(library.lexical_search(question, 10))
-    scope = library.scope(["/docs/sub/b.txt", "/docs-old"])
+    everywhere = dict(library.lexical.search(question, 10))
+    scope = library.lexical.scope(["/docs/sub/b.txt", "/docs-old"])
     assert len(scope.ranges) == 2
-    found = library.lexical_search(question, 10, scope)
+    found = library.lexical.search(question, 10, scope)
     assert sorted(ids_of(library, found)) == ["a pack of wolves and one rare lynx", "wolves of old"]
     for cid, score in found:  # BM25 weights are the whole library's: scores as unscoped
         assert score == pytest.approx(everywhere[cid])
     assert found == sorted(found, key=lambda r: -r[1])
-    assert library.lexical_search(question, 10, library.scope(["/nowhere"])) == []
-    assert sorted(ids_of(library, [(c, 0) for c in library.scope_chunk_ids(scope)])) == [
+    assert library.lexical.search(question, 10, library.lexical.scope(["/nowhere"])) == []
+    assert sorted(ids_of(library, [(c, 0) for c in library.lexical.scope_chunk_ids(scope)])) == [
         "a pack of wolves and one rare lynx",
         "forest paths",
         "wolves of old",

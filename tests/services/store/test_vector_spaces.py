@@ -154,7 +154,7 @@ def test_a_library_from_before_vector_spaces_is_taken_over(parts):
     """Older libraries had one collection, "passages", and the model's fingerprint in the
     catalog: its vectors keep serving while the newly chosen models are built."""
     catalog, store, models, make = parts
-    catalog.set_meta("embedding_model", models["a"].fingerprint)
+    catalog.meta.set("embedding_model", models["a"].fingerprint)
     old = VectorSpaces(catalog, store, make)
     old._records = []  # the old layout, written by hand below
     doc_ids = add_document(catalog, old, "/one.txt", "red apples")
@@ -162,7 +162,7 @@ def test_a_library_from_before_vector_spaces_is_taken_over(parts):
     store.add(LEGACY_COLLECTION, doc_ids, vectors, [{"doc_id": "d"}])
     spaces = VectorSpaces(catalog, store, make)
     spaces.choose(["b", "a"])
-    records = json.loads(catalog.get_meta("vector_spaces"))
+    records = json.loads(catalog.meta.get("vector_spaces"))
     assert {r["model"]: (r["collection"], r["complete"]) for r in records}["a"] == (
         LEGACY_COLLECTION,
         True,

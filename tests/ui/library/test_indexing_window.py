@@ -120,8 +120,10 @@ def test_paths_the_window_is_opened_with_are_indexed_watched_and_shown(
     window = make_window(open_paths=[notes, str(folder)])  # `librarian notes.md letters/`
     panel = window.library_panel
     qtbot.waitUntil(
-        lambda: panel.status_of(notes) == "indexed"
-        and panel.status_of(str(folder / "harbour.txt")) == "indexed",
+        lambda: (
+            panel.status_of(notes) == "indexed"
+            and panel.status_of(str(folder / "harbour.txt")) == "indexed"
+        ),
         timeout=INDEX_TIMEOUT_MS,
     )
     assert window.library.settings.watched_folders == [str(folder)]  # a folder, as if dropped
