@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.application import Library
+from desktop_app.core.embedding_models import USE_M3
 from desktop_app.core.records import Outcome, RunSummary
 from desktop_app.core.settings import Settings
 from tests.conftest import DIVERSE_PDFS, Embedders, needs_eval, vectors_match_catalog
@@ -66,7 +67,11 @@ def indexed(
     tmp_path_factory: pytest.TempPathFactory, embedders: Embedders
 ) -> Iterator[tuple[Library, RunSummary]]:
     data = tmp_path_factory.mktemp("diverse-library")
-    with Library(data, Settings(), embedders=embedders) as library:
+    # These tests are about reading PDFs: one real embedding model. USE-m3 embeds the 2,077
+    # passages (and their sentences) in about 35 s where the default's e5 needs 135 s more;
+    # e5's search is tested on XQuAD and PubMedQA (test_embedding_models, bench.relevance).
+    settings = Settings(embedding_models=[USE_M3])
+    with Library(data, settings, embedders=embedders) as library:
         summary = library.index([DIVERSE_PDFS], excludes=["*.txt"])
         yield library, summary
 
