@@ -52,7 +52,7 @@ def run_phases(window: object, documents: Sequence[Path], question: str) -> dict
 
     def ask() -> None:
         window.chat.composer.setPlainText(question)
-        window.send()
+        window.asking.send()
 
     wait_for(window.answer_finished, ask)
     answering_gaps = list(heartbeat.gaps_ms)

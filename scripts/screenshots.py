@@ -81,32 +81,32 @@ def main() -> int:
         window.left_tabs.setCurrentIndex(0)
         # Library → "Ask about these only" on the two accident reports: the line above the
         # question box shows it.
-        window.set_search_scope(
+        window.asking.set_scope(
             [str(docs / "ntsb_report.pdf"), str(docs / "docugami_ntsb_20080102X00002.pdf")]
         )
         window.chat.composer.setPlainText(QUESTION)
-        window.send()
+        window.asking.send()
         wait(window.answer_finished)
         transcript = window.chat.transcript
         first_answer = next(i for i, m in enumerate(transcript.messages) if m.sources)
         message = transcript.messages[first_answer]
         if message.quotes:
-            window.open_quote(first_answer, 1)  # the sentence, highlighted and readable
+            window.asking.open_quote(first_answer, 1)  # the sentence, highlighted and readable
         else:
-            window.open_citation(first_answer, message.cited[0] if message.cited else 1)
+            window.asking.open_citation(first_answer, message.cited[0] if message.cited else 1)
         shoot(window, "chat.png")
         window.right_tabs.setCurrentIndex(1)
         window.passages.tree.setCurrentItem(window.passages.tree.topLevelItem(0))
         shoot(window, "passages.png")
 
-        window.new_conversation()
+        window.conversations.new()
         window.chat.composer.setPlainText("Где произошла авария самолёта?")
-        window.send()
+        window.asking.send()
         wait(window.answer_finished)
         window.right_tabs.setCurrentWidget(window.viewer)
         russian = len(transcript.messages) - 1
         if transcript.messages[russian].quotes:
-            window.open_quote(russian, 1)
+            window.asking.open_quote(russian, 1)
         shoot(window, "russian.png")
 
         dialog = window.open_models_dialog()

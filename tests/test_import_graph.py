@@ -11,10 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "desktop_app"
 MAX_LINES = 400
 MAX_FUNCTION_LINES = 60
 MAX_METHODS = 20
-# Classes still over MAX_METHODS (issue 26), with their count: each may lose methods, none gain.
-TOO_MANY_METHODS = {
-    "ui.chat.window_chat.ChatMixin": 21,
-}
+# Classes allowed over MAX_METHODS, with their count: none since issue 26; each may only shrink.
+TOO_MANY_METHODS: dict[str, int] = {}
 
 
 def module_name(path: Path) -> str:

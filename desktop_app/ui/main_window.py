@@ -24,24 +24,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.cancel import CancelToken
 from desktop_app.core.model_state import ModelState
 from desktop_app.core.paths import DataPaths
+from desktop_app.ui.chat.asking import Asking, Feedback
 from desktop_app.ui.chat.chat_view import ChatPanel
 from desktop_app.ui.chat.chat_worker import ChatWorker
 from desktop_app.ui.chat.conversation_list import ConversationList
-from desktop_app.ui.chat.window_chat import ChatMixin
+from desktop_app.ui.chat.conversations import Conversations
 from desktop_app.ui.errors import is_bug_message
 from desktop_app.ui.file_drop import FileDropFilter
 from desktop_app.ui.library.folder_watcher import FolderWatcher
 from desktop_app.ui.library.library_worker import LibraryFactory, LibraryWorker
 from desktop_app.ui.menus import Menus
 from desktop_app.ui.models.window_model import ModelMixin
+from desktop_app.ui.sources.source_opener import SourceOpener
 from desktop_app.ui.sources.source_viewer import SourceViewer
 from desktop_app.ui.sources.source_worker import SourceWorker
 
 if TYPE_CHECKING:
-    from desktop_app.application import Answer, Library
+    from desktop_app.application import Library
     from desktop_app.ui.library.indexing_controller import IndexingController
     from desktop_app.ui.models.models_dialog import ModelsDialog
     from desktop_app.ui.models.models_worker import ModelsWorker
@@ -57,7 +58,7 @@ _GIL_SWITCH_S = 0.001
 _STATUS_MS = 15_000  # how long a status message stays
 
 
-class MainWindow(ChatMixin, ModelMixin, QMainWindow):
+class MainWindow(ModelMixin, QMainWindow):
     first_painted = Signal()
     library_opened = Signal()  # for tests and the start-up path: the library is usable
     indexing_finished = Signal()  # every requested run is done (or cancelled)
@@ -78,8 +79,6 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         self.log_folder = DataPaths(data_dir).logs
         self.data_dir = data_dir
         self.library: Library | None = None
-        self.conversation_id: int | None = None
-        self.answering = False
         self.warmed_up = False  # parser process, vector store and embedding model started
         self.settings_dialog: ModelSettingsDialog | None = None  # the open Model settings
         self.models_dialog: ModelsDialog | None = None  # the open "Get models"
@@ -89,8 +88,6 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         self.errors: list[str] = []  # every message shown to the user, newest last
         self._open_paths = list(open_paths)
         self.indexer: IndexingController | None = None  # built with the hidden parts
-        self._answer_token: CancelToken | None = None
-        self._answers: dict[int, Answer] = {}  # transcript message index -> its Answer
         self._painted = False
         self._closed = False
         # The workers' threads run Python too, and every call from Qt into Python (a model's
@@ -99,13 +96,13 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         sys.setswitchinterval(_GIL_SWITCH_S)
 
         self._build_widgets()
-        self._build_actions()
-        self._restore_ui_state()
-
         self.watcher = FolderWatcher(self)
         self.library_worker = LibraryWorker(library_factory)
         self.source_worker = SourceWorker()  # never waits behind an indexing run
         self.chat_worker = ChatWorker()
+        self._build_controllers()
+        self._build_actions()
+        self._restore_ui_state()
         self._connect_workers()
         self.drop_filter = FileDropFilter(self)
         self.drop_filter.dropped.connect(lambda paths: self.add_paths([str(p) for p in paths]))
@@ -143,17 +140,36 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         status.addPermanentWidget(self.speed_label)
         status.addPermanentWidget(self.model_label)
 
-        self.chat.composer.submitted.connect(self.send)
-        self.chat.send_button.clicked.connect(self.send)
-        self.chat.stop_button.clicked.connect(self.stop_answer)
-        self.chat.transcript.citation_clicked.connect(self.open_citation)
-        self.chat.transcript.quote_clicked.connect(self.open_quote)
-        self.chat.transcript.keep_requested.connect(self.keep_answer)
-        self.chats.selected.connect(self.select_conversation)
-        self.chats.new_requested.connect(self.new_conversation)
-        self.chats.rename_requested.connect(self._rename_conversation)
-        self.chats.delete_requested.connect(self.delete_conversation)
-        self.chats.search_changed.connect(self._search_conversations)
+    def _build_controllers(self) -> None:
+        """The parts that react to the user, each handed its widgets and its worker."""
+        self.sources = SourceOpener(self.viewer, self.right_tabs, self.source_worker)
+        # The banner and the passages panel are built after the first paint: looked up late.
+        self.conversations = Conversations(
+            self.chats,
+            self.left_tabs,
+            self.chat,
+            self.ui_state,
+            self.confirm,
+            lambda why: self.health.answer_not_kept(why),
+            self,
+        )
+        feedback = Feedback(
+            lambda message, ms: self.statusBar().showMessage(message, ms),
+            self.show_error,
+            lambda why: self.health.answer_not_kept(why),
+            lambda answer: self.passages.show_answer(answer),
+            self.ui_state,
+        )
+        self.asking = Asking(
+            self.chat,
+            self.chat_worker,
+            self.conversations,
+            self.sources,
+            self.speed_label,
+            feedback,
+            self,
+        )
+        self.asking.answer_finished.connect(self.answer_finished)
 
     def _build_hidden_parts(self) -> None:
         from desktop_app.ui.banner import Banner
@@ -193,12 +209,11 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         self.drop_filter.install(self)  # the window and every view's viewport take drops
         self.chats.enable_context_menu()
         self.menus.set_shortcuts()
-        self.library_panel.reveal_requested.connect(self._reveal)
-        self.library_panel.open_requested.connect(lambda path: self.open_source(path, 1, 0, 0, ""))
-        self.library_panel.ask_within_requested.connect(self.set_search_scope)
-        self.chat.scope.cleared.connect(lambda: self.set_search_scope([]))
+        self.library_panel.reveal_requested.connect(self.sources.reveal)
+        self.library_panel.open_requested.connect(self.sources.open_file)
+        self.library_panel.ask_within_requested.connect(self.asking.set_scope)
         self.passages.passage_activated.connect(
-            lambda hit: self.open_source(hit.path, hit.page, hit.start, hit.end, hit.text)
+            lambda hit: self.sources.open(hit.path, hit.page, hit.start, hit.end, hit.text)
         )
 
     def _build_actions(self) -> None:
@@ -207,9 +222,9 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         self._add_files = menus.add("&File", "Add &files…", None, "Ctrl+O")
         self._add_folder = menus.add("&File", "Add f&older…", None)
         menus.add("&File", "&Quit", self.close, "Ctrl+Q")
-        menus.add("&Chat", "&New chat", self.new_conversation, "Ctrl+N")
-        menus.add("&Chat", "&Stop answer", self.stop_answer, "Esc")
-        menus.add("&Chat", "&Export as Markdown…", self.export_conversation)
+        menus.add("&Chat", "&New chat", self.conversations.new, "Ctrl+N")
+        menus.add("&Chat", "&Stop answer", self.asking.stop, "Esc")
+        menus.add("&Chat", "&Export as Markdown…", self.conversations.export)
         menus.add("&Model", "&Get models…", self.open_models_dialog)
         menus.add("&Model", "&Teach…", self.open_teach_dialog)
         menus.add("&Model", "Model &settings…", self.open_settings, "Ctrl+,")
@@ -229,10 +244,6 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         sw.failed.connect(self.show_error)
         cw.model_state.connect(self._model_state)
         cw.placement_known.connect(self._placement_known)
-        cw.token.connect(self.chat.transcript.append_token)
-        cw.quotes_ready.connect(self.chat.transcript.show_quotes)
-        cw.answered.connect(self._answered)
-        cw.answer_failed.connect(self._answer_failed)
         cw.failed.connect(self.show_error)
         self._backend = ""
         self._model_tooltip = ""
@@ -267,13 +278,11 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         self.chat_worker.load()
         for notice in library.notices:
             self.show_error(notice)
-        self._refresh_conversations(self._last_conversation())
-        if self.conversation_id is not None:
-            self.select_conversation(self.conversation_id)
+        self.conversations.attach(library)
         assert self.indexer is not None  # the library opens after the hidden parts are built
         self.indexer.attach(library, pending)
         if self._open_paths:
-            self.open_source(self._open_paths[0], 1, 0, 0, "")
+            self.sources.open_file(self._open_paths[0])
         self.library_opened.emit()
 
     def _warming_up(self, busy: bool) -> None:
@@ -306,7 +315,7 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         self.activateWindow()
         if paths:
             self.add_paths(paths)
-            self.open_source(paths[0], 1, 0, 0, "")
+            self.sources.open_file(paths[0])
 
     # -- messages --------------------------------------------------------------------------
 
@@ -343,24 +352,20 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
         if tab is not None:
             self.left_tabs.setCurrentIndex(int(str(tab)))
 
-    def _save_ui_state(self) -> None:
-        self.ui_state.setValue("window/geometry", self.saveGeometry())
-        self.ui_state.setValue("window/splitter", self.splitter.saveState())
-        self.ui_state.setValue("window/left_tab", self.left_tabs.currentIndex())
-        if self.conversation_id is not None:
-            self.ui_state.setValue("chat/last_conversation", self.conversation_id)
-        self.ui_state.sync()
-
     def shutdown(self) -> None:
         """Stop the workers cleanly: the running answer and indexing stop at their next check,
         finished work is already committed, and interrupted indexing resumes next start."""
         if self._closed:
             return
         self._closed = True
-        self._save_ui_state()
+        self.ui_state.setValue("window/geometry", self.saveGeometry())
+        self.ui_state.setValue("window/splitter", self.splitter.saveState())
+        self.ui_state.setValue("window/left_tab", self.left_tabs.currentIndex())
+        self.conversations.remember()
+        self.ui_state.sync()
         if self.indexer is not None:
             self.indexer.stop()
-        self.stop_answer()
+        self.asking.stop()
         self.close_models()
         if not self.source_worker.close():
             log.warning("the source worker did not stop in time")
@@ -370,6 +375,7 @@ class MainWindow(ChatMixin, ModelMixin, QMainWindow):
             log.warning("the library worker did not stop in time")
         # Results the workers queued before they stopped still arrive: they find no library.
         self.library = None
+        self.conversations.library = None
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

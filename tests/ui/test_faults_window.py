@@ -127,7 +127,7 @@ def test_a_full_disk_is_a_banner_and_indexing_resumes_once_there_is_room(
         filler = fill_disk(disk)
         with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
             window.chat.composer.setPlainText("When does the ferry leave Porto?")
-            window.send()
+            window.asking.send()
         assert "not kept" in (said(window, NOT_KEPT) or "")  # answered, not stored
         filler.unlink(missing_ok=True)
         import subprocess

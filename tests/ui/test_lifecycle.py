@@ -34,8 +34,8 @@ def test_settings_geometry_and_last_chat_persist_across_restart(make_window, tmp
     dialog.scale.setValue(75)
     dialog.passages.setValue(3)
     dialog.instructions.setPlainText("Answer like a pirate.")
-    window.new_conversation()
-    chat = window.conversation_id
+    window.conversations.new()
+    chat = window.conversations.current
     dialog.accept()
     window.close()
 
@@ -44,7 +44,7 @@ def test_settings_geometry_and_last_chat_persist_across_restart(make_window, tmp
     assert (settings.context_size, settings.temperature, settings.lora_scale) == (2048, 0.3, 0.75)
     assert settings.search_results == 3
     assert (again.width(), again.height()) == (960, 720)
-    assert again.conversation_id == chat
+    assert again.conversations.current == chat
     assert again.library.chats.get(chat).instructions == "Answer like a pirate."
     assert "pirate" in again.chat.title.text()
 
@@ -77,7 +77,7 @@ def test_closing_mid_answer_stops_cleanly(make_window, tmp_path, qtbot):
     with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):
         window.add_paths([str(FIXTURES / "ntsb_report.pdf")])
     window.chat.composer.setPlainText("What happened to the Reims F172 near Chevroux?")
-    window.send()
+    window.asking.send()
     qtbot.waitUntil(lambda: bool(window.chat.transcript.streaming), timeout=ANSWER_TIMEOUT_MS)
     window.close()
     assert not window.chat_worker._thread.isRunning()

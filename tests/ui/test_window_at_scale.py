@@ -109,7 +109,7 @@ def test_a_library_of_10000_documents_and_1000_chats_never_stalls_the_window(
     chats.search.setText("Question 500")  # the chats' search, through the store
     qtbot.waitUntil(lambda: len(chats.visible_ids()) == 1)
     chats.search.clear()
-    window._refresh_conversations(chats.ids()[0])  # as after every answer
+    window.conversations.refresh(chats.ids()[0])  # as after every answer
     QApplication.processEvents()
     browsing = heartbeat.stop()
 

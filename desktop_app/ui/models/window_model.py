@@ -15,9 +15,11 @@ from desktop_app.core.model_state import ModelState
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QLabel, QWidget
 
-    from desktop_app.application import Conversation, Library
+    from desktop_app.application import Library
+    from desktop_app.ui.chat.asking import Asking
     from desktop_app.ui.chat.chat_view import ChatPanel
     from desktop_app.ui.chat.chat_worker import ChatWorker
+    from desktop_app.ui.chat.conversations import Conversations
     from desktop_app.ui.library.indexing_controller import IndexingController
     from desktop_app.ui.models.models_dialog import ModelsDialog
     from desktop_app.ui.models.models_worker import ModelsWorker
@@ -36,8 +38,8 @@ class ModelMixin:
     chat: ChatPanel
     model_label: QLabel
     model_state_changed: Any  # a Signal
-    conversation_id: int | None
-    answering: bool
+    conversations: Conversations
+    asking: Asking
     settings_dialog: ModelSettingsDialog | None
     models_dialog: ModelsDialog | None
     models_worker: ModelsWorker | None
@@ -48,11 +50,9 @@ class ModelMixin:
     _model_tooltip: str
 
     if TYPE_CHECKING:
-        # MainWindow's and the other mixins' methods, as this one sees them
+        # MainWindow's methods, as the mixin sees them
         def show_error(self, message: str) -> None: ...
         def confirm(self, title: str, question: str) -> bool: ...
-        def _refresh_conversations(self, current: int | None = None) -> None: ...
-        def _show_title(self, conversation: Conversation) -> None: ...
         def window(self) -> QWidget: ...
 
     def _gguf_inspected(self, path: str, kind: str, error: str) -> None:
@@ -170,8 +170,8 @@ class ModelMixin:
         from desktop_app.ui.settings.settings_dialog import ModelChoices, ModelSettingsDialog
 
         instructions = ""
-        if self.conversation_id is not None:
-            instructions = self.library.chats.get(self.conversation_id).instructions
+        if self.conversations.current is not None:
+            instructions = self.library.chats.get(self.conversations.current).instructions
         from desktop_app.application.writers import languages_of
 
         settings = self.library.settings
@@ -194,14 +194,13 @@ class ModelMixin:
         chosen = self.library.settings.chosen_embedding_models()
         if tuple(choices.embedding_models) != chosen and self.indexer is not None:
             self.indexer.switch_embedding_models(choices.embedding_models)
-        if self.conversation_id is None and choices.conversation_instructions:
-            self.conversation_id = self.library.chats.new()  # they need a chat
-            self._refresh_conversations(self.conversation_id)
-        if self.conversation_id is not None:
+        if self.conversations.current is None and choices.conversation_instructions:
+            self.conversations.refresh(self.conversations.start())  # they need a chat
+        if self.conversations.current is not None:
             self.library.chats.set_instructions(
-                self.conversation_id, choices.conversation_instructions
+                self.conversations.current, choices.conversation_instructions
             )
-            self._show_title(self.library.chats.get(self.conversation_id))
+            self.conversations.show_title(self.library.chats.get(self.conversations.current))
         self.chat_worker.load()
 
     def _model_state(self, state: ModelState, message: str) -> None:
@@ -214,7 +213,7 @@ class ModelMixin:
         if message:
             self.show_error(message)
         self.model_state_changed.emit(state)
-        if state is ModelState.LOADING and self.answering:
+        if state is ModelState.LOADING and self.asking.answering:
             self.chat.transcript.set_status_line("Loading the model…")
 
     def _model_name(self) -> str:

@@ -25,7 +25,7 @@ def ask(window, qtbot, question: str) -> None:
     window.chat.composer.setPlainText(question)
     with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
         qtbot.keyClick(window.chat.composer, Qt.Key.Key_Return)  # Enter sends
-        assert window.answering
+        assert window.asking.answering
         assert window.chat.stop_button.isEnabled()
 
 
@@ -68,7 +68,7 @@ def test_answer_streams_and_its_citation_opens_the_pdf_at_the_page(make_window, 
     assert viewer.highlighted  # the passage was found in the PDF's text and highlighted
 
     # The exchange is stored: selecting the conversation again shows it.
-    window.select_conversation(window.conversation_id)
+    window.conversations.select(window.conversations.current)
     assert transcript.messages[-1].content == answer.content
 
 
@@ -77,7 +77,7 @@ def test_a_markdown_citation_opens_the_text_view_at_the_passage(make_window, doc
     text = (documents / "notes.md").read_text(encoding="utf-8")
     start = text.index("Fog rolled")
     viewer = window.viewer
-    window.open_source(str(documents / "notes.md"), None, start, start + 20, "Fog rolled")
+    window.sources.open(str(documents / "notes.md"), None, start, start + 20, "Fog rolled")
     qtbot.waitUntil(lambda: viewer.highlighted, timeout=30_000)  # the text is read off-thread
     assert viewer.pages.currentWidget() is viewer.text_view
     cursor = viewer.text_view.textCursor()
@@ -88,13 +88,13 @@ def test_stop_ends_the_answer_and_keeps_what_was_said(make_window, documents, qt
     window = indexed_window(make_window, documents, qtbot)
     window.chat.composer.setPlainText(QUESTION)
     with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
-        window.send()
+        window.asking.send()
         qtbot.keyClick(window, Qt.Key.Key_Escape)  # Esc stops
-    assert not window.answering
+    assert not window.asking.answering
     assert not window.chat.stop_button.isEnabled()
     assert window.chat.send_button.isEnabled()
     assert "stopped" in window.statusBar().currentMessage().lower()
-    stored = window.library.chats.get(window.conversation_id)
+    stored = window.library.chats.get(window.conversations.current)
     assert [m.role for m in stored.messages] == ["user", "assistant"]
 
 
@@ -114,10 +114,10 @@ def test_answers_only_from_the_documents_asked_about(make_window, documents, qtb
     bar.clear_button.click()
     assert not bar.isVisibleTo(window) and bar.paths == []
     # A document that was skipped (damaged) has nothing to answer from: said, not a silent blank.
-    window.set_search_scope([str(documents / "broken.pdf")])
+    window.asking.set_scope([str(documents / "broken.pdf")])
     window.chat.composer.setPlainText(QUESTION)
     with qtbot.waitSignal(window.answer_finished, timeout=ANSWER_TIMEOUT_MS):
-        window.send()
+        window.asking.send()
     assert "Nothing is indexed in broken.pdf" in window.errors[-1]
     assert "Could not answer" in window.chat.transcript.messages[-1].content
 
@@ -175,16 +175,16 @@ def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtb
 def test_conversations_new_rename_search_delete(make_window, documents, qtbot):
     window = indexed_window(make_window, documents, qtbot)
     ask(window, qtbot, QUESTION)
-    first = window.conversation_id
+    first = window.conversations.current
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N
-    assert window.conversation_id != first
+    assert window.conversations.current != first
     assert window.chat.transcript.messages == []
     window.chats.rename(first, "Aviation")  # as edited in place
     assert window.library.chats.get(first).title == "Aviation"
     window.chats.search.setText("chevroux")  # found in the messages, not the title
     assert window.chats.visible_ids() == [first]
     window.chats.search.clear()
-    window.delete_conversation(first)
+    window.conversations.delete(first)
     assert first not in window.chats.ids()
 
 
@@ -195,7 +195,7 @@ def test_shift_enter_is_a_new_line(make_window, qtbot):
     qtbot.keyClick(composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     qtbot.keyClicks(composer, "second")
     assert composer.toPlainText() == "first\nsecond"
-    assert not window.answering
+    assert not window.asking.answering
 
 
 def test_status_bar_shows_the_gpu_and_the_layers_on_it(make_window, qtbot, monkeypatch):
@@ -254,7 +254,7 @@ def test_quotes_come_first_and_a_quote_opens_its_sentence_highlighted_and_readab
     view = viewer.pdf_view
     sentence_lines = len(view.highlight_rects)
     source = answer.sources[quote.n - 1]
-    window.open_source(source.path, source.page, source.start, source.end, source.text)
+    window.sources.open(source.path, source.page, source.start, source.end, source.text)
     assert len(view.highlight_rects) > sentence_lines  # the whole passage has more lines
     transcript.anchorClicked.emit(QUrl(f"quote:{index}/{number}"))
     # Zoomed so that the sentence's lines are tall enough to read, and scrolled to them.
@@ -272,7 +272,7 @@ def test_quotes_come_first_and_a_quote_opens_its_sentence_highlighted_and_readab
     transcript.anchorClicked.emit(QUrl(f"copy-quotes:{index}"))
     assert quote.text in QGuiApplication.clipboard().text()
     # Quotes are kept with the conversation.
-    window.select_conversation(window.conversation_id)
+    window.conversations.select(window.conversations.current)
     assert transcript.messages[-1].quotes == answer.quotes
 
 

@@ -43,7 +43,7 @@ def test_a_citation_on_a_scanned_pdf_page_highlights_the_words_on_the_scan(scann
     hit = next(h for h in window.library.search(WEATHER, k=5) if h.path == str(scan))
     assert hit.page == 2
     viewer = window.viewer
-    window.open_source(hit.path, hit.page, hit.start, hit.end, hit.text)
+    window.sources.open(hit.path, hit.page, hit.start, hit.end, hit.text)
     assert viewer.pages.currentWidget() is viewer.pdf_view
     assert viewer.current_pdf_page() == 1
     # The PDF has no text layer there: the OCR word boxes arrive from the library worker.
@@ -62,7 +62,7 @@ def test_a_citation_on_an_image_file_shows_the_picture_with_the_words_highlighte
     window, _, photo, _ = scanned_window
     hit = next(h for h in window.library.search(WEATHER, k=5) if h.path == str(photo))
     viewer = window.viewer
-    window.open_source(hit.path, hit.page, hit.start, hit.end, hit.text)
+    window.sources.open(hit.path, hit.page, hit.start, hit.end, hit.text)
     qtbot.waitUntil(lambda: viewer.highlighted, timeout=30_000)
     image_view = viewer.image_view
     assert image_view is not None and viewer.pages.currentWidget() is image_view
@@ -104,5 +104,5 @@ def test_a_quote_from_a_scan_highlights_its_sentence_on_the_page(scanned_window,
     sentence_lines = len(viewer.pdf_view.highlight_rects)
     assert 1 <= sentence_lines <= quote.text.count(" ") // 4 + 2  # its lines, no more
     source = answer.sources[quote.n - 1]
-    window.open_source(source.path, source.page, source.start, source.end, source.text)
+    window.sources.open(source.path, source.page, source.start, source.end, source.text)
     qtbot.waitUntil(lambda: len(viewer.pdf_view.highlight_rects) > sentence_lines, timeout=30_000)

@@ -83,7 +83,7 @@ def test_a_source_opens_while_the_window_indexes(make_window, documents, qtbot, 
     window.library_worker.files_reported.connect(lambda rs: reported.extend(r.path for r in rs))
     window.add_paths([str(many)])
     qtbot.waitUntil(lambda: len(reported) >= 1, timeout=INDEX_TIMEOUT_MS)
-    window.open_source(str(documents / "notes.md"), None, 0, 12, "# Field notes")
+    window.sources.open(str(documents / "notes.md"), None, 0, 12, "# Field notes")
     qtbot.waitUntil(
         lambda: "green flash" in window.viewer.text_view.toPlainText(), timeout=READ_TIMEOUT_MS
     )

@@ -54,7 +54,7 @@ def test_answers_kept_in_the_chat_teach_from_the_teach_window(
     assert second.answer == CORRECTED and second.question == "When did fog roll in?"
 
     # A message that is not an answer cannot be kept.
-    window._answer_failed("the model file is gone")
+    window.asking._failed("the model file is gone")
     assert "Keep as example" not in transcript.toPlainText().split("Could not answer")[1]
 
     # The Teach window offers the sets; Edit… corrects, deletes and exports.
