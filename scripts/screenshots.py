@@ -109,7 +109,7 @@ def main() -> int:
             window.asking.open_quote(russian, 1)
         shoot(window, "russian.png")
 
-        dialog = window.open_models_dialog()
+        dialog = window.model.open_models_dialog()
         assert dialog is not None
         wait(dialog.worker.catalogue_listed)
         pause(800)

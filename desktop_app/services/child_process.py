@@ -14,6 +14,7 @@ called and stopped one way:
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -75,7 +76,12 @@ def _run(
 ) -> None:
     log_files.setup_child(logs, log_name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    main(conn, *args)
+    try:
+        main(conn, *args)
+    except (BrokenPipeError, EOFError):
+        # The parent closed the pipe (stopped it, or exited) before this child had answered:
+        # nobody is left to tell; ending quietly keeps a traceback out of the parent's stderr.
+        logging.getLogger(__name__).info("%s: the parent went away", log_name)
 
 
 def stop_child(

@@ -1,7 +1,9 @@
 """The main window: library and chats on the left, the chat in the middle, the source and the
-retrieved passages on the right. It arranges widgets, hands the indexing controller its part
-(ui.library.indexing_controller) and forwards requests to the engine workers (the library's,
-the sources', the model's); everything slow happens on their threads."""
+retrieved passages on the right. It arranges the widgets, starts the engine workers (the
+library's, the sources', the model's) and hands each controller its widgets and worker:
+conversations and asking (ui.chat), indexing (ui.library), the model (ui.models), the source
+opener (ui.sources). The controllers react to the user; everything slow happens on the
+workers' threads."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from desktop_app.ui.file_drop import FileDropFilter
 from desktop_app.ui.library.folder_watcher import FolderWatcher
 from desktop_app.ui.library.library_worker import LibraryFactory, LibraryWorker
 from desktop_app.ui.menus import Menus
-from desktop_app.ui.models.window_model import ModelMixin
+from desktop_app.ui.models.model_controller import ModelController
 from desktop_app.ui.sources.source_opener import SourceOpener
 from desktop_app.ui.sources.source_viewer import SourceViewer
 from desktop_app.ui.sources.source_worker import SourceWorker
@@ -44,11 +46,6 @@ from desktop_app.ui.sources.source_worker import SourceWorker
 if TYPE_CHECKING:
     from desktop_app.application import Library
     from desktop_app.ui.library.indexing_controller import IndexingController
-    from desktop_app.ui.models.models_dialog import ModelsDialog
-    from desktop_app.ui.models.models_worker import ModelsWorker
-    from desktop_app.ui.settings.settings_dialog import ModelSettingsDialog
-    from desktop_app.ui.teaching.teach_dialog import TeachDialog
-    from desktop_app.ui.teaching.teach_worker import TeachWorker
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +55,7 @@ _GIL_SWITCH_S = 0.001
 _STATUS_MS = 15_000  # how long a status message stays
 
 
-class MainWindow(ModelMixin, QMainWindow):
+class MainWindow(QMainWindow):
     first_painted = Signal()
     library_opened = Signal()  # for tests and the start-up path: the library is usable
     indexing_finished = Signal()  # every requested run is done (or cancelled)
@@ -80,11 +77,6 @@ class MainWindow(ModelMixin, QMainWindow):
         self.data_dir = data_dir
         self.library: Library | None = None
         self.warmed_up = False  # parser process, vector store and embedding model started
-        self.settings_dialog: ModelSettingsDialog | None = None  # the open Model settings
-        self.models_dialog: ModelsDialog | None = None  # the open "Get models"
-        self.models_worker: ModelsWorker | None = None  # made when that first opens
-        self.teach_dialog: TeachDialog | None = None  # the open "Teach"
-        self.teach_worker: TeachWorker | None = None
         self.errors: list[str] = []  # every message shown to the user, newest last
         self._open_paths = list(open_paths)
         self.indexer: IndexingController | None = None  # built with the hidden parts
@@ -170,6 +162,16 @@ class MainWindow(ModelMixin, QMainWindow):
             self,
         )
         self.asking.answer_finished.connect(self.answer_finished)
+        self.model = ModelController(
+            self.chat_worker,
+            self.model_label,
+            self.conversations,
+            self.show_error,
+            self.confirm,
+            self,
+        )
+        self.model.state_changed.connect(self.model_state_changed)
+        self.model.state_changed.connect(self.asking.show_model_state)
 
     def _build_hidden_parts(self) -> None:
         from desktop_app.ui.banner import Banner
@@ -203,6 +205,7 @@ class MainWindow(ModelMixin, QMainWindow):
         self._add_files.triggered.connect(self.indexer.choose_files)
         self._add_folder.triggered.connect(self.indexer.choose_folder)
         self.indexer.documents_listed.connect(self.chat.show_library_size)
+        self.model.embedding_models_chosen.connect(self.indexer.switch_embedding_models)
         self.health = LibraryHealthView(
             self.banner, self.library_worker, self.data_dir, self.indexer.index
         )
@@ -225,9 +228,9 @@ class MainWindow(ModelMixin, QMainWindow):
         menus.add("&Chat", "&New chat", self.conversations.new, "Ctrl+N")
         menus.add("&Chat", "&Stop answer", self.asking.stop, "Esc")
         menus.add("&Chat", "&Export as Markdown…", self.conversations.export)
-        menus.add("&Model", "&Get models…", self.open_models_dialog)
-        menus.add("&Model", "&Teach…", self.open_teach_dialog)
-        menus.add("&Model", "Model &settings…", self.open_settings, "Ctrl+,")
+        menus.add("&Model", "&Get models…", self.model.open_models_dialog)
+        menus.add("&Model", "&Teach…", self.model.open_teach_dialog)
+        menus.add("&Model", "Model &settings…", self.model.open_settings, "Ctrl+,")
         menus.add("&Help", "Open &log folder", self.open_log_folder)
 
     def _connect_workers(self) -> None:
@@ -240,14 +243,9 @@ class MainWindow(ModelMixin, QMainWindow):
         sw = self.source_worker
         sw.text_ready.connect(self.viewer.show_text)
         sw.scanned_page_ready.connect(self.viewer.show_scanned)
-        sw.gguf_inspected.connect(self._gguf_inspected)
+        sw.gguf_inspected.connect(self.model.gguf_inspected)
         sw.failed.connect(self.show_error)
-        cw.model_state.connect(self._model_state)
-        cw.placement_known.connect(self._placement_known)
         cw.failed.connect(self.show_error)
-        self._backend = ""
-        self._model_tooltip = ""
-        self._model_text = ""
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -274,8 +272,7 @@ class MainWindow(ModelMixin, QMainWindow):
         self.library = library
         self.chat_worker.attach(library)
         self.source_worker.attach(library)
-        self.model_label.setText("Model: loading…")
-        self.chat_worker.load()
+        self.model.attach(library)
         for notice in library.notices:
             self.show_error(notice)
         self.conversations.attach(library)
@@ -366,7 +363,7 @@ class MainWindow(ModelMixin, QMainWindow):
         if self.indexer is not None:
             self.indexer.stop()
         self.asking.stop()
-        self.close_models()
+        self.model.close()
         if not self.source_worker.close():
             log.warning("the source worker did not stop in time")
         if not self.chat_worker.close():
@@ -376,6 +373,7 @@ class MainWindow(ModelMixin, QMainWindow):
         # Results the workers queued before they stopped still arrive: they find no library.
         self.library = None
         self.conversations.library = None
+        self.model.attach(None)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -154,3 +154,20 @@ def test_the_vector_stores_errors_are_classed_by_fault_and_cross_the_pipe_whole(
     # The child's own error with a fault keeps it (fault_of reads the attribute).
     own = _store_error(tmp_path, "add", VectorStoreUnavailable("read-only", Fault.READ_ONLY))
     assert type(own) is VectorStoreUnavailable and own.fault is Fault.READ_ONLY
+
+
+def _answers_late(conn: Connection) -> None:
+    import time
+
+    time.sleep(0.5)  # the parent has closed its end by now
+    conn.send("ready")
+
+
+def test_a_child_whose_parent_stopped_listening_ends_quietly(capfd: pytest.CaptureFixture[str]):
+    """A child stopped before it had said it was ready (a window closed as it opened) finds the
+    pipe broken: it ends with status 0 and no traceback on the shared stderr."""
+    process, conn = start_child(_answers_late, "test-late-child", "late-child")
+    conn.close()
+    process.join(30)
+    assert process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err

@@ -25,7 +25,7 @@ def test_switching_the_embedding_model_in_the_settings(make_window, tmp_path, qt
     library = window.library
     assert library.spaces.counts() == {MINILM: library.catalog.chunk_count()}
 
-    dialog = window.open_settings()
+    dialog = window.model.open_settings()
     assert dialog.embedding.models() == [MINILM]
     assert "English" in dialog.embedding.languages.text()
     dialog.embedding.combo.setCurrentIndex(0)  # the default: e5 and USE-m3

@@ -28,7 +28,7 @@ def test_settings_geometry_and_last_chat_persist_across_restart(make_window, tmp
     data = tmp_path / "data"
     window = make_window(data)
     window.resize(960, 720)  # the offscreen screen is 800x800: restoring clamps wider windows
-    dialog = window.open_settings()
+    dialog = window.model.open_settings()
     dialog.context.setValue(2048)
     dialog.temperature.setValue(0.3)
     dialog.scale.setValue(75)

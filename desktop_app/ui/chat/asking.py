@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop_app.core.cancel import CancelToken
 from desktop_app.core.conversation import Message
+from desktop_app.core.model_state import ModelState
 
 if TYPE_CHECKING:
     from desktop_app.application import Answer
@@ -87,6 +88,12 @@ class Asking(QObject):
     def stop(self) -> None:
         if self._token is not None:
             self._token.cancel()
+
+    def show_model_state(self, state: ModelState) -> None:
+        """The model is being loaded (again) while a question waits for it: said where the
+        answer will appear."""
+        if state is ModelState.LOADING and self.answering:
+            self._panel.transcript.set_status_line("Loading the model…")
 
     def _answered(self, answer: Answer, conversation_id: int | None) -> None:
         self._end()

@@ -107,7 +107,9 @@ class TeachDialog(QDialog):
         self.teach_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.worker.cancel)
+        # Called here, on the GUI thread: connected to the worker's bound method, Qt would queue
+        # the call to the worker's thread, which is busy with the run until it ends.
+        self.cancel_button.clicked.connect(lambda: self.worker.cancel())
         self.progress = QProgressBar()
         self.status = QLabel("")
         self.status.setWordWrap(True)

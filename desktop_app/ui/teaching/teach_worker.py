@@ -57,6 +57,7 @@ class TeachWorker(EngineWorker):
         self.submit(lambda: self._start(lambda: kept.read(set_name), name, steps, rank))
 
     def cancel(self) -> None:
+        """Called on the GUI thread (not queued: this worker's thread is in the run's loop)."""
         self._cancelled.set()
 
     def close(self) -> bool:

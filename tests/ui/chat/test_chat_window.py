@@ -130,7 +130,7 @@ def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtb
     # A bad adapter: a readable message, the model keeps answering without it.
     bad = tmp_path / "bad-adapter.gguf"
     write_adapter(bad, zero_b=False, wrong_width=True)
-    dialog = window.open_settings()
+    dialog = window.model.open_settings()
     dialog.lora.setText(str(bad))
     dialog.scale.setValue(50)
     dialog.accept()
@@ -157,14 +157,14 @@ def test_model_and_lora_switching_with_a_bad_adapter(make_window, documents, qtb
     # A bad model file: the error is shown, and the app goes on (switching back works).
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\0" * 1000)
-    dialog = window.open_settings()
+    dialog = window.model.open_settings()
     dialog.model.setText(str(broken))
     dialog.lora.clear()
     dialog.accept()
     qtbot.waitUntil(lambda: "failed" in states, timeout=ANSWER_TIMEOUT_MS)
     assert "failed" in window.model_label.text()
     assert "broken.gguf" in window.model_label.toolTip()  # the reason, at hand
-    dialog = window.open_settings()
+    dialog = window.model.open_settings()
     dialog.model.clear()
     dialog.accept()
     qtbot.waitUntil(lambda: states[-1] == "ready", timeout=ANSWER_TIMEOUT_MS)
@@ -291,7 +291,7 @@ def test_a_russian_question_gets_quotes_and_an_offer_not_the_small_models_russia
     assert "Keep as example" not in window.chat.transcript.toPlainText()  # nothing to learn
 
     # The user knows better: Model settings → "Languages it writes" for this model.
-    dialog = window.open_settings()
+    dialog = window.model.open_settings()
     assert "English" in dialog.writes.placeholderText()
     dialog.writes.setText("en, ru")
     dialog.accept()

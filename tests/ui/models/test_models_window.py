@@ -21,7 +21,7 @@ DOWNLOAD_TIMEOUT_MS = 120_000
 
 
 def open_catalogue(window, qtbot):
-    dialog = window.open_models_dialog()
+    dialog = window.model.open_models_dialog()
     qtbot.waitUntil(lambda: dialog.table.rowCount() >= 5, timeout=OPEN_TIMEOUT_MS)
     qtbot.waitUntil(lambda: dialog.installed_table.rowCount() >= 1)
     return dialog

@@ -75,7 +75,7 @@ def test_with_ocr_turned_off_in_settings_a_scan_is_listed_as_skipped_and_why(
 ):
     scan = image_only_pdf(FIXTURES / "ntsb_report.pdf", [1], tmp_path / "scan.pdf")
     window = make_window()
-    dialog = window.open_settings()
+    dialog = window.model.open_settings()
     assert dialog.ocr.isChecked() and dialog.ocr_languages.text() == "eng+rus"
     dialog.ocr.setChecked(False)
     dialog.accept()

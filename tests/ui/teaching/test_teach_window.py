@@ -19,7 +19,7 @@ TEACH_TIMEOUT_MS = 600_000
 
 def test_teach_an_adapter_in_the_window_and_use_it(make_window, qtbot, tmp_path: Path):
     window = make_window()
-    dialog = window.open_teach_dialog()
+    dialog = window.model.open_teach_dialog()
     dialog.examples.setText(str(FIXTURES / "teach_examples.jsonl"))
     dialog.name.setText("answer-format")
     dialog.steps.setValue(4)
@@ -53,7 +53,7 @@ def test_too_few_examples_are_a_message(make_window, qtbot, tmp_path: Path):
     lines = (FIXTURES / "teach_examples.jsonl").read_text(encoding="utf-8").splitlines(True)
     few.write_text("".join(lines[:3]), encoding="utf-8")
     window = make_window()
-    dialog = window.open_teach_dialog()
+    dialog = window.model.open_teach_dialog()
     dialog.examples.setText(str(few))
     qtbot.mouseClick(dialog.teach_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "too few" in dialog.status.text(), timeout=30_000)

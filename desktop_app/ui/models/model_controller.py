@@ -1,26 +1,26 @@
-"""The main window's answering model: the status-bar label (state, where it runs), the Model
-settings dialog, the "Get models" catalogue, and a dropped .gguf offered as the model or the
-LoRA adapter."""
+"""The window's answering model as a controller: the status-bar label (state, where it runs),
+the Model settings dialog, the "Get models" catalogue, Teach…, and a dropped .gguf offered as
+the model or the LoRA adapter. Handed the chat worker, the label, the conversations (whose
+instructions the settings dialog edits) and two callbacks into the window (an error, a yes/no
+question); the library is attached when it opens. The work runs on the workers."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop_app.core.model_state import ModelState
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QLabel, QWidget
-
     from desktop_app.application import Library
-    from desktop_app.ui.chat.asking import Asking
-    from desktop_app.ui.chat.chat_view import ChatPanel
     from desktop_app.ui.chat.chat_worker import ChatWorker
     from desktop_app.ui.chat.conversations import Conversations
-    from desktop_app.ui.library.indexing_controller import IndexingController
     from desktop_app.ui.models.models_dialog import ModelsDialog
     from desktop_app.ui.models.models_worker import ModelsWorker
     from desktop_app.ui.settings.settings_dialog import ModelChoices, ModelSettingsDialog
@@ -30,32 +30,46 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ModelMixin:
-    # Provided by MainWindow.
-    library: Library | None
-    chat_worker: ChatWorker
-    indexer: IndexingController | None
-    chat: ChatPanel
-    model_label: QLabel
-    model_state_changed: Any  # a Signal
-    conversations: Conversations
-    asking: Asking
-    settings_dialog: ModelSettingsDialog | None
-    models_dialog: ModelsDialog | None
-    models_worker: ModelsWorker | None
-    teach_dialog: TeachDialog | None
-    teach_worker: TeachWorker | None
-    _backend: str
-    _model_text: str
-    _model_tooltip: str
+class ModelController(QObject):
+    state_changed = Signal(ModelState)
+    embedding_models_chosen = Signal(list)  # keys: the library's vectors are to be rebuilt
 
-    if TYPE_CHECKING:
-        # MainWindow's methods, as the mixin sees them
-        def show_error(self, message: str) -> None: ...
-        def confirm(self, title: str, question: str) -> bool: ...
-        def window(self) -> QWidget: ...
+    def __init__(
+        self,
+        worker: ChatWorker,
+        label: QLabel,
+        conversations: Conversations,
+        show_error: Callable[[str], None],
+        confirm: Callable[[str, str], bool],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.library: Library | None = None
+        self.settings_dialog: ModelSettingsDialog | None = None  # the open Model settings
+        self.models_dialog: ModelsDialog | None = None  # the open "Get models"
+        self.models_worker: ModelsWorker | None = None  # made when that first opens
+        self.teach_dialog: TeachDialog | None = None  # the open "Teach"
+        self.teach_worker: TeachWorker | None = None
+        self.chat_worker = worker
+        self.label = label
+        self.conversations = conversations
+        self.show_error = show_error
+        self.confirm = confirm
+        self._parent = parent
+        self._backend = ""
+        self._model_text = ""
+        self._model_tooltip = ""
+        worker.model_state.connect(self._model_state)
+        worker.placement_known.connect(self._placement_known)
 
-    def _gguf_inspected(self, path: str, kind: str, error: str) -> None:
+    def attach(self, library: Library | None) -> None:
+        """The library opened (loads its model), or None: closing, nothing more is loaded."""
+        self.library = library
+        if library is not None:
+            self.label.setText("Model: loading…")
+            self.chat_worker.load()
+
+    def gguf_inspected(self, path: str, kind: str, error: str) -> None:
         if self.library is None:
             return
         name = Path(path).name
@@ -89,7 +103,7 @@ class ModelMixin:
         if self.models_dialog is not None:
             self.models_dialog.raise_()
             return self.models_dialog
-        dialog = ModelsDialog(self.models_worker, self.window())
+        dialog = ModelsDialog(self.models_worker, self._parent)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.use_model.connect(self.use_installed_model)
         dialog.delete_requested.connect(self._delete_model)
@@ -135,7 +149,7 @@ class ModelMixin:
         if self.teach_dialog is not None:
             self.teach_dialog.raise_()
             return self.teach_dialog
-        dialog = TeachDialog(self.teach_worker, self.window())
+        dialog = TeachDialog(self.teach_worker, self._parent)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.use_adapter.connect(self.use_adapter)
         dialog.destroyed.connect(lambda: setattr(self, "teach_dialog", None))
@@ -156,7 +170,7 @@ class ModelMixin:
             return
         self.chat_worker.load()
 
-    def close_models(self) -> None:
+    def close(self) -> None:
         """At shutdown: a running download or training run stops; the next one resumes it."""
         if self.models_worker is not None and not self.models_worker.close():
             log.warning("the models worker did not stop in time")
@@ -179,7 +193,7 @@ class ModelMixin:
         default = str(default_llm_path() or "")
         writer = languages_of(settings.model_path or default, settings)
         known = f"{writer.describe()} ({writer.source})" if writer.source else ""
-        dialog = ModelSettingsDialog(choices, default, self.window(), known)
+        dialog = ModelSettingsDialog(choices, default, self._parent, known)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.choices()))
         dialog.open()
@@ -192,8 +206,8 @@ class ModelMixin:
         choices.apply_to(self.library.settings)
         self.library.save_settings()
         chosen = self.library.settings.chosen_embedding_models()
-        if tuple(choices.embedding_models) != chosen and self.indexer is not None:
-            self.indexer.switch_embedding_models(choices.embedding_models)
+        if tuple(choices.embedding_models) != chosen:
+            self.embedding_models_chosen.emit(list(choices.embedding_models))
         if self.conversations.current is None and choices.conversation_instructions:
             self.conversations.refresh(self.conversations.start())  # they need a chat
         if self.conversations.current is not None:
@@ -209,12 +223,10 @@ class ModelMixin:
         # The reason stays at hand after the dialog is closed.
         config = self.library.model_status().config if self.library else None
         self._model_tooltip = message or (config.model_path if config else "")
-        self.model_label.setToolTip(self._model_tooltip)
+        self.label.setToolTip(self._model_tooltip)
         if message:
             self.show_error(message)
-        self.model_state_changed.emit(state)
-        if state is ModelState.LOADING and self.asking.answering:
-            self.chat.transcript.set_status_line("Loading the model…")
+        self.state_changed.emit(state)
 
     def _model_name(self) -> str:
         if self.library is None:
@@ -229,9 +241,9 @@ class ModelMixin:
     def _placement_known(self, placement: str, reason: str) -> None:
         """Where the model runs (CPU, or the GPU and how many layers) and why so many."""
         self._backend = placement
-        self.model_label.setToolTip("\n".join(t for t in (self._model_tooltip, reason) if t))
+        self.label.setToolTip("\n".join(t for t in (self._model_tooltip, reason) if t))
         self._show_model_label()
 
     def _show_model_label(self) -> None:
         suffix = f" · {self._backend}" if self._backend else ""
-        self.model_label.setText(self._model_text + suffix)
+        self.label.setText(self._model_text + suffix)
