@@ -78,7 +78,7 @@ def _run(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         main(conn, *args)
-    except (BrokenPipeError, EOFError):
+    except (ConnectionError, EOFError):  # a broken pipe or a reset one
         # The parent closed the pipe (stopped it, or exited) before this child had answered:
         # nobody is left to tell; ending quietly keeps a traceback out of the parent's stderr.
         logging.getLogger(__name__).info("%s: the parent went away", log_name)
