@@ -7,6 +7,10 @@ import time
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
+from bench.machine_noise import summary
+
+__all__ = ["Heartbeat", "summary"]
+
 INTERVAL_MS = 10
 
 
@@ -33,15 +37,3 @@ class Heartbeat(QObject):
         now = time.perf_counter()
         self.gaps_ms.append((now - self._last) * 1000)
         self._last = now
-
-
-def summary(gaps_ms: list[float]) -> dict[str, float]:
-    if not gaps_ms:
-        return {"max_gap_ms": 0.0, "p99_gap_ms": 0.0, "median_gap_ms": 0.0, "ticks": 0}
-    ordered = sorted(gaps_ms)
-    return {
-        "max_gap_ms": round(ordered[-1], 1),
-        "p99_gap_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
-        "median_gap_ms": round(ordered[len(ordered) // 2], 1),
-        "ticks": len(ordered),
-    }

