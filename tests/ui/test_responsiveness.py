@@ -1,6 +1,7 @@
-"""The window keeps reacting while it indexes 50+ pages of real PDFs and while it answers: a
-10 ms heartbeat on the GUI thread never waits 100 ms longer than a bare process on the same
-machine waited at the same time (the machine's own stalls, a loaded host, are not the app's).
+"""The window keeps reacting while it starts, while it indexes 50+ pages of real PDFs and while
+it answers: a 10 ms heartbeat on the GUI thread never waits 100 ms longer than a bare process
+on the same machine waited at the same time (the machine's own stalls, a loaded host, are not
+the app's).
 
 Runs `python -m bench.responsiveness --json` (the real window, offscreen, a fresh library and
 the default models) in its own process, as a user would start it: the test process, which has
@@ -37,10 +38,9 @@ def test_gui_thread_never_stalls_while_indexing_and_answering():
     result = json.loads(run.stdout[run.stdout.index("{") :])
     assert result["pages_indexed"] >= 50
     assert result["answer"]
-    indexing, answering = result["indexing"], result["answering"]
-    assert indexing["ticks"] > 100 and answering["ticks"] > 10
+    assert result["indexing"]["ticks"] > 100 and result["answering"]["ticks"] > 10
     machine = result["machine"]
-    assert machine["indexing"]["ticks"] > 100 and machine["answering"]["ticks"] > 10
-    allowed = {phase: MAX_GAP_MS + machine[phase]["max_gap_ms"] for phase in machine}
-    assert indexing["max_gap_ms"] < allowed["indexing"], result
-    assert answering["max_gap_ms"] < allowed["answering"], result
+    for phase in ("startup", "indexing", "answering"):
+        assert machine[phase]["ticks"] > 10, (phase, machine)
+        allowed = MAX_GAP_MS + machine[phase]["max_gap_ms"]
+        assert result[phase]["max_gap_ms"] < allowed, (phase, result)

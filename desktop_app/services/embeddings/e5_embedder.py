@@ -11,6 +11,7 @@ from desktop_app.core.embedding_models import BUILTIN_MODELS, E5
 from desktop_app.services.embeddings import e5_export
 from desktop_app.services.embeddings.base import MODEL_LOADING, EmbeddingModelError
 from desktop_app.services.embeddings.e5_encoder import E5Encoder
+from desktop_app.services.embeddings.tokenizer_process import TokenizerProcess
 
 
 class E5Embedder:
@@ -24,6 +25,7 @@ class E5Embedder:
         self.documents_embedded = 0
         self._threads = threads
         self._encoder: E5Encoder | None = None
+        self._tokens: TokenizerProcess | None = None
         self._lock = MODEL_LOADING
 
     @functools.cached_property
@@ -42,11 +44,23 @@ class E5Embedder:
             if self._encoder is not None:
                 return
             folder = e5_export.find() or e5_export.export()
+            tokens = TokenizerProcess(folder)  # its vocabulary would hold the GIL for a second
+            tokens.load()
             try:
-                self._encoder = E5Encoder(folder, self._threads)
+                self._encoder = E5Encoder(folder, self._threads, tokens)
             except Exception as exc:
+                tokens.close()
                 raise EmbeddingModelError(f"cannot load multilingual-e5-small: {exc}") from exc
+            self._tokens = tokens
             self.device = "cpu"
+
+    def close(self) -> None:
+        """Stop the tokenizer's process (it also ends when this object is collected, its pipe
+        closed, or when the app exits)."""
+        with self._lock:
+            if self._tokens is not None:
+                self._tokens.close()
+            self._tokens = self._encoder = None
 
     def embed_documents(self, texts: Sequence[str]) -> Any:
         self.load()
