@@ -45,11 +45,13 @@ class E5Embedder:
                 return
             folder = e5_export.find() or e5_export.export()
             tokens = TokenizerProcess(folder)  # its vocabulary would hold the GIL for a second
-            tokens.load()
             try:
+                tokens.load()
                 self._encoder = E5Encoder(folder, self._threads, tokens)
-            except Exception as exc:
+            except Exception as exc:  # a child that cannot start, a damaged export
                 tokens.close()
+                if isinstance(exc, EmbeddingModelError):
+                    raise
                 raise EmbeddingModelError(f"cannot load multilingual-e5-small: {exc}") from exc
             self._tokens = tokens
             self.device = "cpu"
