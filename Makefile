@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV_PY := .venv/bin/python
 
-.PHONY: setup run test test-packaging bench package clean
+.PHONY: setup run test test-long test-packaging bench package clean
 
 setup:
 	$(PYTHON) scripts/setup.py
@@ -12,6 +12,10 @@ run: setup
 
 test: setup
 	$(VENV_PY) scripts/test.py $(PYTEST_ARGS)
+
+# The long tier: real-part runs of a minute or more (training, whole corpora, kill and resume).
+test-long: setup
+	$(VENV_PY) scripts/test.py --long
 
 # The packaging tier: builds the bundle and the .deb, installs, launches, uninstalls (root).
 test-packaging: setup

@@ -6,9 +6,12 @@ Run after scripts/setup.py (make test does both):  .venv/bin/python scripts/test
 Without pytest arguments the tests run on one worker per core (pytest-xdist, at most
 MAX_WORKERS: each loads the embedding models), a test file staying on one worker so that its
 module fixtures are built once; then the tests marked `serial`, which measure the GUI thread's
-stalls, run alone. The packaging test (marked `packaging`: it builds, installs and launches the
-app, about 10 minutes) is a tier of its own: `scripts/test.py --packaging` (make
-test-packaging; CI runs both). With other arguments, pytest runs them as given, in one process.
+stalls, run alone. Two tiers run on their own, after lint and types were checked by `make
+test`: the real-part runs of a minute or more (marked `long`: training, whole corpora,
+kill-and-resume over real documents, the benchmark scripts), `scripts/test.py --long` (make
+test-long), and the packaging test (marked `packaging`: it builds, installs and launches the
+app, about 10 minutes), `scripts/test.py --packaging` (make test-packaging). CI runs all three.
+With other arguments, pytest runs them as given, in one process.
 """
 
 from __future__ import annotations
@@ -31,10 +34,22 @@ def step(name: str, *args: str) -> None:
         sys.exit(result.returncode)
 
 
+def parallel() -> tuple[str, ...]:
+    workers = int(os.environ.get("LIBRARIAN_TEST_WORKERS", min(MAX_WORKERS, os.cpu_count() or 1)))
+    # glibc's per-thread arenas let a long-lived worker's heap grow far past what it uses (one
+    # reached 13 GB and was killed for memory); two arenas keep each worker near its need.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    slowest = "--durations=25"  # where the time goes, in every run's log
+    return (*(("-n", str(workers), "--dist", "loadfile") if workers > 1 else ()), slowest)
+
+
 def main() -> None:
     pytest = (sys.executable, "-m", "pytest")
     if sys.argv[1:] == ["--packaging"]:  # the lint and the types are checked by `make test`
         step("pytest: packaging", *pytest, "-m", "packaging")
+        return
+    if sys.argv[1:] == ["--long"]:
+        step("pytest: long runs", *pytest, *parallel(), "-m", "long and not packaging")
         return
     exe = ".exe" if os.name == "nt" else ""
     sources = ("desktop_app", "tests", "bench", "scripts", "packaging")
@@ -44,15 +59,8 @@ def main() -> None:
     if sys.argv[1:]:
         step("pytest", *pytest, *sys.argv[1:])
         return
-    workers = int(os.environ.get("LIBRARIAN_TEST_WORKERS", min(MAX_WORKERS, os.cpu_count() or 1)))
-    parallel = ("-n", str(workers), "--dist", "loadfile") if workers > 1 else ()
-    # glibc's per-thread arenas let a long-lived worker's heap grow far past what it uses (one
-    # reached 13 GB and was killed for memory); two arenas keep each worker near its need.
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    slowest = "--durations=25"  # where the time goes, in every run's log
-    step("pytest", *pytest, *parallel, slowest, "-m", "not serial and not packaging")
+    step("pytest", *pytest, *parallel(), "-m", "not serial and not long and not packaging")
     step("pytest: timing tests, alone", *pytest, "-m", "serial")
-
 
 if __name__ == "__main__":
     main()

@@ -245,7 +245,8 @@ class Library:
             instead = cannot_write(question, config.model_path, self.settings, self.models)
         write = not quotes_only and not instead
         if write and config is not None:
-            if not all(s.embedder.loaded for s in self.spaces.searchable()):
+            indexed = self.catalog.lexical.holds_passages()  # else no search needs a model
+            if indexed and not all(s.embedder.loaded for s in self.spaces.searchable()):
                 if self.llm.config != config:
                     # A bad model file is said now, not after the embedders load (a bad
                     # adapter is left out by load_model).

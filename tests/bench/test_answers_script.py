@@ -34,6 +34,7 @@ def test_questions_are_spread_through_the_file() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.long
 @needs_eval
 @needs_xquad
 def test_answers_two_questions_with_the_default_model() -> None:

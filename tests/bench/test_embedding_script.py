@@ -6,9 +6,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO, needs_eval
 
 
+@pytest.mark.long
 @needs_eval
 def test_every_path_gives_the_same_vectors_and_a_first_query_time() -> None:
     done = subprocess.run(

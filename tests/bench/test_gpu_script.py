@@ -39,6 +39,7 @@ def test_trimmed_sdist_keeps_the_sources(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not (MKMODEL / "mkmodel.py").exists(), reason="../shared/tools is absent")
+@pytest.mark.long
 def test_runs_on_the_cpu_with_tiny_models(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bench.gpu", "--cpu-only", "--small", "--threads", "2",

@@ -170,8 +170,8 @@ def test_no_command_prints_help(capsys):
 
 
 def ask_in_a_process(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    """The real command in its own process, so that what happens at interpreter exit shows:
-    the embedding models start loading in the background when `ask` begins."""
+    """The real command in its own process, so that what happens at interpreter exit shows.
+    On an empty library it loads the answering model only (nothing to search)."""
     return subprocess.run(
         [
             *(sys.executable, "-m", "desktop_app", "--data-dir", str(tmp_path / "data")),
@@ -204,6 +204,22 @@ def test_a_bad_adapter_is_left_out_by_the_real_cli_with_one_line_as_in_the_windo
     notice = [line for line in done.stderr.splitlines() if "LoRA adapter" in line]
     assert len(notice) == 1 and notice[0].startswith("librarian: the LoRA adapter was not applied")
     assert reason in notice[0]
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
+
+
+def test_the_real_cli_exits_cleanly_while_the_embedding_models_load_in_the_background(
+    capsys, tmp_path: Path
+):
+    """With passages indexed, `ask` loads the embedding models in the background while the
+    answering model loads: after an adapter is refused, that load is waited for, not left
+    running into interpreter exit (which once ended in a traceback)."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("The report concludes that the bridge needs new bearings.\n")
+    assert run(capsys, "--data-dir", str(tmp_path / "data"), "index", str(notes))[0] == EXIT_OK
+    done = ask_in_a_process(tmp_path, "--lora", str(bad_adapter("garbage", tmp_path)))
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "librarian: the LoRA adapter was not applied" in done.stderr
+    assert "notes.md" in done.stdout  # searched: the models were loaded
     assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
 
 

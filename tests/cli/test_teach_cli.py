@@ -24,6 +24,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.long
 def test_teach_trains_compares_and_uses_the_adapter(capsys, tmp_path: Path):
     data = tmp_path / "data"
     code, out, err = run(

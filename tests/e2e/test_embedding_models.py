@@ -168,6 +168,7 @@ def xquad_libraries(
         library.close()
 
 
+@pytest.mark.long
 @needs_xquad
 @pytest.mark.parametrize(
     ("corpus", "questions"),
@@ -187,6 +188,7 @@ def test_cross_lingual_questions_find_the_paragraph(xquad_libraries, corpus, que
     assert top5 / len(asked) >= 0.85
 
 
+@pytest.mark.long
 @needs_xquad
 def test_the_relevance_gate_lets_answerable_questions_through_and_stops_the_rest(
     xquad_libraries,
@@ -329,6 +331,7 @@ def test_a_missing_model_folder_is_a_notice_and_search_goes_on(tmp_path, embedde
         assert library.settings.embedding_models == [] and not library.embeddings.to_build()
 
 
+@pytest.mark.long
 def test_a_model_switch_killed_midway_resumes_without_losing_anything(tmp_path, embedders):
     """`librarian embeddings --use ...` killed with SIGKILL halfway: the next start searches
     with the old vectors, keeps what was embedded, and finishes the rest."""

@@ -60,6 +60,7 @@ def snapshot(data_dir: Path, embedders: Embedders) -> dict[str, object]:
     return {"docs": docs, "chunks": chunk_ids, "vectors": vector_ids, "searches": searches}
 
 
+@pytest.mark.long
 @needs_eval
 def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
     tmp_path: Path, embedders: Embedders
@@ -99,6 +100,7 @@ def test_run_killed_midway_then_resumed_equals_an_uninterrupted_run(
     assert snapshot(killed, embedders) == snapshot(reference, embedders)
 
 
+@pytest.mark.long
 @needs_eval
 def test_both_processes_killed_mid_write_leave_a_library_that_repairs_itself(
     tmp_path: Path, embedders: Embedders

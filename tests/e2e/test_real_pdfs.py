@@ -14,7 +14,7 @@ from desktop_app.core.records import Outcome, RunSummary
 from desktop_app.core.settings import Settings
 from tests.conftest import DIVERSE_PDFS, Embedders, needs_eval, vectors_match_catalog
 
-pytestmark = [pytest.mark.e2e, needs_eval]
+pytestmark = [pytest.mark.e2e, pytest.mark.long, needs_eval]
 
 INDEXED = "indexed"
 PASSWORD = "password-protected"

@@ -1,5 +1,6 @@
-"""What a GGUF model will take in GPU memory, read from its header only (the weights are not
-read). Feeds core.offload.plan_offload.
+"""A GGUF file's header: its metadata and each tensor's shape, type and place, without reading
+the weights. Gives what a model will take in GPU memory (feeds core.offload.plan_offload) and
+what the LoRA check compares (lora.py).
 
 The header is parsed here rather than with the `gguf` package's GGUFReader, which decodes every
 token of the vocabulary into numpy objects: 5 s for a 135M model, on every model load. Only
@@ -39,9 +40,18 @@ _DECODED_ARRAYS = frozenset({"general.languages"})
 
 
 @dataclass(frozen=True, slots=True)
+class GgufTensor:
+    shape: tuple[int, ...]  # in ggml's order: the row length first
+    kind: int  # the ggml type (F32, Q4_K...)
+    start: int  # where its data begins in the file
+
+
+@dataclass(frozen=True, slots=True)
 class GgufHeader:
     metadata: dict[str, object]  # scalars and strings; an array's value is its length
-    tensor_bytes: dict[str, int]
+    tensor_bytes: dict[str, int]  # the distance to the next tensor's data (padding included)
+    tensors: dict[str, GgufTensor]
+    file_size: int
 
 
 class _Cursor:
@@ -109,23 +119,29 @@ def read_header(path: Path) -> GgufHeader:
             key = cursor.string()
             metadata[key] = cursor.value(cursor.u32(), key in _DECODED_ARRAYS)
         offsets: list[tuple[int, str]] = []
+        shapes: dict[str, tuple[tuple[int, ...], int]] = {}
         for _ in range(n_tensors):
             name = cursor.string()
-            n_dims = cursor.u32()
-            cursor.pos += 8 * n_dims + 4  # dimensions and type: sizes come from offsets
+            shape = tuple(cursor.u64() for _ in range(cursor.u32()))
+            shapes[name] = (shape, cursor.u32())
             offsets.append((cursor.u64(), name))
         alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
         if not isinstance(alignment, int) or alignment <= 0:
             raise ValueError(f"bad alignment {alignment!r}")
         data_start = -(-cursor.pos // alignment) * alignment
-        end = len(data) - data_start
+        file_size = len(data)
+        end = file_size - data_start
     offsets.sort()
     sizes = {}
     for (offset, name), (following, _) in zip(offsets, [*offsets[1:], (end, "")], strict=True):
         if following < offset or offset > end:
             raise ValueError(f"tensor {name} lies outside the file (truncated?)")
         sizes[name] = following - offset
-    return GgufHeader(metadata, sizes)
+    tensors = {
+        name: GgufTensor(shapes[name][0], shapes[name][1], data_start + offset)
+        for offset, name in offsets
+    }
+    return GgufHeader(metadata, sizes, tensors, file_size)
 
 
 def _number(metadata: dict[str, object], key: str, default: int | None = None) -> int:

@@ -112,6 +112,8 @@ class Retriever:
         scope = None if within is None else self.catalog.lexical.scope(within)
         if within is not None and scope is not None and scope.empty:
             raise EmptyScopeError(within)
+        if not self.catalog.lexical.holds_passages():
+            return None  # an empty library: nothing to rank, no embedding model to wait for
         within_vectors = self._vector_scope(scope)
         # Candidates per ranking, before fusion and merging.
         depth = max(4 * k, NORMALISED_OVER)

@@ -166,3 +166,8 @@ class LexicalIndex:
     def scope_chunk_ids(self, scope: Scope) -> list[str]:
         with self._lock:
             return scope_chunk_ids(self._db, scope)
+
+    def holds_passages(self) -> bool:
+        """Whether anything is indexed (one row looked up, not counted: a million take ms)."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None

@@ -16,7 +16,6 @@ from it. At the end the adapter is written as GGUF (export.py) next to the check
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -32,6 +31,7 @@ from desktop_app.core.settings import DEFAULTS
 from desktop_app.core.teaching import Example, prompt_messages
 from desktop_app.services.embeddings.sentence_transformer import torch_device
 from desktop_app.services.training.export import SUPPORTED, HeadShape, write_adapter
+from desktop_app.services.training.gguf_reads import remember_gguf_reads
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def load_base(path: Path) -> tuple[Any, Any, str, HeadShape]:
     transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     warnings.filterwarnings("ignore", category=FutureWarning)
-    remember_tensor_names()
+    remember_gguf_reads()
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
         model = transformers.AutoModelForCausalLM.from_pretrained(
@@ -198,17 +198,6 @@ def load_base(path: Path) -> tuple[Any, Any, str, HeadShape]:
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer, arch, heads
-
-
-def remember_tensor_names() -> None:
-    """transformers asks gguf for the same tensor-name table once per module of the model (397
-    times for SmolLM2: 5 of the 15-16 s it took to load); the table depends on its arguments
-    alone and is only read, so it is built once. transformers imports the function from gguf
-    at each call (a test pins that), so replacing gguf's attribute reaches it."""
-    import gguf
-
-    if not hasattr(gguf.get_tensor_name_map, "cache_info"):
-        gguf.get_tensor_name_map = functools.lru_cache(maxsize=8)(gguf.get_tensor_name_map)
 
 
 def _number(value: object, default: int) -> int:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from desktop_app.core.model_state import ModelState
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.teaching.teach_worker import TeachWorker
 
 log = logging.getLogger(__name__)
+Dialog = TypeVar("Dialog", bound=QDialog)
 
 
 class ModelController(QObject):
@@ -100,17 +101,15 @@ class ModelController(QObject):
             self.models_worker = ModelsWorker(self.library.models)
             self.models_worker.failed.connect(self.show_error)
             self.models_worker.removed.connect(self._model_removed)
-        if self.models_dialog is not None:
-            self.models_dialog.raise_()
-            return self.models_dialog
-        dialog = ModelsDialog(self.models_worker, self._parent)
-        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.use_model.connect(self.use_installed_model)
-        dialog.delete_requested.connect(self._delete_model)
-        dialog.destroyed.connect(lambda: setattr(self, "models_dialog", None))
-        dialog.show()
-        self.models_dialog = dialog
-        return dialog
+        worker = self.models_worker
+
+        def make() -> ModelsDialog:
+            dialog = ModelsDialog(worker, self._parent)
+            dialog.use_model.connect(self.use_installed_model)
+            dialog.delete_requested.connect(self._delete_model)
+            return dialog
+
+        return self._show_once("models_dialog", make)
 
     def use_installed_model(self, name: str) -> None:
         """Answer with an installed model from now on (loaded in the background, as always)."""
@@ -146,15 +145,27 @@ class ModelController(QObject):
         if self.teach_worker is None:
             self.teach_worker = TeachWorker(self.library)
             self.teach_worker.failed.connect(lambda message: log.info("teaching: %s", message))
-        if self.teach_dialog is not None:
-            self.teach_dialog.raise_()
-            return self.teach_dialog
-        dialog = TeachDialog(self.teach_worker, self._parent)
+        worker = self.teach_worker
+
+        def make() -> TeachDialog:
+            dialog = TeachDialog(worker, self._parent)
+            dialog.use_adapter.connect(self.use_adapter)
+            return dialog
+
+        return self._show_once("teach_dialog", make)
+
+    def _show_once(self, attribute: str, make: Callable[[], Dialog]) -> Dialog:
+        """The dialog kept in `attribute`, raised if it is open, else made and shown; the
+        attribute is cleared when the dialog closes (it deletes itself)."""
+        dialog: Dialog | None = getattr(self, attribute)
+        if dialog is not None:
+            dialog.raise_()
+            return dialog
+        dialog = make()
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.use_adapter.connect(self.use_adapter)
-        dialog.destroyed.connect(lambda: setattr(self, "teach_dialog", None))
+        dialog.destroyed.connect(lambda: setattr(self, attribute, None))
         dialog.show()
-        self.teach_dialog = dialog
+        setattr(self, attribute, dialog)
         return dialog
 
     def use_adapter(self, name: str) -> None:

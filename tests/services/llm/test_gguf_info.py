@@ -1,4 +1,5 @@
-"""The GGUF header reader behind the offload estimate, checked against the `gguf` package."""
+"""The GGUF header reader behind the offload estimate and the adapter check, checked against
+the `gguf` package."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from desktop_app.services.llm import LlmError, default_llm_path
 from desktop_app.services.llm.gguf_info import model_footprint, read_header
 
 
-def test_tensor_sizes_match_the_gguf_package() -> None:
+def test_tensor_sizes_shapes_and_places_match_the_gguf_package() -> None:
     from gguf import GGUFReader
 
     path = default_llm_path()
@@ -21,6 +22,10 @@ def test_tensor_sizes_match_the_gguf_package() -> None:
     for tensor in reference.tensors:
         # Ours is the distance to the next tensor: the data plus its alignment padding.
         assert 0 <= header.tensor_bytes[tensor.name] - int(tensor.n_bytes) < 32, tensor.name
+        ours = header.tensors[tensor.name]
+        assert ours.shape == tuple(int(n) for n in tensor.shape), tensor.name
+        assert (ours.kind, ours.start) == (int(tensor.tensor_type), int(tensor.data_offset))
+    assert header.file_size == path.stat().st_size
     assert header.metadata["general.architecture"] == "llama"
     assert header.metadata["llama.block_count"] == 30
     assert header.metadata["tokenizer.ggml.tokens"] == 49152  # an array: its length

@@ -4,6 +4,7 @@ by llama.cpp, changes the logits as the trained model in transformers does."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from desktop_app.core.teaching import Example, ExamplePassage, prompt_messages, 
 from desktop_app.services.llm import LlmConfig, LlmEngine, default_llm_path
 from desktop_app.services.llm.lora import validate_adapter
 from desktop_app.services.training.export import gguf_name, permute_rows
+from desktop_app.services.training.gguf_reads import remember_gguf_reads
 from desktop_app.services.training.trainer import (
     ADAPTER,
     Exported,
@@ -21,7 +23,6 @@ from desktop_app.services.training.trainer import (
     TrainRequest,
     TrainSettings,
     load_base_info,
-    remember_tensor_names,
 )
 from desktop_app.services.training.training_process import TrainingRun
 from tests.conftest import FIXTURES
@@ -55,17 +56,35 @@ def test_the_tensor_name_table_is_built_once_and_transformers_still_finds_it():
     import gguf
     from transformers import modeling_gguf_pytorch_utils
 
-    remember_tensor_names()
-    remember_tensor_names()  # twice: wrapped once
+    remember_gguf_reads()
+    remember_gguf_reads()  # twice: wrapped once
     arch = next(k for k, v in gguf.MODEL_ARCH_NAMES.items() if v == "llama")
     assert gguf.get_tensor_name_map(arch, 30) is gguf.get_tensor_name_map(arch, 30)
     assert gguf.get_tensor_name_map(arch, 30).get_name("model.layers.3.mlp.down_proj") == (
         "blk.3.ffn_down"
     )
-    # Why replacing gguf's attribute works: transformers looks the function up in gguf at
-    # each call. If it ever imports it once at module level, this fails and the cache is moot.
-    source = inspect.getsource(modeling_gguf_pytorch_utils.get_gguf_hf_weights_map)
-    assert "from gguf import MODEL_ARCH_NAMES, get_tensor_name_map" in source
+    # Why replacing gguf's attributes works: transformers looks them up in gguf at each call.
+    # If it ever imports them once at module level, this fails and the caches are moot.
+    weights_map = inspect.getsource(modeling_gguf_pytorch_utils.get_gguf_hf_weights_map)
+    assert "from gguf import MODEL_ARCH_NAMES, get_tensor_name_map" in weights_map
+    checkpoint = inspect.getsource(modeling_gguf_pytorch_utils.load_gguf_checkpoint)
+    assert "from gguf import GGUFReader" in checkpoint
+
+
+def test_a_gguf_file_is_parsed_once_until_it_changes(tmp_path: Path):
+    import shutil
+
+    import gguf
+
+    remember_gguf_reads()
+    assert BASE is not None
+    model = tmp_path / BASE.name
+    shutil.copy(BASE, model)
+    first = gguf.GGUFReader(model)
+    assert gguf.GGUFReader(str(model)) is first  # the tokenizer, the config, the weights
+    assert first.fields["general.architecture"].contents() == "llama"
+    os.utime(model, ns=(1, 1))  # replaced by another file: read again
+    assert gguf.GGUFReader(model) is not first
 
 
 def test_a_model_the_trainer_cannot_teach_is_refused_before_loading(tmp_path: Path):
@@ -77,6 +96,7 @@ def test_a_model_the_trainer_cannot_teach_is_refused_before_loading(tmp_path: Pa
     assert load_base_info(BASE)[0] == "llama"
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_the_exported_adapter_changes_llama_cpp_as_it_changed_transformers(tmp_path: Path):
     """Trained in this process (transformers + peft), exported, applied by llama.cpp: the
@@ -156,6 +176,7 @@ def test_the_exported_adapter_changes_llama_cpp_as_it_changed_transformers(tmp_p
     assert np.abs(hf_tuned - cpp_wrong).max() > 2.5 * quantization.max()
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_a_cancelled_run_resumes_and_its_adapter_changes_the_greedy_answer(tmp_path: Path):
     """One real run, cancelled after its third step and started again: it resumes from the

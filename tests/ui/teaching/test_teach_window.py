@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e
 TEACH_TIMEOUT_MS = 600_000
 
 
+@pytest.mark.long
 def test_teach_an_adapter_in_the_window_and_use_it(make_window, qtbot, tmp_path: Path):
     window = make_window()
     dialog = window.model.open_teach_dialog()
