@@ -7,9 +7,9 @@ its key. Nothing here imports torch, sentence-transformers or numpy until a mode
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from desktop_app.core.cpus import usable_cpus
 from desktop_app.core.embedding_models import E5, MINILM, USE_M3
 from desktop_app.services.embeddings.base import Embedder, EmbeddingModelError
 from desktop_app.services.embeddings.model_folders import (
@@ -46,7 +46,7 @@ def make_embedder(
     (read as `custom_scripts`, None = every script). Raises EmbeddingModelError when it is not
     there; loading happens later, off the GUI thread."""
     if key == USE_M3:
-        return UniversalSentenceEncoder(threads=os.cpu_count() or 2, batch_size=batch_size)
+        return UniversalSentenceEncoder(threads=usable_cpus(), batch_size=batch_size)
     if key == MINILM:
         return SentenceTransformerEmbedder(resolve_model_path(""), batch_size, onnx_allowed=True)
     if key == E5:

@@ -5,10 +5,11 @@ window, unit length. numpy and onnxruntime only."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
+
+from desktop_app.core.cpus import usable_cpus
 
 QUERY, PASSAGE = "query: ", "passage: "
 # The export's files besides the network (e5_export writes them)
@@ -74,7 +75,7 @@ class E5Encoder:
         self.tokens = tokens if tokens is not None else E5Tokens(folder)
         self.pad = read_special(folder)["pad"]
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 2
+        options.intra_op_num_threads = threads or usable_cpus()
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(

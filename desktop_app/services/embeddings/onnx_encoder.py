@@ -5,10 +5,11 @@ the attention mask, scaled to unit length. numpy and onnxruntime only; no torch.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from desktop_app.core.cpus import usable_cpus
 
 # Passages per run: 16 encodes fastest on a CPU (bench.embedding: 46.6/s at 16, 42.4 at 32,
 # 38.4 at 64 on 2 cores); larger batches pad more and fall out of the cache.
@@ -28,7 +29,7 @@ class OnnxEncoder:
         self.tokenizer.enable_truncation(max_tokens)  # counts [CLS] and [SEP], as ST does
         self.tokenizer.enable_padding()  # to the longest in the batch; masked out below
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 2
+        options.intra_op_num_threads = threads or usable_cpus()
         options.inter_op_num_threads = 1
         # Idle threads sleep instead of spinning: indexing shares the cores with the parser
         # process and the window.

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import psutil
+
+from desktop_app.core.cpus import usable_cpus
 
 
 def physical_cores() -> int:
     """Physical cores (llama.cpp slows down on hyper-threads), never more than the CPUs we
     may run on. psutil counts them on Linux, macOS and Windows alike."""
-    logical = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    logical = usable_cpus()
     physical = psutil.cpu_count(logical=False)
-    return max(1, min(physical or logical or 1, logical or 1))
+    return max(1, min(physical or logical, logical))
