@@ -62,5 +62,6 @@ def main() -> None:
     step("pytest", *pytest, *parallel(), "-m", "not serial and not long and not packaging")
     step("pytest: timing tests, alone", *pytest, "-m", "serial")
 
+
 if __name__ == "__main__":
     main()

@@ -36,14 +36,15 @@ needs_eval = pytest.mark.skipif(
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """A pytest-xdist worker runs on its own share of the CPUs, and so do its children (the
-    parser, the vector store, a `librarian` started by a test): each sizes its threads to that
-    share (core.cpus). Unpinned, two workers on 2 cores each ran llama.cpp, ONNX Runtime and
-    torch with 2 threads, 4 busy threads on 2 cores, and a test took up to 2.6 times its time
-    alone. LIBRARIAN_TEST_PIN=0 leaves the workers unpinned."""
+    """With LIBRARIAN_TEST_PIN=1, each pytest-xdist worker runs on its own share of the CPUs,
+    and so do its children (the parser, the vector store, a `librarian` started by a test):
+    each sizes its threads to that share (core.cpus). Unpinned, two workers on 2 cores each
+    run llama.cpp, ONNX Runtime and torch with 2 threads, 4 busy threads on 2 cores: a test
+    took up to 2.6 times its time alone. Not the default: in one pinned run the full-disk
+    window test left Chroma's delete waiting after the disk had room again (README, Tests)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1...
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if not worker or workers < 2 or os.environ.get("LIBRARIAN_TEST_PIN") == "0":
+    if not worker or workers < 2 or os.environ.get("LIBRARIAN_TEST_PIN") != "1":
         return
     if hasattr(os, "sched_setaffinity"):
         cpus = sorted(os.sched_getaffinity(0))

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from desktop_app.application import Library
+from desktop_app.core.settings import Settings
 from tests.conftest import FIXTURES, Embedders
 
 OPEN_TIMEOUT_MS = 60_000
 INDEX_TIMEOUT_MS = 240_000
 ANSWER_TIMEOUT_MS = 180_000
+ANSWER_TOKENS = 64
 
 WindowFactory = Callable[..., object]
 
@@ -31,6 +33,13 @@ def make_window(
 
     def make(data_dir: Path | None = None, open_paths: Sequence[str] = ()) -> MainWindow:
         directory = data_dir or tmp_path / "library"
+        # A test's own data directory is left as the test made it, and a reopened one as the
+        # last window left it.
+        if data_dir is None and not (directory / "settings.json").exists():
+            # Answers of 64 tokens, not the default 384: these tests are about the window;
+            # what the model writes is checked in tests/e2e/test_answering.py.
+            directory.mkdir(parents=True, exist_ok=True)
+            Settings(max_answer_tokens=ANSWER_TOKENS).save(directory / "settings.json")
         window = MainWindow(directory, lambda: Library(directory, embedders=embedders), open_paths)
         windows.append(window)
         with qtbot.waitSignal(window.library_opened, timeout=OPEN_TIMEOUT_MS):  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ class ChatWorker(EngineWorker):
     # Where the loaded model runs ("CPU", "CUDA · <card> · 30/30 layers on the GPU"), and why.
     placement_known = Signal(str, str)
     token = Signal(str)
-    quotes_ready = Signal(object)  # list[Quote]: the search is done, before the model writes
+    quotes_ready = Signal(list)  # list[Quote]: the search is done, before the model writes
     answered = Signal(object, object)  # Answer, conversation id (None: not kept, disk full)
     answer_failed = Signal(str)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 
+from desktop_app.application.models import ModelRow
 from desktop_app.ui.workers import EngineWorker
 
 if TYPE_CHECKING:
@@ -26,9 +27,9 @@ class ModelsWorker(EngineWorker):
     installed_listed = Signal(list)  # list[ModelRow]
     download_started = Signal(str)  # the model's name
     download_progress = Signal(str, float)  # what to show, fraction done (-1: unknown)
-    download_finished = Signal(object)  # ModelRow of the installed model
+    download_finished = Signal(ModelRow)  # of the installed model
     download_failed = Signal(str, str)  # kind ("cancelled", "offline"...), message
-    removed = Signal(object)  # ModelRow
+    removed = Signal(ModelRow)
 
     def __init__(self, shelf: ModelShelf) -> None:
         super().__init__("librarian-models")
