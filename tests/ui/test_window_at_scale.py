@@ -1,6 +1,8 @@
 """The window with a big library: 10,000 documents in a watched folder and 1,000 conversations.
 Opening it (the folder re-scanned, every file reported unchanged), scrolling, sorting and
-filtering the Library panel, and listing and searching the chats keep the GUI thread free.
+filtering the Library panel, and listing and searching the chats keep the GUI thread free: its
+longest wait stays under 50 ms more than a bare process's at the same time (bench.machine_noise;
+one CI run saw 60 ms while browsing, on code that had passed an hour earlier).
 
 Measured here: with item widgets and one signal per report, the re-scan kept the window busy
 for 160 s with stalls of 150-200 ms; with the model/views, the gathered reports and a 1 ms GIL
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from bench.heartbeat import Heartbeat
 from bench.library_builder import RandomVectors, write_documents
+from bench.machine_noise import MachineNoise
 from desktop_app.application import Library
 from desktop_app.core.conversation import Source
 from desktop_app.core.lexical import index_terms
@@ -76,12 +79,14 @@ def test_a_library_of_10000_documents_and_1000_chats_never_stalls_the_window(
     gc.collect()
     gc.freeze()  # as the app does after loading its models: the test's own heap is not ours
     heartbeat = Heartbeat()
+    noise = MachineNoise()  # the machine's own stalls at the same moments, not the window's
     window = make_window(data)  # opened: the listing and the folder's re-scan follow
     heartbeat.start()
     panel, chats = window.library_panel, window.chats
     qtbot.waitUntil(lambda: len(panel.paths()) == DOCUMENTS, timeout=RESCAN_TIMEOUT_MS)
     qtbot.waitUntil(lambda: not window.indexer.running, timeout=RESCAN_TIMEOUT_MS)  # the re-scan
     opening = heartbeat.stop()
+    noise.mark("opening")
     assert all(panel.status_of(p) == "indexed" for p in panel.paths()[:: DOCUMENTS // 50])
     assert f"{DOCUMENTS} documents indexed, {DOCUMENTS} passages" in panel.summary.text()
     assert len(chats.ids()) == CONVERSATIONS
@@ -112,7 +117,12 @@ def test_a_library_of_10000_documents_and_1000_chats_never_stalls_the_window(
     window.conversations.refresh(chats.ids()[0])  # as after every answer
     QApplication.processEvents()
     browsing = heartbeat.stop()
+    noise.mark("browsing")
+    machine = noise.finish()
 
-    assert opening["max_gap_ms"] < MAX_GAP_MS, opening
-    assert browsing["max_gap_ms"] < MAX_GAP_MS, browsing
+    assert opening["max_gap_ms"] < MAX_GAP_MS + machine["opening"]["max_gap_ms"], (opening, machine)
+    assert browsing["max_gap_ms"] < MAX_GAP_MS + machine["browsing"]["max_gap_ms"], (
+        browsing,
+        machine,
+    )
     assert not window.errors
