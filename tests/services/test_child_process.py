@@ -171,3 +171,39 @@ def test_a_child_whose_parent_stopped_listening_ends_quietly(capfd: pytest.Captu
     process.join(30)
     assert process.exitcode == 0
     assert "Traceback" not in capfd.readouterr().err
+
+
+def _report_start(conn: Connection) -> None:
+    import multiprocessing as mp
+    import sys
+
+    parent = mp.parent_process()  # the process that started it
+    forked = parent is not None and os.getppid() != parent.pid  # by another: the fork server
+    conn.send((forked, os.environ.get("LIBRARIAN_TEST_CHILD_SAYS"), "chromadb" in sys.modules))
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_a_child_runs_with_the_environment_of_its_start_however_it_is_started(
+    monkeypatch: pytest.MonkeyPatch, method: str
+):
+    """Forked from the fork server (started once, with the environment of that moment), a child
+    still sees the parent's environment as it is when the child starts, as a spawned one does:
+    a download's child must see the HF_ENDPOINT set after the vector store started."""
+    import multiprocessing as mp
+
+    from desktop_app.services.child_process import START_VARIABLE, start_method
+
+    if method not in mp.get_all_start_methods():
+        pytest.skip(f"no {method} on this system")
+    monkeypatch.setenv(START_VARIABLE, method)
+    assert start_method() == method
+    seen = []
+    for says in ("first", "second"):  # the second start reuses the fork server
+        monkeypatch.setenv("LIBRARIAN_TEST_CHILD_SAYS", says)
+        process, conn = start_child(_report_start, "start", "start")
+        seen.append(conn.recv())
+        process.join(10)
+    forked, _, preloaded = seen[0]
+    assert [said for _, said, _ in seen] == ["first", "second"]
+    # From the fork server, the child's parent is the server, and Chroma is imported already.
+    assert forked == preloaded == (method == "forkserver")

@@ -3,7 +3,9 @@ downloading) makes no connection attempt and no name look-up, in the app's proce
 of its child processes (parser, vector store).
 
 Python's audit hooks see every `socket.connect` and `socket.getaddrinfo`; the children get the
-same hook from a `sitecustomize` module on their PYTHONPATH. Local pipes (AF_UNIX) are allowed.
+same hook from a `sitecustomize` module on their PYTHONPATH (the fork server they are forked
+from is started anew for this test, so that it loads the hook). Local pipes (AF_UNIX) are
+allowed.
 Native code that opens sockets without Python would not be seen; the packaged app's tests run it
 in a network namespace with no network at all (tests/packaging)."""
 
@@ -12,10 +14,13 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from desktop_app.services.child_process import start_child, start_method
 from tests.ui.chat.test_chat_window import QUESTION, ask, indexed_window
 from tests.ui.models.test_models_window import open_catalogue
 
@@ -59,6 +64,30 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
 sys.addaudithook(_audit)  # audit hooks cannot be removed: it records only inside the test
 
 
+def _connect_out(conn: Connection) -> None:
+    with socket.socket() as probe:
+        probe.connect_ex(("127.0.0.1", 9))
+    conn.send("tried")
+
+
+def _children_start_with(hooks: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's children, started from now on, load `hooks` (sitecustomize) first."""
+    path = os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")])
+    monkeypatch.setenv("PYTHONPATH", path)
+    if start_method() == "forkserver":
+        # The fork server, started by an earlier test without the hook, is set aside: it ends
+        # with its last child (it cannot be stopped before: the session's tokenizer child). The
+        # next start launches a new one, from this environment.
+        from multiprocessing import forkserver
+
+        server: Any = forkserver._forkserver  # type: ignore[attr-defined]
+        with server._lock:
+            if server._forkserver_alive_fd is not None:
+                os.close(server._forkserver_alive_fd)
+            server._forkserver_pid = server._forkserver_address = None
+            server._forkserver_alive_fd = None
+
+
 def test_normal_use_makes_no_connection_attempt(
     make_window, documents, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -68,12 +97,12 @@ def test_normal_use_makes_no_connection_attempt(
     log = tmp_path / "network.log"
     log.write_text("", encoding="utf-8")
     monkeypatch.setenv("LIBRARIAN_NETWORK_LOG", str(log))
-    path = os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")])
-    monkeypatch.setenv("PYTHONPATH", path)
-    # The check works: a connection attempt from a child process is recorded.
-    probe = "import socket; socket.socket().connect_ex(('127.0.0.1', 9))"
-    assert os.system(f'"{sys.executable}" -c "{probe}"') == 0
-    assert "socket.connect" in log.read_text()
+    _children_start_with(hooks, monkeypatch)
+    # The check works: a connection attempt from one of the app's child processes is recorded.
+    process, conn = start_child(_connect_out, "probe", "probe")
+    assert conn.recv() == "tried"
+    process.join(10)
+    assert f"{process.pid} socket.connect" in log.read_text()
     log.write_text("", encoding="utf-8")
 
     _recording.append(str(log))
