@@ -13,7 +13,8 @@ run: setup
 test: setup
 	$(VENV_PY) scripts/test.py $(PYTEST_ARGS)
 
-# The long tier: real-part runs of a minute or more (training, whole corpora, kill and resume).
+# The long tier: real-part runs of a minute or more (training, whole corpora, kill and resume),
+# then the GUI stall measurements, alone.
 test-long: setup
 	$(VENV_PY) scripts/test.py --long
 

@@ -5,12 +5,14 @@ Run after scripts/setup.py (make test does both):  .venv/bin/python scripts/test
 
 Without pytest arguments the tests run on one worker per core (pytest-xdist, at most
 MAX_WORKERS: each loads the embedding models), a test file staying on one worker so that its
-module fixtures are built once; then the tests marked `serial`, which measure the GUI thread's
-stalls, run alone. Two tiers run on their own, after lint and types were checked by `make
-test`: the real-part runs of a minute or more (marked `long`: training, whole corpora,
-kill-and-resume over real documents, the benchmark scripts), `scripts/test.py --long` (make
-test-long), and the packaging test (marked `packaging`: it builds, installs and launches the
-app, about 10 minutes), `scripts/test.py --packaging` (make test-packaging). CI runs all three.
+module fixtures are built once. Two tiers run on their own, after lint and types were checked
+by `make test`: the real-part runs of a minute or more, `scripts/test.py --long` (make
+test-long): those marked `long` (training, whole corpora, kill-and-resume over real documents,
+the benchmark scripts) on the workers, then those marked `serial` alone (the GUI thread's
+stalls measured with a 10,000-document library and while indexing and answering: they need
+the machine to themselves); and the packaging test (marked `packaging`: it builds, installs
+and launches the app, about 10 minutes), `scripts/test.py --packaging` (make test-packaging).
+CI runs all three.
 With other arguments, pytest runs them as given, in one process.
 """
 
@@ -50,6 +52,7 @@ def main() -> None:
         return
     if sys.argv[1:] == ["--long"]:
         step("pytest: long runs", *pytest, *parallel(), "-m", "long and not packaging")
+        step("pytest: timing tests, alone", *pytest, "-m", "serial")
         return
     exe = ".exe" if os.name == "nt" else ""
     sources = ("desktop_app", "tests", "bench", "scripts", "packaging")
@@ -60,7 +63,6 @@ def main() -> None:
         step("pytest", *pytest, *sys.argv[1:])
         return
     step("pytest", *pytest, *parallel(), "-m", "not serial and not long and not packaging")
-    step("pytest: timing tests, alone", *pytest, "-m", "serial")
 
 
 if __name__ == "__main__":
