@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,10 @@ def _librarian_network_audit(event, args):
         target = args[0]
     else:
         return
-    with open(os.environ["LIBRARIAN_NETWORK_LOG"], "a") as log:
-        log.write(f"{os.getpid()} {event} {target!r}\\n")
+    log_path = os.environ.get("LIBRARIAN_NETWORK_LOG")  # unset: a later test's child
+    if log_path:
+        with open(log_path, "a") as log:
+            log.write(f"{os.getpid()} {event} {target!r}\\n")
 
 sys.addaudithook(_librarian_network_audit)
 """
@@ -70,26 +73,43 @@ def _connect_out(conn: Connection) -> None:
     conn.send("tried")
 
 
-def _children_start_with(hooks: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app's children, started from now on, load `hooks` (sitecustomize) first."""
-    path = os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")])
-    monkeypatch.setenv("PYTHONPATH", path)
-    if start_method() == "forkserver":
-        # The fork server, started by an earlier test without the hook, is set aside: it ends
-        # with its last child (it cannot be stopped before: the session's tokenizer child). The
-        # next start launches a new one, from this environment.
-        from multiprocessing import forkserver
+def _set_fork_server_aside() -> None:
+    """The next child starts a new fork server, from the environment of that moment; the old
+    one ends with its last child (it cannot be stopped before: the session's tokenizer child
+    lives on)."""
+    if start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
 
-        server: Any = forkserver._forkserver  # type: ignore[attr-defined]
-        with server._lock:
-            if server._forkserver_alive_fd is not None:
-                os.close(server._forkserver_alive_fd)
-            server._forkserver_pid = server._forkserver_address = None
-            server._forkserver_alive_fd = None
+    server: Any = forkserver._forkserver  # type: ignore[attr-defined]
+    with server._lock:
+        if server._forkserver_alive_fd is not None:
+            os.close(server._forkserver_alive_fd)
+        server._forkserver_pid = server._forkserver_address = None
+        server._forkserver_alive_fd = None
+
+
+@pytest.fixture
+def children_start_with(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """The app's children started in the test load a folder's sitecustomize first; those of
+    later tests come from a fork server without it."""
+
+    def start_with(hooks: Path) -> None:
+        path = os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")])
+        monkeypatch.setenv("PYTHONPATH", path)
+        _set_fork_server_aside()  # started by an earlier test, without the hook
+
+    yield start_with
+    _set_fork_server_aside()
 
 
 def test_normal_use_makes_no_connection_attempt(
-    make_window, documents, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_window,
+    documents,
+    qtbot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    children_start_with: Callable[[Path], None],
 ):
     hooks = tmp_path / "hooks"
     hooks.mkdir()
@@ -97,7 +117,7 @@ def test_normal_use_makes_no_connection_attempt(
     log = tmp_path / "network.log"
     log.write_text("", encoding="utf-8")
     monkeypatch.setenv("LIBRARIAN_NETWORK_LOG", str(log))
-    _children_start_with(hooks, monkeypatch)
+    children_start_with(hooks)
     # The check works: a connection attempt from one of the app's child processes is recorded.
     process, conn = start_child(_connect_out, "probe", "probe")
     assert conn.recv() == "tried"
