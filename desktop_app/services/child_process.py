@@ -3,7 +3,7 @@ called and stopped one way:
 
 - started from a fork server where the system has one (Linux, macOS): a fresh interpreter,
   started once, that imports the children's libraries (Chroma: 1.2-1.9 s) and forks a child
-  for each start (0.2 s to a vector store that answers, against 1.3-1.8 s spawned); spawned
+  for each start (0.2 s to a vector store that answers, against 1.15-1.8 s spawned); spawned
   where it has none (Windows) or LIBRARIAN_CHILD_START=spawn says so. The app's own process,
   with torch and Qt loaded, is never forked. A child runs with the parent's environment as it
   is when the child starts, as a spawned one would. Connected by a pipe, logging to a file of
