@@ -1,7 +1,9 @@
 """The fault matrix, the machine's conditions: a full disk during indexing and during an answer
 (a small tmpfs), a read-only data directory (a read-only bind mount), and kill -9 of each child
 process mid-write. Real library, real processes; after the condition is cleared, the library
-equals one built without it. The mounts need root: CI runs as root, elsewhere they skip."""
+equals one built without it. The mounts need root: CI runs as root, elsewhere they skip.
+The command that meets the fault runs in a process of its own, as a user's does (what it prints
+up to its exit); the commands around it run in this process (`main`), with the models loaded."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.cli.main import EXIT_OK, main
 from desktop_app.core.errors import DiskFull, ReadOnlyLibrary
 from desktop_app.core.records import FileReport, Outcome
 from tests.conftest import Embedders, vectors_match_catalog
@@ -56,12 +59,20 @@ def cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def in_process(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["--data-dir", str(data), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 def size_of(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
+@pytest.mark.usefixtures("loaded_models")
 def test_a_full_disk_stops_indexing_cleanly_search_goes_on_and_indexing_resumes(
-    built, tmp_path: Path, embedders: Embedders
+    built, tmp_path: Path, embedders: Embedders, capsys: pytest.CaptureFixture[str]
 ):
     root: Path = built["root"]  # type: ignore[assignment]
     room = size_of(built["library"]) // 1_000_000 + 3  # type: ignore[arg-type]
@@ -78,16 +89,16 @@ def test_a_full_disk_stops_indexing_cleanly_search_goes_on_and_indexing_resumes(
         assert len(said) == 2, said  # the estimate's warning, then the one message: no flood
         filler = fill_disk(disk)
         # the disk still full: search, quotes and doctor work, and write nothing
-        found = cli(data, "search", "When does the ferry leave Porto?", "-k", "1")
-        assert found.returncode == 0, found.stderr
-        assert "porto-ferry.txt" in found.stdout and "Traceback" not in found.stderr
-        quoted = cli(data, "ask", "--quotes-only", "When does the ferry leave Porto?")
-        assert quoted.returncode == 0 and "ferry of Porto" in quoted.stdout, quoted.stderr
-        assert cli(data, "doctor", "--json").returncode == 0
+        ferry = "When does the ferry leave Porto?"
+        code, out, err = in_process(capsys, data, "search", ferry, "-k", "1")
+        assert code == EXIT_OK and "porto-ferry.txt" in out, err
+        code, out, err = in_process(capsys, data, "ask", "--quotes-only", ferry)
+        assert code == EXIT_OK and "ferry of Porto" in out, err
+        assert in_process(capsys, data, "doctor", "--json")[0] == EXIT_OK
         filler.unlink(missing_ok=True)
         subprocess.run(["mount", "-o", f"remount,size={room + 40}m", str(disk)], check=True)
-        resumed = cli(data, "index", str(root / "more"))
-        assert resumed.returncode == 0, resumed.stderr
+        code, _, err = in_process(capsys, data, "index", str(root / "more"))
+        assert code == EXIT_OK, err
         with open_library(data, embedders) as library:
             assert library.embeddings.check() == [] and vectors_match_catalog(library)
             assert snapshot(library) == built["both"]
@@ -109,20 +120,21 @@ def test_a_full_disk_during_an_answer_gives_the_answer_and_says_it_is_not_kept(
             assert library.chats.get(chat).messages == []  # nothing half-written
 
 
+@pytest.mark.usefixtures("loaded_models")
 def test_a_read_only_data_directory_searches_and_refuses_to_index_in_words(
-    built, tmp_path: Path, embedders: Embedders
+    built, tmp_path: Path, embedders: Embedders, capsys: pytest.CaptureFixture[str]
 ):
     root: Path = built["root"]  # type: ignore[assignment]
     data = tmp_path / "library"
     shutil.copytree(built["library"], data)  # type: ignore[arg-type]
     before = sorted((p.relative_to(data), p.stat().st_size) for p in data.rglob("*"))
     with read_only_view(data, tmp_path / "ro") as view:
-        found = cli(view, "search", "rye bread in Galway", "-k", "1")
-        assert found.returncode == 0 and "galway" in found.stdout, found.stderr
+        code, out, err = in_process(capsys, view, "search", "rye bread in Galway", "-k", "1")
+        assert code == EXIT_OK and "galway" in out, err
         refused = cli(view, "index", str(root / "more"))
         assert refused.returncode == 1 and "is read-only" in refused.stderr
         assert "Traceback" not in refused.stderr
-        assert cli(view, "doctor").returncode == 0
+        assert in_process(capsys, view, "doctor")[0] == EXIT_OK
         with open_library(view, embedders) as library:
             assert library.search("Туман над заливом", k=1)
             with pytest.raises(ReadOnlyLibrary):

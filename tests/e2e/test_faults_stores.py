@@ -23,7 +23,7 @@ from tests.e2e.faults import (
     write_notes,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("loaded_models")]
 
 
 @pytest.fixture(scope="module")

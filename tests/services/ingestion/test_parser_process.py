@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
+
+import pytest
 
 from desktop_app.core.records import ParsedPart, ReadingPage
 from desktop_app.services.ingestion.parser_process import ParserProcess
 from desktop_app.services.ingestion.parsing import ParseOptions, ParseRequest
 from tests.conftest import DIVERSE_PDFS, FIXTURES, needs_eval
+from tests.scans import image_only_pdf
 
 PDF = str(FIXTURES / "ntsb_report.pdf")
 
@@ -26,8 +30,22 @@ def test_parts_stream_back_then_the_document():
     assert {c.page for c in chunks} == {1, 2, 3}
 
 
+def test_a_scan_says_which_page_ocr_reads_before_its_passages_arrive(tmp_path: Path):
+    scan = str(image_only_pdf(FIXTURES / "ntsb_report.pdf", [1, 3], tmp_path / "scan.pdf"))
+    messages: list[ParsedPart | ReadingPage] = []
+    with ParserProcess(ParseOptions(), timeout_s=60) as parser:
+        doc = parser.parse(ParseRequest(scan), messages.append)
+    assert doc.skip_reason is None and doc.pages == 2
+    reading = [m for m in messages if isinstance(m, ReadingPage)]
+    assert [(m.page, m.pages) for m in reading] == [(1, 2), (2, 2)]
+    assert isinstance(messages[0], ReadingPage)  # said before any passage of the scan arrives
+    scanned = [page for m in messages if isinstance(m, ParsedPart) for page in m.scanned]
+    assert [page.number for page in scanned] == [1, 2] and all(page.words for page in scanned)
+
+
+@pytest.mark.long  # OCR of six pages: 35 s
 @needs_eval
-def test_a_scan_says_which_page_ocr_reads_before_its_passages_arrive():
+def test_a_real_scan_is_read_page_by_page_and_a_chart_with_a_stray_text_layer_is_kept():
     scan = str(DIVERSE_PDFS / "ocrmypdf_multipage_scan.pdf")  # 6 image-only pages
     messages: list[ParsedPart | ReadingPage] = []
     with ParserProcess(ParseOptions(), timeout_s=60) as parser:

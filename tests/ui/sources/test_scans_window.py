@@ -3,13 +3,16 @@ opens the scan at the page with the cited words painted over the picture."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from desktop_app.application import Library
 from desktop_app.core.cancel import IndexProgress
+from desktop_app.core.settings import Settings
 from desktop_app.services.ocr import ocr_status
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Embedders
 from tests.scans import image_only_pdf, picture_file
 from tests.ui.conftest import INDEX_TIMEOUT_MS
 
@@ -23,23 +26,33 @@ pytestmark = [
 WEATHER = "lowest cloud condition and visibility at the accident site"
 
 
-@pytest.fixture
-def scanned_window(make_window, qtbot, tmp_path: Path):
-    folder = tmp_path / "scans"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def scanned(
+    tmp_path_factory: pytest.TempPathFactory, embedders: Embedders
+) -> tuple[Path, Path, Path, list[IndexProgress]]:
+    """A scanned PDF and a photo of a page, indexed by OCR once for the module (the OCR takes
+    most of the time); each test opens the window on a copy of that library."""
+    folder = tmp_path_factory.mktemp("scans")
     scan = image_only_pdf(FIXTURES / "ntsb_report.pdf", [1, 3], folder / "scan.pdf")
     photo = picture_file(FIXTURES / "ntsb_report.pdf", [3], folder / "photo.png")
-    window = make_window()
+    data = tmp_path_factory.mktemp("scan-library")
     progress: list[IndexProgress] = []
-    window.library_worker.index_progress.connect(progress.append)
-    with qtbot.waitSignal(window.indexing_finished, timeout=INDEX_TIMEOUT_MS):
-        window.add_paths([str(scan), str(photo)])
-    return window, scan, photo, progress
+    with Library(data, Settings(), embedders=embedders) as library:
+        library.index([scan, photo], on_progress=progress.append)
+    return data, scan, photo, progress
+
+
+@pytest.fixture
+def scanned_window(scanned, make_window, tmp_path: Path):
+    data, scan, photo, progress = scanned
+    shutil.copytree(data, tmp_path / "library")
+    return make_window(tmp_path / "library"), scan, photo, progress
 
 
 def test_a_citation_on_a_scanned_pdf_page_highlights_the_words_on_the_scan(scanned_window, qtbot):
     window, scan, _, progress = scanned_window
-    assert any(p.ocr_page is not None for p in progress)  # the bar said "OCR of page …"
+    # what the progress bar says "OCR of page …" from (tests/ui/test_units.py)
+    assert any(p.ocr_page is not None for p in progress)
     hit = next(h for h in window.library.search(WEATHER, k=5) if h.path == str(scan))
     assert hit.page == 2
     viewer = window.viewer
