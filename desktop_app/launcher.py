@@ -28,6 +28,7 @@ COMMANDS = (
     "embeddings",
     "models",
     "teach",
+    "team",
     "doctor",
     "repair",
 )

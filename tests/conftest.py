@@ -41,7 +41,12 @@ def pytest_configure(config: pytest.Config) -> None:
     each sizes its threads to that share (core.cpus). Unpinned, two workers on 2 cores each
     run llama.cpp, ONNX Runtime and torch with 2 threads, 4 busy threads on 2 cores: a test
     took up to 2.6 times its time alone. Not the default: in one pinned run the full-disk
-    window test left Chroma's delete waiting after the disk had room again (README, Tests)."""
+    window test left Chroma's delete waiting after the disk had room again (README, Tests).
+
+    No test reads or writes the keyring of the person running them (nor does a `librarian`
+    they start): team-library passwords go to the data directory's file, as on a system with
+    no keyring, unless a test sets a keyring of its own (tests/services/test_credentials.py)."""
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1...
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if not worker or workers < 2 or os.environ.get("LIBRARIAN_TEST_PIN") != "1":
@@ -100,6 +105,24 @@ def loaded_models(monkeypatch: pytest.MonkeyPatch, embedders: Embedders) -> None
         opened(self, data_dir, settings, embedders if embedders is not None else loaded)
 
     monkeypatch.setattr(Library, "__init__", with_loaded_models)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The admin's URL of a real PostgreSQL 16 server with pgvector, one per test worker."""
+    from tests.postgres import postgres_server
+
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as admin_url:
+        yield admin_url
+
+
+@pytest.fixture
+def team_database(postgres: str, request: pytest.FixtureRequest) -> str:
+    """The admin's URL of a new, empty database for this test (its roles named after it)."""
+    from tests.postgres import new_database
+
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:40]
+    return new_database(postgres, name)
 
 
 @pytest.fixture

@@ -70,6 +70,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from desktop_app.cli.health import run_doctor, run_repair
 
         return run_doctor(args) if args.command == "doctor" else run_repair(args)
+    if args.command == "team":  # the data directory's list of team libraries, not its library
+        from desktop_app.cli.team import run_team
+
+        return run_team(args)
     command = _COMMANDS.get(args.command)
     if command is None:  # pragma: no cover - argparse checks
         raise UsageError(f"unknown command {args.command}")

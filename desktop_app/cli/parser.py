@@ -11,6 +11,7 @@ from typing import Any
 from desktop_app import __version__
 from desktop_app.cli.models import add_models_parser
 from desktop_app.cli.teach import add_teach_parser
+from desktop_app.cli.team import add_team_parser
 from desktop_app.core.settings import DEFAULTS, limits
 
 
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_documents(sub)
     add_models_parser(sub)
     add_teach_parser(sub)
+    add_team_parser(sub)
 
     p = sub.add_parser(
         "doctor", help="the library's state (every store, free disk), versions, models, back-end"

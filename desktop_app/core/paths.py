@@ -92,5 +92,15 @@ class DataPaths:
         return self.root / "backups"
 
     @property
+    def teams(self) -> Path:
+        """The team libraries this computer knows (core.team_libraries), without passwords."""
+        return self.root / "teams.json"
+
+    @property
+    def team_secrets(self) -> Path:
+        """Their passwords where the system has no keyring (mode 0600)."""
+        return self.root / "team-secrets.json"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"

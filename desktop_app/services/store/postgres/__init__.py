@@ -1,0 +1,1 @@
+"""A team library on PostgreSQL with pgvector: its connection, schema and set-up."""
