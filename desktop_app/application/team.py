@@ -93,7 +93,7 @@ def _state(name: str, url: str, password: str | None) -> TeamState:
                 "init` run on that database?"
             ) from None
     assert row is not None
-    version, editor, documents = (str(row[0]), bool(row[1]), int(str(row[2])))
+    version, editor, documents = (str(row[0]), bool(row[1]), int(row[2]))
     if version != str(VERSION):
         raise TeamLibraryError(
             f"{shown(url)} holds a team library of version {version}; this Librarian reads "

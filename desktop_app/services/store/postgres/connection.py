@@ -4,7 +4,7 @@ asks (`sslmode=verify-full&sslrootcert=…`: libpq verifies the server's certifi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.team_libraries import shown
@@ -22,7 +22,7 @@ class TeamLibraryError(LibrarianError):
 
 def connect(
     url: str, password: str | None = None, autocommit: bool = False
-) -> psycopg.Connection[tuple[object, ...]]:
+) -> psycopg.Connection[tuple[Any, ...]]:
     """A connection to `url` (a postgresql:// URL), with the password kept out of it."""
     import psycopg
 

@@ -12,7 +12,7 @@ schema) are quoted as identifiers by psycopg.sql, never pasted.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import psycopg
@@ -27,8 +27,10 @@ CREATE TABLE librarian.documents (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     content_hash text NOT NULL UNIQUE,  -- the same file added twice is stored once
     path text NOT NULL,  -- where the editor had it: the name every citation shows
+    title text NOT NULL DEFAULT '',
     format text NOT NULL,
     pages integer,
+    passages integer NOT NULL DEFAULT 0,
     size bigint NOT NULL,
     status text NOT NULL,
     reason text,
@@ -44,15 +46,26 @@ CREATE TABLE librarian.passages (
     start_offset integer NOT NULL,
     end_offset integer NOT NULL,
     text text NOT NULL,
-    terms tsvector NOT NULL  -- the app's own stems (core.lexical), as the local library's
+    terms tsvector NOT NULL,  -- the app's own stems (core.lexical), with their positions
+    length integer NOT NULL  -- its number of terms: BM25's passage length
 );
+CREATE INDEX documents_by_path ON librarian.documents (path text_pattern_ops);
 CREATE INDEX passages_of_document ON librarian.passages (document_id);
 CREATE INDEX passages_by_terms ON librarian.passages USING gin (terms);
+-- BM25's statistics, kept in step by each document's transaction (as FTS5 keeps its own):
+-- how many passages hold each term, and how many passages and terms there are in all.
+CREATE TABLE librarian.terms (term text PRIMARY KEY, passages integer NOT NULL);
+CREATE TABLE librarian.totals (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    passages bigint NOT NULL,
+    length bigint NOT NULL
+);
+INSERT INTO librarian.totals VALUES (true, 0, 0);
 CREATE TABLE librarian.pages (  -- pages read by OCR: their text and word boxes
     document_id bigint NOT NULL REFERENCES librarian.documents ON DELETE CASCADE,
     number integer NOT NULL,
     text text NOT NULL,
-    words jsonb NOT NULL,
+    words bytea NOT NULL,  -- core.ocr_layout.pack_words, as the local catalog keeps them
     PRIMARY KEY (document_id, number)
 );
 CREATE TABLE librarian.spaces (  -- one per embedding model: the table of its vectors
@@ -98,15 +111,16 @@ REVOKE ALL ON SCHEMA librarian FROM PUBLIC;
 REVOKE ALL ON FUNCTION librarian.create_space(text, integer) FROM PUBLIC;
 GRANT USAGE ON SCHEMA librarian TO {member}, {editor};
 GRANT SELECT ON ALL TABLES IN SCHEMA librarian TO {member}, {editor};
-GRANT INSERT, UPDATE, DELETE ON librarian.documents, librarian.passages, librarian.pages
-    TO {editor};
+GRANT INSERT, UPDATE, DELETE ON librarian.documents, librarian.passages, librarian.pages,
+    librarian.terms TO {editor};
+GRANT UPDATE ON librarian.totals TO {editor};
 GRANT EXECUTE ON FUNCTION librarian.create_space(text, integer) TO {editor};
 ALTER DEFAULT PRIVILEGES IN SCHEMA librarian GRANT SELECT ON TABLES TO {member}, {editor};
 ALTER DEFAULT PRIVILEGES IN SCHEMA librarian GRANT INSERT, UPDATE, DELETE ON TABLES TO {editor};
 """
 
 
-def create(cursor: psycopg.Cursor[tuple[object, ...]], member: str, editor: str) -> None:
+def create(cursor: psycopg.Cursor[tuple[Any, ...]], member: str, editor: str) -> None:
     """The schema, its function and the roles' rights, in the cursor's transaction."""
     from psycopg import sql
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.team_libraries import with_user
 from desktop_app.services.store.postgres import schema
@@ -72,8 +72,8 @@ def init_team_library(admin_url: str, roles: str | None = None) -> TeamUrls:
 
 
 def _create_role(
-    connection: psycopg.Connection[tuple[object, ...]],
-    cursor: psycopg.Cursor[tuple[object, ...]],
+    connection: psycopg.Connection[tuple[Any, ...]],
+    cursor: psycopg.Cursor[tuple[Any, ...]],
     role: str,
     password: str,
 ) -> None:
@@ -87,7 +87,7 @@ def _create_role(
 
 
 def _one(
-    connection: psycopg.Connection[tuple[object, ...]], query: str, params: tuple[object, ...] = ()
+    connection: psycopg.Connection[tuple[Any, ...]], query: str, params: tuple[Any, ...] = ()
 ) -> object:
     row = connection.execute(query, params).fetchone()  # type: ignore[arg-type]
     return None if row is None else row[0]

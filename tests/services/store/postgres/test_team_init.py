@@ -29,8 +29,8 @@ def add_document(connection: psycopg.Connection) -> int:
     assert row is not None
     connection.execute(
         "INSERT INTO librarian.passages (id, document_id, ordinal, page, start_offset, "
-        "end_offset, text, terms) VALUES (%s, %s, 0, 1, 0, 5, %s, to_tsvector('simple', %s))",
-        ("p1", row[0], "Ferry", "ferri"),
+        "end_offset, text, terms, length) VALUES (%s, %s, 0, 1, 0, 5, %s, %s::tsvector, 1)",
+        ("p1", row[0], "Ferry", "'ferri':1"),
     )
     return int(row[0])
 
