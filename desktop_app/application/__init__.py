@@ -22,6 +22,7 @@ from desktop_app.application.pending import PendingIndex
 from desktop_app.application.space import SpaceEstimate
 from desktop_app.application.space import estimate as estimate_space
 from desktop_app.application.teaching import Teacher
+from desktop_app.application.team_use import TeamInUse
 from desktop_app.application.writers import cannot_write
 from desktop_app.core.cancel import CancelToken, ProgressCallback
 from desktop_app.core.conversation import Conversation
@@ -111,9 +112,18 @@ class Library:
                     self.settings.chosen_embedding_models(), self.settings.embedding_fallback()
                 ),
             ]
+            # A team library in use (`librarian team use`): search, answers, the documents'
+            # list, indexing and removal act on it; everything else stays on this computer.
+            self.team = TeamInUse.open(self.paths, self._chosen_models())
+            if self.team is not None:
+                self.answers = AnswerService(self.team.retriever, self.llm)
         except BaseException:
             self._lock.release()
             raise
+
+    def _chosen_models(self) -> dict[str, Embedder]:
+        made = {key: self.spaces.models.get(key) for key in self.spaces.chosen}
+        return {key: embedder for key, embedder in made.items() if embedder is not None}
 
     def _make_embedder(self, key: str) -> Embedder:
         s = self.settings
@@ -132,6 +142,8 @@ class Library:
     def close(self) -> None:
         self._background.join()
         try:
+            if self.team is not None:
+                self.team.close()
             self.llm.close()
             self.retriever.close()
             self.chats.store.close()
@@ -165,6 +177,11 @@ class Library:
         Until the run ends uncancelled, the paths stay written down as pending (see
         self.pending): an interrupted run can be resumed by the next start."""
         requested = [str(Path(p).expanduser().resolve()) for p in paths]
+        if self.team is not None:
+            patterns = [*self.settings.exclude_patterns, *excludes]
+            roots = [Path(p) for p in requested]
+            parser = self.ingest.parser()
+            return self.team.index(roots, patterns, parser, on_report, on_progress, cancel)
         try:
             self.pending.set([*self.pending.paths(), *requested])
             summary = self.ingest.index(
@@ -202,7 +219,7 @@ class Library:
     ) -> list[SearchHit]:
         """The best passages; of the documents at `within` only (files or folders), if given."""
         k = k or self.settings.search_results
-        return self.retriever.search(query, k, SearchMode(mode), within)
+        return self.answers.retriever.search(query, k, SearchMode(mode), within)
 
     def llm_config(
         self, model: str | None = None, lora: str | None = None, lora_scale: float | None = None
@@ -245,8 +262,9 @@ class Library:
             instead = cannot_write(question, config.model_path, self.settings, self.models)
         write = not quotes_only and not instead
         if write and config is not None:
-            indexed = self.catalog.lexical.holds_passages()  # else no search needs a model
-            if indexed and not all(s.embedder.loaded for s in self.spaces.searchable()):
+            searching = self.answers.retriever  # the local library's, or the team library's
+            indexed = searching.catalog.lexical.holds_passages()  # else no search needs a model
+            if indexed and not all(s.embedder.loaded for s in searching.spaces.searchable()):
                 if self.llm.config != config:
                     # A bad model file is said now, not after the embedders load (a bad
                     # adapter is left out by load_model).
@@ -274,11 +292,11 @@ class Library:
         return answer
 
     def documents(self) -> list[DocumentInfo]:
-        return self.catalog.documents()
+        return self.team.documents() if self.team is not None else self.catalog.documents()
 
     def documents_on_disk(self) -> list[tuple[DocumentInfo, DiskState]]:
         """Every document with how its file compares with what was indexed (one stat each)."""
-        return [(doc, disk_state(doc)) for doc in self.catalog.documents()]
+        return [(doc, disk_state(doc)) for doc in self.documents()]
 
     def source_text(self, path: str | Path) -> str:
         """The text of a non-PDF document as it was indexed: passages' spans index into it."""
@@ -288,10 +306,15 @@ class Library:
 
     def scanned_page(self, path: str | Path, page: int) -> PageText | None:
         """Page `page` as OCR read it (text, word boxes), None if not read by OCR."""
+        if self.team is not None:
+            return self.team.scanned_page(str(path), page)
         return self.catalog.scanned_page(str(path), page)
 
     def remove(self, paths: Sequence[str | Path]) -> list[str]:
-        removed = self.ingest.remove([str(Path(p).expanduser().resolve()) for p in paths])
+        resolved = [str(Path(p).expanduser().resolve()) for p in paths]
+        if self.team is not None:
+            return self.team.remove(resolved)
+        removed = self.ingest.remove(resolved)
         if removed:
             backups.back_up(self.paths)
         return removed

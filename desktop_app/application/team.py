@@ -68,6 +68,15 @@ class TeamLibraries:
         library = self.registry.get(name)
         return _state(name, library.url, self.secrets.get(name))
 
+    def in_use(self) -> str:
+        """The library `index`, `search`, `ask`, `docs` and `remove` act on: a team library's
+        name, or LOCAL."""
+        return self.registry.in_use()
+
+    def use(self, name: str) -> None:
+        """Act on the team library `name` from now on (or on this computer's: LOCAL)."""
+        self.registry.use(name)
+
     def forget(self, name: str) -> None:
         self.registry.forget(name)
         self.secrets.delete(name)

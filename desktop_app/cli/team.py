@@ -1,4 +1,4 @@
-"""`librarian team init | add | list | forget`: team libraries on PostgreSQL.
+"""`librarian team init | add | use | list | forget`: team libraries on PostgreSQL.
 
 `init` is the admin's, once per database: it prints the editors' and the members' connection
 strings. Everyone else `add`s the one they were given; its password goes to the OS keyring (or
@@ -12,11 +12,15 @@ import json
 import sys
 from typing import Any
 
+from desktop_app.core.team_libraries import LOCAL
+
 EXIT_OK = 0
 
 
 def add_team_parser(sub: Any) -> None:
-    p = sub.add_parser("team", help="team libraries on PostgreSQL: set one up, add, list, forget")
+    p = sub.add_parser(
+        "team", help="team libraries on PostgreSQL: set one up, add, use, list, forget"
+    )
     actions = p.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     q = actions.add_parser(
         "init",
@@ -32,6 +36,10 @@ def add_team_parser(sub: Any) -> None:
     q = actions.add_parser("add", help="add a team library by the connection string given you")
     q.add_argument("name", metavar="NAME")
     q.add_argument("url", metavar="URL", help="postgresql://ROLE:PASSWORD@HOST/DB[?sslmode=…]")
+    q = actions.add_parser(
+        "use", help="act on a team library from now on (index, search, ask, docs, remove)"
+    )
+    q.add_argument("name", metavar="NAME", help="a team library's name, or `local`")
     q = actions.add_parser("list", help="the team libraries this computer knows")
     q.add_argument("--check", action="store_true", help="connect to each: role and documents")
     q.add_argument("--json", action="store_true")
@@ -64,6 +72,11 @@ def run_team(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_OK
+    if args.team_command == "use":
+        teams.use(args.name)
+        where = "this computer's library" if args.name == LOCAL else f"the team library {args.name}"
+        print(f"index, search, ask, docs and remove act on {where} from now on", file=sys.stderr)
+        return EXIT_OK
     if args.team_command == "forget":
         teams.forget(args.name)
         print(f"forgot {args.name} (its documents stay on the server)", file=sys.stderr)
@@ -73,8 +86,11 @@ def run_team(args: argparse.Namespace) -> int:
 
 def _list(teams: Any, check: bool, as_json: bool) -> int:
     rows: list[dict[str, object]] = []
+    in_use = teams.in_use()
     for library in teams.libraries():
-        row: dict[str, object] = {"name": library.name, "url": library.url}
+        row: dict[str, object] = {
+            "name": library.name, "url": library.url, "in_use": library.name == in_use
+        }
         if check:
             try:
                 state = teams.check(library.name)
@@ -90,7 +106,8 @@ def _list(teams: Any, check: bool, as_json: bool) -> int:
     for row in rows:
         detail = f"  {row['role']}, {row['documents']} documents" if "role" in row else ""
         problem = f"  ({row['problem']})" if "problem" in row else ""
-        print(f"{row['name']}  {row['url']}{detail}{problem}")
+        mark = "*" if row["in_use"] else " "
+        print(f"{mark} {row['name']}  {row['url']}{detail}{problem}")
     if not rows:
         print("No team libraries: `librarian team add NAME URL` adds one.", file=sys.stderr)
     return EXIT_OK

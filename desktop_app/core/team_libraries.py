@@ -89,7 +89,9 @@ def _netloc(parts: SplitResult, password: str | None) -> str:
 
 
 class TeamRegistry:
-    """`teams.json` in the data directory: {"libraries": {name: url without password}}."""
+    """`teams.json` in the data directory: {"libraries": {name: url without password},
+    "in_use": name}; `in_use` is the library `index`, `search`, `ask`, `docs` and `remove`
+    act on (LOCAL, the one on this computer, when absent)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -104,6 +106,18 @@ class TeamRegistry:
             raise UsageError(f"no team library named {name!r} (known: {known})")
         return TeamLibrary(name, url)
 
+    def in_use(self) -> str:
+        name = self._read().get("in_use", LOCAL)
+        known = {LOCAL, *self._read()["libraries"]}
+        return name if isinstance(name, str) and name in known else LOCAL
+
+    def use(self, name: str) -> None:
+        if name != LOCAL:
+            self.get(name)
+        data = self._read()
+        data["in_use"] = name
+        self._write(data)
+
     def add(self, library: TeamLibrary) -> None:
         data = self._read()
         if library.name in data["libraries"]:  # TeamLibraries.add said so before connecting
@@ -115,6 +129,8 @@ class TeamRegistry:
         self.get(name)
         data = self._read()
         del data["libraries"][name]
+        if data.get("in_use") == name:
+            data["in_use"] = LOCAL
         self._write(data)
 
     def _read(self) -> dict[str, Any]:

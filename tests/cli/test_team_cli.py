@@ -4,12 +4,14 @@ and an editor add it, and no password is ever written to teams.json or printed a
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
 from desktop_app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from tests.conftest import FIXTURES
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -70,3 +72,53 @@ def test_init_twice_is_refused_in_words(capsys, team_database: str):
     assert run(capsys, "team", "init", team_database)[0] == EXIT_OK
     code, _, err = run(capsys, "team", "init", team_database)
     assert code == EXIT_ERROR and "already holds a team library" in err
+
+
+@pytest.mark.e2e
+@pytest.mark.usefixtures("loaded_models")
+def test_an_editor_indexes_a_team_library_and_a_member_searches_asks_and_lists_it(
+    capsys, tmp_path: Path, team_database: str
+):
+    urls = json.loads(run(capsys, "team", "init", team_database, "--json")[1])
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(FIXTURES / "ntsb_report.pdf", docs / "ntsb_report.pdf")
+    notes = {
+        "porto-ferry.txt": "The ferry of Porto leaves at seven every morning from the river quay.",
+        "galway-bakery.txt": "The bakery of Galway sells rye bread and fresh loaves from six.",
+        "погода.txt": "Туман пришёл с запада после полуночи и держался над заливом до девяти утра.",
+    }
+    for name, text in notes.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    editor = ["--data-dir", str(tmp_path / "editor")]
+    member = ["--data-dir", str(tmp_path / "member")]
+    for who, url in ((editor, urls["editor_url"]), (member, urls["member_url"])):
+        assert run(capsys, *who, "team", "add", "lab", url)[0] == EXIT_OK
+        code, _, err = run(capsys, *who, "team", "use", "lab")
+        assert code == EXIT_OK and "act on the team library lab" in err
+
+    code, out, err = run(capsys, *editor, "index", str(docs), "--json")
+    assert code == EXIT_OK, err
+    assert sorted(r["status"] for r in json.loads(out)) == ["indexed"] * 4
+    again = json.loads(run(capsys, *editor, "index", str(docs), "--json")[1])
+    assert {r["status"] for r in again} == {"unchanged"}
+
+    code, out, err = run(capsys, *member, "search", "When does the ferry leave Porto?", "-k", "1")
+    assert code == EXIT_OK and "porto-ferry.txt" in out, err
+    code, out, _ = run(capsys, *member, "search", "Туман над заливом", "-k", "1")
+    assert "погода.txt" in out
+    code, out, err = run(capsys, *member, "ask", "--quotes-only", "When does the ferry leave?")
+    assert code == EXIT_OK and "seven every morning" in out, err
+    listed = json.loads(run(capsys, *member, "docs", "--json")[1])
+    assert sorted(Path(d["path"]).name for d in listed) == sorted([*notes, "ntsb_report.pdf"])
+
+    code, _, err = run(capsys, *member, "index", str(docs))
+    assert code == EXIT_ERROR and "only its editors may add documents" in err
+    code, _, err = run(capsys, *member, "remove", str(docs / "porto-ferry.txt"))
+    assert code == EXIT_ERROR and "only its editors may remove documents" in err
+    assert run(capsys, *editor, "remove", str(docs / "porto-ferry.txt"))[0] == EXIT_OK
+    assert len(json.loads(run(capsys, *member, "docs", "--json")[1])) == 3
+
+    assert run(capsys, *member, "team", "use", "local")[0] == EXIT_OK
+    assert json.loads(run(capsys, *member, "docs", "--json")[1]) == []  # this computer's
+    assert json.loads(run(capsys, *editor, "team", "list", "--json")[1])[0]["in_use"] is True

@@ -31,7 +31,7 @@ from desktop_app.core.quotes import (
     windows,
 )
 from desktop_app.core.records import SearchHit
-from desktop_app.services.store.vector_spaces import VectorSpaces
+from desktop_app.services.store.interfaces import SearchableSpaces
 
 # Quotes come from the search's first passages only: the answer is in the first three for
 # nearly every question the search answers at all (bench.quotes: README, "Quotes").
@@ -94,7 +94,7 @@ class Candidates:
 
 
 class QuoteFinder:
-    def __init__(self, spaces: VectorSpaces) -> None:
+    def __init__(self, spaces: SearchableSpaces) -> None:
         self.spaces = spaces
 
     def candidates(

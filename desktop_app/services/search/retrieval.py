@@ -1,5 +1,6 @@
-"""Hybrid search: every dense model's ranking (Chroma) and the lexical one (FTS5 BM25) fused,
-neighbours merged."""
+"""Hybrid search: every dense model's ranking and the lexical one (BM25) fused, neighbours
+merged; over a local library (Chroma, FTS5) or a team library (pgvector, PostgreSQL), through
+services.store.interfaces."""
 
 from __future__ import annotations
 
@@ -21,10 +22,9 @@ from desktop_app.core.relevance import term_coverage
 from desktop_app.core.scripts import dominant_script, script_share
 from desktop_app.core.settings import DEFAULTS
 from desktop_app.services.embeddings.passage_vectors import rescore
-from desktop_app.services.store.catalog import Catalog
+from desktop_app.services.store.interfaces import PassageCatalog, SearchableSpaces, SearchSpace
 from desktop_app.services.store.lexical_search import Scope
 from desktop_app.services.store.vector_index import VectorScope, VectorStoreUnavailable
-from desktop_app.services.store.vector_spaces import VectorSpace, VectorSpaces
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class SearchMode(StrEnum):
 
 
 class Retriever:
-    def __init__(self, catalog: Catalog, spaces: VectorSpaces) -> None:
+    def __init__(self, catalog: PassageCatalog, spaces: SearchableSpaces) -> None:
         self.catalog = catalog
         self.spaces = spaces
         self._threads: ThreadPoolExecutor | None = None
@@ -165,7 +165,7 @@ class Retriever:
         return VectorScope(scope.doc_ids, scope.passages, ids)
 
     def _dense_ranking(
-        self, space: VectorSpace, query: str, depth: int, scope: VectorScope | None
+        self, space: SearchSpace, query: str, depth: int, scope: VectorScope | None
     ) -> list[tuple[str, float]]:
         """One model's candidates, best first; a model that scores sentences rescores its own
         candidates by their best sentence (services.embeddings.passage_vectors)."""

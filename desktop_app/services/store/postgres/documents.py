@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.ocr_layout import pack_words
 from desktop_app.core.records import ParsedDocument
+from desktop_app.services.embeddings.passage_vectors import PassageVectors
 from desktop_app.services.store.postgres.connection import TeamLibraryError
 
 if TYPE_CHECKING:
@@ -29,14 +30,6 @@ if TYPE_CHECKING:
 MAX_POSITION = 16_383  # PostgreSQL keeps a lexeme's positions up to this
 _ATTEMPTS = 3
 _TOKEN = re.compile(r"[^\W_]+")
-
-
-@dataclass(frozen=True, slots=True)
-class PassageVectors:
-    """One embedding model's vectors for a document's passages, in the passages' order."""
-
-    vectors: Sequence[Sequence[float]]
-    sentences: Sequence[bytes | None]  # each passage's sentence vectors (services.embeddings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +71,9 @@ def put_document(
     spaces: Mapping[str, PassageVectors],
 ) -> Written:
     """Write `parsed` (an indexed document, its passages' terms in `parsed.terms`) with its
-    vectors by model key, in one transaction; replace an earlier version at the same path.
+    passages' vectors by embedding model (by fingerprint: the same weights make the same
+    space on every editor's computer, wherever they are installed), in one transaction;
+    replace an earlier version at the same path.
     `connection` is in autocommit mode, so that the transaction is this document's alone (in
     a transaction already open it would be a savepoint, holding its locks until that ends)."""
     _own_transaction(connection)
@@ -232,6 +227,8 @@ def _write_vectors(
 ) -> None:
     from psycopg import sql
 
+    if not len(vectors):
+        return
     row = connection.execute(
         "SELECT librarian.create_space(%s, %s)", (model, len(vectors.vectors[0]))
     ).fetchone()
@@ -244,7 +241,10 @@ def _write_vectors(
             [
                 (passage_id(parsed.content_hash, chunk.ordinal), vector_text(v), sentences)
                 for chunk, v, sentences in zip(
-                    parsed.chunks, vectors.vectors, vectors.sentences, strict=True
+                    parsed.chunks,
+                    vectors.vectors,
+                    vectors.sentences or [None] * len(vectors),
+                    strict=True,
                 )
             ],
         )

@@ -16,12 +16,12 @@ import pytest
 from desktop_app.core.lexical import query_terms
 from desktop_app.core.ocr_layout import pack_words, unpack_words
 from desktop_app.core.records import ParsedDocument
+from desktop_app.services.embeddings.passage_vectors import PassageVectors
 from desktop_app.services.ingestion.parsing import ParseOptions, Parser, ParseRequest
 from desktop_app.services.store.catalog import Catalog, document_id
 from desktop_app.services.store.postgres import reading
 from desktop_app.services.store.postgres.connection import connect
 from desktop_app.services.store.postgres.documents import (
-    PassageVectors,
     put_document,
     remove_document,
     tsvector_text,
@@ -57,7 +57,7 @@ def notes(tmp_path_factory: pytest.TempPathFactory) -> list[ParsedDocument]:
 def fake_vectors(doc: ParsedDocument, salt: float = 0.0) -> dict[str, PassageVectors]:
     """Three-dimensional stand-ins: these tests are about the writes, not the model."""
     vectors = [[1.0, (n % 7) / 7 + salt, 0.5] for n in range(len(doc.chunks))]
-    return {"model-a": PassageVectors(vectors, [b"sentences"] * len(vectors))}
+    return {"model-a": PassageVectors(vectors, (b"sentences",) * len(vectors))}
 
 
 def count(url: str, table: str) -> int:
