@@ -1,5 +1,6 @@
 """The team libraries of this data directory, for the front ends: made (`team init`), added,
-listed, checked and forgotten. Searching and indexing a team library come with its storage."""
+chosen (`team use`), listed, checked and forgotten. The one in use is opened by the Library
+(application.team_use)."""
 
 from __future__ import annotations
 
@@ -41,14 +42,13 @@ class TeamLibraries:
     def init(self, admin_url: str, roles: str | None = None) -> TeamUrls:
         return init_team_library(admin_url, roles)
 
-    def add(self, name: str, url: str, password: str | None = None) -> TeamState:
-        """Register the team library at `url` as `name`, once it answered as one; its password
-        (in the URL or given) goes to the keyring, the URL without it to teams.json."""
+    def add(self, name: str, url: str) -> TeamState:
+        """Register the team library at `url` as `name`, once it answered as one; the URL's
+        password goes to the keyring, the URL without it to teams.json."""
         check_name(name)
         if name in {library.name for library in self.registry.libraries()}:
             raise UsageError(f"a team library named {name!r} exists: forget it first")
-        bare, in_url = split_password(url)
-        secret = password or in_url
+        bare, secret = split_password(url)
         if user_of(bare) is None:
             raise UsageError(f"name the role in the URL (postgresql://ROLE@…): {shown(url)}")
         state = _state(name, bare, secret)
