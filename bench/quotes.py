@@ -68,7 +68,7 @@ def collect(lang: str, ids: list[str], embedders: dict) -> list[Question]:
             library.embeddings.load_models()
             library.index([Path(tmp) / "corpus"])
             finder = QuoteFinder(library.spaces)
-            thresholds = library.answers.thresholds
+            thresholds = library.in_use.answers.thresholds
             for qid in ids:
                 text = by_id[qid]["text"]
                 started = time.perf_counter()

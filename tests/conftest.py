@@ -101,8 +101,10 @@ def loaded_models(monkeypatch: pytest.MonkeyPatch, embedders: Embedders) -> None
         data_dir: str | Path | None = None,
         settings: Settings | None = None,
         embedders: Mapping[str, Embedder] | None = None,
+        team_or_local: bool = False,
     ) -> None:
-        opened(self, data_dir, settings, embedders if embedders is not None else loaded)
+        chosen = embedders if embedders is not None else loaded
+        opened(self, data_dir, settings, chosen, team_or_local)
 
     monkeypatch.setattr(Library, "__init__", with_loaded_models)
 

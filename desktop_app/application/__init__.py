@@ -16,13 +16,13 @@ from desktop_app.application.background import BackgroundJobs
 from desktop_app.application.chats import Chats
 from desktop_app.application.degraded import keep_exchange
 from desktop_app.application.embeddings import EmbeddingIndex
+from desktop_app.application.library_in_use import LibraryInUse
 from desktop_app.application.model_status import ModelLoader, ModelStatus, configured_model
 from desktop_app.application.models import ModelShelf
 from desktop_app.application.pending import PendingIndex
 from desktop_app.application.space import SpaceEstimate
 from desktop_app.application.space import estimate as estimate_space
 from desktop_app.application.teaching import Teacher
-from desktop_app.application.team_use import TeamInUse
 from desktop_app.application.writers import cannot_write
 from desktop_app.core.cancel import CancelToken, ProgressCallback
 from desktop_app.core.conversation import Conversation
@@ -44,7 +44,6 @@ from desktop_app.services.llm import (
     default_llm_path,
 )
 from desktop_app.services.search.answer import Answer, Writing
-from desktop_app.services.search.answering import AnswerService
 from desktop_app.services.search.retrieval import Retriever, SearchMode
 from desktop_app.services.store import backups
 from desktop_app.services.store.catalog import Catalog
@@ -69,13 +68,16 @@ class Library:
     """An open library (data directory). Holds the single-instance lock while open.
 
     `embedders`: embedding models already loaded, by key, to use instead of loading them again
-    (tests and benchmarks share them between libraries)."""
+    (tests and benchmarks share them between libraries).
+    `team_or_local`: when the team library in use cannot be reached, open with this computer's
+    library (`in_use.unreachable` says why; the window offers to try again) instead of raising."""
 
     def __init__(
         self,
         data_dir: str | Path | None = None,
         settings: Settings | None = None,
         embedders: Mapping[str, Embedder] | None = None,
+        team_or_local: bool = False,
     ) -> None:
         self.paths = DataPaths(resolve_data_dir(data_dir))
         self.paths.root.mkdir(parents=True, exist_ok=True)
@@ -93,7 +95,6 @@ class Library:
             self.retriever = Retriever(self.catalog, self.spaces)
             self.llm = LlmEngine()
             self._model = ModelLoader(self.llm)
-            self.answers = AnswerService(self.retriever, self.llm)
             self.models = ModelShelf(self.paths.models, self.settings, self.save_settings)
             self.teaching = Teacher(self.paths.adapters, self.settings, self.save_settings)
             self.chats = Chats(ConversationStore(self.paths.conversations))
@@ -114,9 +115,8 @@ class Library:
             ]
             # A team library in use (`librarian team use`): search, answers, the documents'
             # list, indexing and removal act on it; everything else stays on this computer.
-            self.team = TeamInUse.open(self.paths, self._chosen_models())
-            if self.team is not None:
-                self.answers = AnswerService(self.team.retriever, self.llm)
+            self.in_use = LibraryInUse(self.paths, self.retriever, self.llm, self._chosen_models)
+            self.in_use.open(team_or_local)
         except BaseException:
             self._lock.release()
             raise
@@ -142,8 +142,7 @@ class Library:
     def close(self) -> None:
         self._background.join()
         try:
-            if self.team is not None:
-                self.team.close()
+            self.in_use.close()
             self.llm.close()
             self.retriever.close()
             self.chats.store.close()
@@ -177,11 +176,11 @@ class Library:
         Until the run ends uncancelled, the paths stay written down as pending (see
         self.pending): an interrupted run can be resumed by the next start."""
         requested = [str(Path(p).expanduser().resolve()) for p in paths]
-        if self.team is not None:
+        if (team := self.in_use.team) is not None:
             patterns = [*self.settings.exclude_patterns, *excludes]
             roots = [Path(p) for p in requested]
             parser = self.ingest.parser()
-            return self.team.index(roots, patterns, parser, on_report, on_progress, cancel)
+            return team.index(roots, patterns, parser, on_report, on_progress, cancel)
         try:
             self.pending.set([*self.pending.paths(), *requested])
             summary = self.ingest.index(
@@ -219,7 +218,7 @@ class Library:
     ) -> list[SearchHit]:
         """The best passages; of the documents at `within` only (files or folders), if given."""
         k = k or self.settings.search_results
-        return self.answers.retriever.search(query, k, SearchMode(mode), within)
+        return self.in_use.answers.retriever.search(query, k, SearchMode(mode), within)
 
     def llm_config(
         self, model: str | None = None, lora: str | None = None, lora_scale: float | None = None
@@ -262,7 +261,7 @@ class Library:
             instead = cannot_write(question, config.model_path, self.settings, self.models)
         write = not quotes_only and not instead
         if write and config is not None:
-            searching = self.answers.retriever  # the local library's, or the team library's
+            searching = self.in_use.answers.retriever  # this computer's library's, or a team's
             indexed = searching.catalog.lexical.holds_passages()  # else no search needs a model
             if indexed and not all(s.embedder.loaded for s in searching.spaces.searchable()):
                 if self.llm.config != config:
@@ -282,7 +281,7 @@ class Library:
             max_tokens or s.max_answer_tokens, s.temperature, s.system_prompt, instructions,
             s.prompt_evidence, s.allow_general_answers,
         )  # fmt: skip
-        answer = self.answers.ask(
+        answer = self.in_use.answers.ask(
             question, k=k or s.search_results, writing=writing, on_token=on_token,
             on_quotes=on_quotes, cancel=cancel, history=history, within=within, write=write,
             instead=instead, conversation=conversation_id,
@@ -292,7 +291,8 @@ class Library:
         return answer
 
     def documents(self) -> list[DocumentInfo]:
-        return self.team.documents() if self.team is not None else self.catalog.documents()
+        team = self.in_use.team
+        return team.documents() if team is not None else self.catalog.documents()
 
     def documents_on_disk(self) -> list[tuple[DocumentInfo, DiskState]]:
         """Every document with how its file compares with what was indexed (one stat each)."""
@@ -306,14 +306,14 @@ class Library:
 
     def scanned_page(self, path: str | Path, page: int) -> PageText | None:
         """Page `page` as OCR read it (text, word boxes), None if not read by OCR."""
-        if self.team is not None:
-            return self.team.scanned_page(str(path), page)
+        if (team := self.in_use.team) is not None:
+            return team.scanned_page(str(path), page)
         return self.catalog.scanned_page(str(path), page)
 
     def remove(self, paths: Sequence[str | Path]) -> list[str]:
         resolved = [str(Path(p).expanduser().resolve()) for p in paths]
-        if self.team is not None:
-            return self.team.remove(resolved)
+        if (team := self.in_use.team) is not None:
+            return team.remove(resolved)
         removed = self.ingest.remove(resolved)
         if removed:
             backups.back_up(self.paths)

@@ -102,5 +102,10 @@ class DataPaths:
         return self.root / "team-secrets.json"
 
     @property
+    def team_copies(self) -> Path:
+        """Copies of a team library's documents opened here (fetched from its server)."""
+        return self.root / "team-copies"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"

@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace, data_dir: Path) -> int:
     def open_library() -> Library:
         from desktop_app.application import Library
 
-        return Library(data_dir)
+        return Library(data_dir, team_or_local=True)  # a team library out of reach: said
 
     window = MainWindow(data_dir, open_library, paths)
     server.activation_requested.connect(window.activate_with)

@@ -1,6 +1,7 @@
 """The banner above the chat: the library's conditions that are not errors (meaning search
-being rebuilt, a full disk, a damaged catalog, an answer not kept), each said once in plain words
-with the action that helps, and gone when the condition is."""
+being rebuilt, a full disk, a damaged catalog, an answer not kept, a team library out of
+reach), each said once in plain words with the action that helps, and gone when the condition
+is."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ REBUILDING = "rebuilding"
 DISK = "disk"
 CATALOG = "catalog"
 NOT_KEPT = "not kept"
+TEAM = "team"  # the team library in use cannot be reached
 
 
 class Banner(QFrame):

@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.library.indexing_controller import IndexingController
         from desktop_app.ui.library.library_panel import LibraryPanel
         from desktop_app.ui.library.progress_widget import IndexProgressWidget
+        from desktop_app.ui.settings.libraries_controller import LibrariesController
         from desktop_app.ui.sources.passages_panel import PassagesPanel
         from desktop_app.ui.window_health import LibraryHealthView
 
@@ -212,6 +213,10 @@ class MainWindow(QMainWindow):
         self.drop_filter.install(self)  # the window and every view's viewport take drops
         self.chats.enable_context_menu()
         self.menus.set_shortcuts()
+        self.libraries = LibrariesController(
+            self, self.banner, self.library_worker, self.data_dir, self.confirm
+        )
+        self._libraries_action.triggered.connect(self.libraries.open_dialog)
         self.library_panel.reveal_requested.connect(self.sources.reveal)
         self.library_panel.open_requested.connect(self.sources.open_file)
         self.library_panel.ask_within_requested.connect(self.asking.set_scope)
@@ -231,6 +236,7 @@ class MainWindow(QMainWindow):
         menus.add("&Model", "&Get models…", self.model.open_models_dialog)
         menus.add("&Model", "&Teach…", self.model.open_teach_dialog)
         menus.add("&Model", "Model &settings…", self.model.open_settings, "Ctrl+,")
+        self._libraries_action = menus.add("&Settings", "&Libraries…", None)
         menus.add("&Help", "Open &log folder", self.open_log_folder)
 
     def _connect_workers(self) -> None:
@@ -364,6 +370,8 @@ class MainWindow(QMainWindow):
             self.indexer.stop()
         self.asking.stop()
         self.model.close()
+        if self.indexer is not None:  # built with the hidden parts, as the libraries' controller
+            self.libraries.close()
         if not self.source_worker.close():
             log.warning("the source worker did not stop in time")
         if not self.chat_worker.close():

@@ -40,7 +40,11 @@ def make_window(
             # what the model writes is checked in tests/e2e/test_answering.py.
             directory.mkdir(parents=True, exist_ok=True)
             Settings(max_answer_tokens=ANSWER_TOKENS).save(directory / "settings.json")
-        window = MainWindow(directory, lambda: Library(directory, embedders=embedders), open_paths)
+        window = MainWindow(
+            directory,
+            lambda: Library(directory, embedders=embedders, team_or_local=True),  # as ui.app
+            open_paths,
+        )
         windows.append(window)
         with qtbot.waitSignal(window.library_opened, timeout=OPEN_TIMEOUT_MS):  # type: ignore[attr-defined]
             window.show()

@@ -49,6 +49,9 @@ class LibraryWorker(EngineWorker):
     condition = Signal(str, str, list)
     degraded = Signal(str)  # why search goes by words for now ("" once it no longer does)
     restored = Signal(str)  # a damaged catalog was restored from its backup: what was done
+    # The library in use: a team library's name and the user's role ("editor", "member"), or
+    # (LOCAL, ""); then the team library that could not be opened and why, or None.
+    library_in_use = Signal(str, str, object)
 
     def __init__(self, factory: LibraryFactory) -> None:
         super().__init__("librarian-library")
@@ -105,7 +108,8 @@ class LibraryWorker(EngineWorker):
             self.open_failed.emit(user_message(exc, "opening the library"))
             return
         self.opened.emit(self.library, self.library.pending.paths())
-        self._list()
+        self.library_in_use.emit(*self.library.in_use.current(), self.library.in_use.unreachable)
+        self.list_documents()
         # Start the parser process, open Chroma's collection and load the embedding model now,
         # while the user looks at the window, rather than when the first document is dropped:
         # each holds the GIL for a while (imports, process start), which the GUI would feel.
@@ -171,7 +175,7 @@ class LibraryWorker(EngineWorker):
             progress.flush()
             self.index_finished.emit(summary)
         if summary is None or not _nothing_changed(summary):
-            self._list()
+            self.list_documents()
 
     def _choose_embedding_models(self, models: list[str]) -> None:
         if self.library is not None:
@@ -201,9 +205,10 @@ class LibraryWorker(EngineWorker):
     def _remove(self, paths: list[str]) -> None:
         if self.library is not None:
             self.library.remove(paths)
-            self._list()
+            self.list_documents()
 
-    def _list(self) -> None:
+    def list_documents(self) -> None:
+        """On the worker's thread: documents_listed says them."""
         if self.library is not None:
             from desktop_app.ui.library.documents_model import document_rows
 

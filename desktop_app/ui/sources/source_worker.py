@@ -1,6 +1,7 @@
-"""Quick reads on a thread of their own: a source's text, a scanned page as OCR read it, what a
-dropped GGUF file is. Each takes milliseconds; on the library's worker they waited behind
-whatever ran there, a whole indexing run included. The library's stores take reads from any
+"""Quick reads on a thread of their own: a source's text, a scanned page as OCR read it, a copy
+of a team library's document, what a dropped GGUF file is. Each takes milliseconds (a copy
+maybe seconds); on the library's worker they waited behind whatever ran there, a whole
+indexing run included. The library's stores take reads from any
 thread (the catalog holds a lock per statement; the chat worker searches the same way)."""
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ class SourceWorker(EngineWorker):
     # path, page, its OCR text and word boxes (PageText, None: not read by OCR), the passage
     scanned_page_ready = Signal(str, int, object, str)
     gguf_inspected = Signal(str, str, str)  # path, "model" | "adapter" | "", error
+    # A document not on this computer: its path, a copy fetched from the team library ("" when
+    # there is none), and where to open it: page, span start, span end, the passage.
+    copy_ready = Signal(str, str, object, int, int, str)
 
     def __init__(self) -> None:
         super().__init__("librarian-sources")
@@ -37,6 +41,11 @@ class SourceWorker(EngineWorker):
 
     def load_scanned_page(self, path: str, page: int, passage: str) -> None:
         self.submit(lambda: self._scanned_page(path, page, passage))
+
+    def fetch_copy(self, path: str, page: int | None, start: int, end: int, text: str) -> None:
+        """A copy of a document that is not on this computer, from the team library in use
+        (seconds for a big file over a slow network: never on the GUI thread)."""
+        self.submit(lambda: self._copy(path, page, start, end, text))
 
     def inspect_gguf(self, path: str) -> None:
         """Whether a dropped .gguf is a model or an adapter (gguf_inspected says)."""
@@ -56,6 +65,11 @@ class SourceWorker(EngineWorker):
         if self.library is not None:
             scanned = self.library.scanned_page(path, page)
             self.scanned_page_ready.emit(path, page, scanned, passage)
+
+    def _copy(self, path: str, page: int | None, start: int, end: int, text: str) -> None:
+        if self.library is not None:
+            copy = self.library.in_use.source_file(path)
+            self.copy_ready.emit(path, copy or "", page, start, end, text)
 
     def _inspect(self, path: str) -> None:
         if self.library is None:

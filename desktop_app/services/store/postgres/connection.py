@@ -36,8 +36,13 @@ def connect(
             application_name="Librarian",
         )
     except psycopg.OperationalError as exc:
-        # libpq's first line says what failed ("… failed: Connection refused", "… password
-        # authentication failed for user …"); the rest are hints for a server's admin.
-        lines = str(exc).strip().splitlines() or [type(exc).__name__]
-        reason = " ".join(lines[0].removeprefix("connection failed: ").split())
+        reason = first_line(exc).removeprefix("connection failed: ")
         raise TeamLibraryError(f"cannot reach the team library at {shown(url)}: {reason}") from None
+
+
+def first_line(exc: Exception) -> str:
+    """What failed, in libpq's first line ("… failed: Connection refused", "… password
+    authentication failed for user …", "canceling statement due to statement timeout"); the
+    rest are hints for a server's admin."""
+    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+    return " ".join(lines[0].split())

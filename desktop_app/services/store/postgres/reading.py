@@ -77,3 +77,11 @@ def original(connection: Connection, path: str) -> bytes | None:
         "SELECT original FROM librarian.documents WHERE path = %s", (path,)
     ).fetchone()
     return None if row is None or row[0] is None else bytes(row[0])
+
+
+def content_hash(connection: Connection, path: str) -> str | None:
+    """The document's content hash (names a copy of its file), None when there is none."""
+    row = connection.execute(
+        "SELECT content_hash FROM librarian.documents WHERE path = %s", (path,)
+    ).fetchone()
+    return None if row is None else str(row[0])
