@@ -26,6 +26,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.common import print_json
 
@@ -77,7 +78,10 @@ def evaluate(
     queries_folder: Path | None = None,
     models: tuple[str, ...] = (),
     embedders: dict | None = None,
+    team_server: str | None = None,
 ) -> dict[str, dict[str, float]]:
+    """With `team_server` (a PostgreSQL server's admin URL), the corpus is indexed into a team
+    library on it, by an editor, and searched there."""
     from desktop_app.application import Library
     from desktop_app.core.settings import Settings
 
@@ -93,6 +97,10 @@ def evaluate(
         by_path = write_corpus(corpus, Path(tmp) / "corpus")
         settings = Settings(embedding_models=list(models))
         shown = max(5, settings.search_results)
+        if team_server is not None:
+            from bench.postgres_server import team_library_in
+
+            team_library_in(Path(tmp) / "data", team_server, f"retrieval_{time.time_ns()}")
         with Library(Path(tmp) / "data", settings, embedders=embedders) as library:
             library.embeddings.load_models()  # loading is not indexing
             started = time.perf_counter()
@@ -124,11 +132,9 @@ def evaluate(
                     t["mrr@10"] += 0.0 if first is None else 1.0 / (first + 1)
                     t["ndcg@10"] += ndcg(ranked, relevant, DEPTH)
             search_s = time.perf_counter() - started
-            chunks = library.catalog.chunk_count()
+            chunks = sum(d.chunks for d in library.documents())
             chosen = list(library.spaces.chosen)
-        vector_bytes = sum(
-            f.stat().st_size for f in (Path(tmp) / "data" / "vectors").rglob("*") if f.is_file()
-        )
+            vector_bytes = _stored_bytes(library, Path(tmp) / "data")
     n = len(queries)
     result: dict[str, dict[str, float]] = {
         m: {k: round(v / n, 4) for k, v in t.items()} for m, t in totals.items()
@@ -138,10 +144,11 @@ def evaluate(
         "corpus": len(corpus),
         "passages": chunks,
         "models": "+".join(chosen),  # type: ignore[dict-item]
+        "library": "team" if team_server else "local",  # type: ignore[dict-item]
         "index_s": round(index_s, 1),
         "passages_per_s": round(chunks / max(index_s, 1e-9), 1),
         "hybrid_query_ms_p50": round(1000 * statistics.median(latencies), 1),
-        "vector_bytes_per_passage": round(vector_bytes / max(1, chunks)),
+        "stored_bytes_per_passage": round(vector_bytes / max(1, chunks)),
         "search_ms_per_query_and_mode": round(1000 * search_s / max(1, n * len(MODES)), 1),
     }
     return result
@@ -161,31 +168,81 @@ def main() -> None:
         default="onnx",
         help="MiniLM's runtime: ONNX Runtime (the app's, default) or sentence-transformers",
     )
+    parser.add_argument(
+        "--library",
+        choices=("local", "team"),
+        default="local",
+        help="team: index and search a team library on a PostgreSQL server started here, and "
+        "this computer's library side by side",
+    )
     args = parser.parse_args()
     configs = COMPARED if args.compare else (tuple(m for m in args.models.split(",") if m),)
     from desktop_app.core.embedding_models import DEFAULT_EMBEDDING_MODELS
 
     models = {m for c in configs for m in c} or set(DEFAULT_EMBEDDING_MODELS)
     embedders = _shared_embedders(models, args.minilm_on == "onnx")
+    if args.library == "team":
+        _team_beside_local(args, configs[0], embedders)
+        return
     results = [
         evaluate(args.folder, args.limit, args.queries, config, embedders) for config in configs
     ]
     if args.json:
         print_json(results if args.compare else results[0])
         return
+    _print(args, results)
+
+
+def _team_beside_local(args: argparse.Namespace, models: tuple[str, ...], embedders: dict) -> None:
+    """This computer's library and a team library on a real server, one after the other with
+    the same models: their quality side by side, and the team library's indexing throughput
+    as a ratio of the local one's."""
+    from bench.postgres_server import postgres_server
+
+    with tempfile.TemporaryDirectory() as folder, postgres_server(Path(folder)) as server:
+        local = evaluate(args.folder, args.limit, args.queries, models, embedders)
+        team = evaluate(args.folder, args.limit, args.queries, models, embedders, server)
+    ratio = team["info"]["passages_per_s"] / max(local["info"]["passages_per_s"], 1e-9)
+    differences = {m: round(team[m]["recall@1"] - local[m]["recall@1"], 4) for m in MODES}
+    if args.json:
+        print_json({"local": local, "team": team, "indexing_ratio": round(ratio, 2),
+                    "recall@1_team_minus_local": differences})  # fmt: skip
+        return
+    _print(args, [local, team])
+    print(
+        "\nteam - local R@1: "
+        + ", ".join(f"{m} {d:+.3f}" for m, d in differences.items())
+        + f"; indexing throughput team/local {ratio:.2f}"
+    )
+
+
+def _print(args: argparse.Namespace, results: list[dict[str, dict[str, float]]]) -> None:
     questions = f" with the questions of {args.queries.name}" if args.queries else ""
     keys = ("recall@1", "recall@5", "mrr@10", "ndcg@10", "answer@1", "answer@5")
     for result in results:
         info = result["info"]
         print(
-            f"\n{args.folder.name}{questions} [{info['models']}]: {info['queries']} queries, "
-            f"{info['passages']} passages; indexed {info['passages_per_s']} passages/s, hybrid "
-            f"query p50 {info['hybrid_query_ms_p50']} ms, "
-            f"{info['vector_bytes_per_passage']} vector-store bytes per passage"
+            f"\n{args.folder.name}{questions} [{info['models']}, {info['library']}]: "
+            f"{info['queries']} queries, {info['passages']} passages; indexed "
+            f"{info['passages_per_s']} passages/s, hybrid query p50 "
+            f"{info['hybrid_query_ms_p50']} ms, {info['stored_bytes_per_passage']} bytes stored "
+            "per passage"
         )
         print(f"{'':8}" + "".join(f"{k:>10}" for k in keys))
         for mode in MODES:
             print(f"{mode:8}" + "".join(f"{result[mode][k]:>10.3f}" for k in keys))
+
+
+def _stored_bytes(library: Any, data: Path) -> int:
+    """The vector store's files on disk; for a team library the whole database (documents,
+    passages, vectors, indexes), as the server reports it."""
+    team = library.in_use.team
+    if team is None:
+        return sum(f.stat().st_size for f in (data / "vectors").rglob("*") if f.is_file())
+    row = team.catalog.read(
+        lambda c: c.execute("SELECT pg_database_size(current_database())").fetchone()
+    )
+    return int(row[0])
 
 
 def _shared_embedders(keys: set[str], minilm_onnx: bool = True) -> dict:

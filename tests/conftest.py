@@ -112,7 +112,7 @@ def loaded_models(monkeypatch: pytest.MonkeyPatch, embedders: Embedders) -> None
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The admin's URL of a real PostgreSQL 16 server with pgvector, one per test worker."""
-    from tests.postgres import postgres_server
+    from bench.postgres_server import postgres_server
 
     with postgres_server(tmp_path_factory.mktemp("postgres")) as admin_url:
         yield admin_url
@@ -121,7 +121,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def team_database(postgres: str, request: pytest.FixtureRequest) -> str:
     """The admin's URL of a new, empty database for this test (its roles named after it)."""
-    from tests.postgres import new_database
+    from bench.postgres_server import new_database
 
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:40]
     return new_database(postgres, name)

@@ -16,6 +16,7 @@ from typing import Any
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.paths import DataPaths
 from desktop_app.core.settings import Settings
+from desktop_app.core.team_libraries import LOCAL, TeamRegistry
 from desktop_app.services.store import backups
 from desktop_app.services.store.flat_index import FOLDER as FLAT_FOLDER
 from desktop_app.services.store.flat_index import FlatIndex
@@ -138,11 +139,12 @@ def _open_library_report(paths: DataPaths) -> dict[str, Any]:
     """What the open library says; when it cannot be opened, why."""
     from desktop_app.application import Library
 
-    if not paths.catalog.exists():
+    if not paths.catalog.exists() and TeamRegistry(paths.teams).in_use() == LOCAL:
         return {"documents": 0, "chunks": 0, "index_problems": []}
     try:
-        with Library(paths.root) as library:
+        with Library(paths.root, team_or_local=True) as library:
             return {
+                "library_in_use": _in_use(library),
                 "embedding_models": library.spaces.describe(),
                 "documents": len(library.catalog.documents()),
                 "chunks": library.catalog.chunk_count(),
@@ -153,3 +155,14 @@ def _open_library_report(paths: DataPaths) -> dict[str, Any]:
     except Exception as exc:
         log.warning("doctor: the library could not be opened", exc_info=exc)
         return {"library": f"not opened: {type(exc).__name__}: {exc}"}
+
+
+def _in_use(library: Any) -> str:
+    """Which library `index`, `search` and `ask` act on (`librarian team use`)."""
+    name, role = library.in_use.current()
+    if library.in_use.unreachable is not None:
+        team, why = library.in_use.unreachable
+        return f"team library {team}, not reached ({why}); this computer's is reported"
+    if name == LOCAL:
+        return "this computer's"
+    return f"team library {name} ({role}, {len(library.documents())} documents)"

@@ -111,6 +111,8 @@ def test_an_editor_indexes_a_team_library_and_a_member_searches_asks_and_lists_i
     assert code == EXIT_OK and "seven every morning" in out, err
     listed = json.loads(run(capsys, *member, "docs", "--json")[1])
     assert sorted(Path(d["path"]).name for d in listed) == sorted([*notes, "ntsb_report.pdf"])
+    code, out, _ = run(capsys, *member, "doctor")
+    assert "library_in_use: team library lab (member, 4 documents)" in out
 
     code, _, err = run(capsys, *member, "index", str(docs))
     assert code == EXIT_ERROR and "only its editors may add documents" in err

@@ -107,8 +107,9 @@ class LibraryWorker(EngineWorker):
         except Exception as exc:  # noqa: BLE001 - shown in the window; the app stays up
             self.open_failed.emit(user_message(exc, "opening the library"))
             return
-        self.opened.emit(self.library, self.library.pending.paths())
+        # First: the window's title and banner say which library before it counts as open.
         self.library_in_use.emit(*self.library.in_use.current(), self.library.in_use.unreachable)
+        self.opened.emit(self.library, self.library.pending.paths())
         self.list_documents()
         # Start the parser process, open Chroma's collection and load the embedding model now,
         # while the user looks at the window, rather than when the first document is dropped:

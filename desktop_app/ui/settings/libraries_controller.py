@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from desktop_app.core.errors import LibrarianError
 from desktop_app.core.paths import DataPaths
@@ -48,6 +48,9 @@ class LibrariesController(QObject):
         self.dialog: LibrariesDialog | None = None
         self.in_use = LOCAL
         self._unreachable = ""  # the team library that could not be opened
+        # In the status bar too: a window manager may cut the title, and screenshots lack it.
+        self.label = QLabel()
+        window.statusBar().addPermanentWidget(self.label)
         library_worker.library_in_use.connect(self._library_in_use)
         banner.action_clicked.connect(self._banner_action)
 
@@ -112,11 +115,14 @@ class LibrariesController(QObject):
     def _library_in_use(self, name: str, role: str, unreachable: tuple[str, str] | None) -> None:
         self.in_use = name
         self._window.setWindowTitle(window_title(name, role))
+        here = "this computer" if name == LOCAL else f"{name} (team, {role})"
+        self.label.setText(f"Library: {here}")
         if unreachable is None:
             self._unreachable = ""
             self._banner.drop(TEAM)
         else:
             self._unreachable, why = unreachable
+            self.label.setText(f"Library: {here} ({self._unreachable} not reached)")
             opened = "this computer's library" if name == LOCAL else f"the team library {name}"
             self._banner.say(
                 TEAM,

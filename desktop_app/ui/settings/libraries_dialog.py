@@ -44,6 +44,10 @@ class LibrariesDialog(QDialog):
         intro.setWordWrap(True)
         self.list = QListWidget()
         self.list.setAccessibleName("Libraries")
+        self.list.setSpacing(3)
+        # A long connection string is cut in its middle (the whole of it in the tooltip).
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentItemChanged.connect(lambda *_: self._enable())
         self.list.itemDoubleClicked.connect(lambda _: self._use())
         self.use_button = QPushButton("Use this library")
@@ -89,10 +93,11 @@ class LibrariesDialog(QDialog):
         """List this computer's library and the team libraries, `in_use` marked and chosen."""
         self._in_use = in_use
         self.list.clear()
-        rows = [(LOCAL, THIS_COMPUTER, "Documents indexed on this computer")]
-        rows += [(lib.name, lib.name, f"Team library at {shown(lib.url)}") for lib in libraries]
+        rows = [(LOCAL, THIS_COMPUTER, "documents indexed on this computer")]
+        rows += [(lib.name, lib.name, f"team library at {shown(lib.url)}") for lib in libraries]
         for name, title, detail in rows:
-            item = QListWidgetItem(f"{title}  ·  in use" if name == in_use else title)
+            first = f"{title}  ·  in use" if name == in_use else title
+            item = QListWidgetItem(f"{first}\n{detail}")
             item.setData(_NAME_ROLE, name)
             item.setToolTip(detail)
             if name == in_use:

@@ -42,12 +42,15 @@ def test_a_member_sees_the_team_library_opens_its_pages_and_switches_in_settings
     assert viewer.current_pdf_page() == hit.page - 1 and viewer.highlighted
 
     dialog = window.libraries.open_dialog()
-    titles = [dialog.list.item(i).text() for i in range(dialog.list.count())]
-    assert titles == ["This computer", "lab  ·  in use"]
+    titles = [dialog.list.item(i).text().splitlines() for i in range(dialog.list.count())]
+    assert [t[0] for t in titles] == ["This computer", "lab  ·  in use"]
+    assert titles[1][1].startswith("team library at postgresql://librarian_")
+    assert window.libraries.label.text() == "Library: lab (team, member)"
     assert not dialog.use_button.isEnabled()  # the one in use is chosen
     dialog.list.setCurrentRow(0)
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.windowTitle() == "Librarian — this computer", timeout=_WAIT_MS)
+    assert window.libraries.label.text() == "Library: this computer"
     qtbot.waitUntil(lambda: window.library_panel.paths() == [], timeout=_WAIT_MS)
     assert "Now using this computer's library" in dialog.status.text()
 
@@ -74,7 +77,7 @@ def test_a_member_sees_the_team_library_opens_its_pages_and_switches_in_settings
 def test_a_server_stopped_mid_session_is_said_and_the_window_stays_responsive(
     make_window, qtbot, tmp_path: Path, embedders: Embedders
 ):
-    from tests.postgres import new_database, postgres_server
+    from bench.postgres_server import new_database, postgres_server
 
     with postgres_server(tmp_path / "server") as admin:  # this test's own server, stopped below
         team = make_team(new_database(admin, "lab"), tmp_path, embedders)
@@ -102,6 +105,7 @@ def test_a_server_stopped_mid_session_is_said_and_the_window_stays_responsive(
     assert window.windowTitle() == "Librarian — this computer"
     said = window.banner.text_of(TEAM)
     assert said is not None and "lab cannot be used now" in said and "this computer" in said
+    assert window.libraries.label.text() == "Library: this computer (lab not reached)"
     window.banner.action_clicked.emit(TEAM)  # Retry: still away
     qtbot.waitUntil(lambda: "cannot be used now" in (window.banner.text_of(TEAM) or ""))
     assert window.windowTitle() == "Librarian — this computer"

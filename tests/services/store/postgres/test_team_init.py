@@ -116,7 +116,7 @@ def test_a_database_set_up_once_is_refused_a_second_time_and_a_failed_init_leave
 ):
     with pytest.raises(TeamLibraryError, match="already holds a team library"):
         init_team_library(team_database)
-    from tests.postgres import new_database
+    from bench.postgres_server import new_database
 
     other = new_database(postgres, "t_second_" + str(time.monotonic_ns()))
     prefix = team.member_role.removesuffix("_member")

@@ -38,7 +38,7 @@ def both(
 ) -> Iterator[tuple[Library, Retriever, Path]]:
     """The same notes in a local library and in a team library; the team one searched by a
     retriever over its PostgreSQL storage, with the models the local library chose."""
-    from tests.postgres import new_database
+    from bench.postgres_server import new_database
 
     root = tmp_path_factory.mktemp("both")
     write_notes(root / "docs", ["Cadiz", "Galway", "Porto", "Riga"])  # 24 notes, a PDF, Russian

@@ -1,5 +1,6 @@
-"""A real PostgreSQL 16 server with pgvector for the team-library tests (the `pgserver` wheel),
-started by the tests in a temporary folder, listening on a Unix socket only (no TCP port).
+"""A real PostgreSQL 16 server with pgvector for the team-library tests and benchmarks (the
+`pgserver` wheel, a dev dependency), started in a temporary folder, listening on a Unix socket
+only (no TCP port).
 
 Password checks are on for every role but the admin: the admin (postgres) connects as the
 socket's trusted owner, editors and members by SCRAM password, as on a real server."""
@@ -40,3 +41,15 @@ def new_database(admin_url: str, name: str) -> str:
         connection.execute(f'CREATE DATABASE "{name}"')  # a test's own name, not user input
     before, _, after = admin_url.partition("?")
     return before.rsplit("/", 1)[0] + f"/{name}" + (f"?{after}" if after else "")
+
+
+def team_library_in(data_dir: Path, admin_url: str, name: str, role: str = "editor") -> str:
+    """Make a team library in a new database `name` of the server, add it to `data_dir` as
+    "team" with `role`'s connection string, and make it the one in use: its editor's URL."""
+    from desktop_app.application.team import TeamLibraries
+
+    teams = TeamLibraries(data_dir)
+    urls = teams.init(new_database(admin_url, name))
+    teams.add("team", urls.editor_url if role == "editor" else urls.member_url)
+    teams.use("team")
+    return urls.editor_url
