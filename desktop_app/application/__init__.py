@@ -295,7 +295,10 @@ class Library:
         return team.documents() if team is not None else self.catalog.documents()
 
     def documents_on_disk(self) -> list[tuple[DocumentInfo, DiskState]]:
-        """Every document with how its file compares with what was indexed (one stat each)."""
+        """Every document with how its file compares with what was indexed (one stat each; a
+        team library's files are on its server, whatever this computer holds)."""
+        if self.in_use.team is not None:
+            return [(doc, DiskState.SAME) for doc in self.documents()]
         return [(doc, disk_state(doc)) for doc in self.documents()]
 
     def source_text(self, path: str | Path) -> str:

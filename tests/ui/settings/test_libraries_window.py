@@ -32,6 +32,7 @@ def test_a_member_sees_the_team_library_opens_its_pages_and_switches_in_settings
     window = make_window(team.member)
     assert window.windowTitle() == "Librarian — lab (team library, member)"
     qtbot.waitUntil(lambda: len(window.library_panel.paths()) == 3, timeout=_WAIT_MS)
+    assert window.library_panel.status_of(str(pdf)) == "indexed"  # on the server, not missing
 
     hit = window.library.search("Reims F172 near Chevroux", k=1)[0]
     assert hit.path == str(pdf) and hit.page is not None
