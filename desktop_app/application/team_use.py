@@ -50,7 +50,11 @@ class TeamInUse:
         self.catalog = TeamCatalog(self._connect(), self._connect)
         self.spaces = TeamSpaces(self.catalog, models)
         self.retriever = Retriever(self.catalog, self.spaces)
-        self.role = EDITOR if self._may_write() else MEMBER
+        try:
+            self.role = EDITOR if self._may_write() else MEMBER
+        except BaseException:  # not a team library after all, or gone at once
+            self.close()
+            raise
         self._models = models
         self._copies = copies / name
         self._originals: dict[str, str] = {}  # a copy's path -> the document's path

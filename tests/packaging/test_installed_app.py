@@ -275,6 +275,28 @@ def models_offline(app: list[str], tmp_path: Path) -> None:
     assert "Traceback" not in got.stderr
 
 
+def team_library_commands(app: list[str], tmp_path: Path, admin_url: str) -> None:
+    """The installed app reaches a team library on a real PostgreSQL server (psycopg's own
+    libpq and the keyring package are in the bundle): adds it, checks it, acts on it."""
+    from bench.postgres_server import new_database
+    from desktop_app.application.team import TeamLibraries
+
+    urls = TeamLibraries(tmp_path / "admin").init(new_database(admin_url, "t_packaged"))
+    cli = [*app, "--data-dir", str(tmp_path / "team-library")]
+    env = {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        return done
+
+    assert "as member, 0 documents" in run("team", "add", "lab", urls.member_url).stderr
+    run("team", "use", "lab")
+    assert json.loads(run("docs", "--json").stdout) == []  # the team library's: empty
+    listed = json.loads(run("team", "list", "--check", "--json").stdout)
+    assert listed[0]["role"] == "member" and listed[0]["in_use"] is True
+
+
 def ask_and_quit(env: dict[str, str], library: Path, pdf: Path) -> None:
     window = wait_for("the window", lambda: find_window(env), timeout=120)
     wait_for(
@@ -332,7 +354,7 @@ def find_window(env: dict[str, str]) -> str | None:
     return found.stdout.split()[0] if found.returncode == 0 and found.stdout.strip() else None
 
 
-def test_user_install_launch_and_uninstall(built: Build, tmp_path: Path) -> None:
+def test_user_install_launch_and_uninstall(built: Build, tmp_path: Path, postgres: str) -> None:
     """The per-user install from the same bundle, started as a double-click starts it (the
     frozen app's double-click-to-painted time, beside the app from source), then removed."""
     from bench.frozen_startup import measure
@@ -347,6 +369,7 @@ def test_user_install_launch_and_uninstall(built: Build, tmp_path: Path) -> None
     # The per-user bundle carries OCR's language data itself.
     read_scans_offline([str(prefix / "librarian")], tmp_path / "user", str(prefix))
     models_offline([str(prefix / "librarian")], tmp_path / "user")
+    team_library_commands([str(prefix / "librarian")], tmp_path / "user", postgres)
     library = home / ".local" / "share" / "Librarian"  # made by the app at its start
     (library / "notes.md").write_text("the user's own file")
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
