@@ -160,13 +160,19 @@ def _write_passages(
     total_length = 0
     with connection.cursor() as cursor:
         rows = []
+        postings: list[tuple[str, str, int, int, int]] = []
         for chunk, terms in zip(parsed.chunks, parsed.terms, strict=True):
             vector, length = tsvector_text(terms)
-            counts.update(set(tokens(terms)))
+            frequencies = Counter(tokens(terms))
+            counts.update(frequencies.keys())
             total_length += length
+            passage = passage_id(parsed.content_hash, chunk.ordinal)
             rows.append(
-                (passage_id(parsed.content_hash, chunk.ordinal), document, chunk.ordinal,
-                 chunk.page, chunk.start, chunk.end, chunk.text, vector, length)
+                (passage, document, chunk.ordinal, chunk.page, chunk.start, chunk.end,
+                 chunk.text, vector, length)
+            )
+            postings.extend(
+                (term, passage, document, n, length) for term, n in sorted(frequencies.items())
             )
         cursor.executemany(
             "INSERT INTO librarian.passages (id, document_id, ordinal, page, start_offset, "
@@ -174,6 +180,12 @@ def _write_passages(
             "%s::tsvector, %s)",
             rows,
         )
+        with cursor.copy(
+            "COPY librarian.postings (term, passage_id, document_id, frequency, length) "
+            "FROM STDIN"
+        ) as copy:
+            for posting in postings:
+                copy.write_row(posting)
         cursor.executemany(
             "INSERT INTO librarian.pages (document_id, number, text, words) "
             "VALUES (%s, %s, %s, %s)",
@@ -208,9 +220,9 @@ def _count_terms(
 
 def _remove(connection: psycopg.Connection[tuple[Any, ...]], document: int) -> None:
     rows = connection.execute(
-        "SELECT u.lexeme, count(*), (SELECT count(*) FROM librarian.passages WHERE document_id "
+        "SELECT term, count(*), (SELECT count(*) FROM librarian.passages WHERE document_id "
         "= %s), (SELECT coalesce(sum(length), 0) FROM librarian.passages WHERE document_id = %s) "
-        "FROM librarian.passages p, unnest(p.terms) u WHERE p.document_id = %s GROUP BY u.lexeme",
+        "FROM librarian.postings WHERE document_id = %s GROUP BY term",
         (document, document, document),
     ).fetchall()
     if rows:

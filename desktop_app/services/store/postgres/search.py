@@ -2,7 +2,8 @@
 from the same stems) and by meaning (pgvector), in all documents or in a scope of some.
 
 BM25 here is FTS5's: k1 = 1.2, b = 0.75, a term's weight log((N - n + 0.5) / (n + 0.5)) (at
-least 1e-6), passage lengths in terms; N, n and the lengths are the statistics each document's
+least 1e-6), passage lengths in terms; N, n, the lengths and each term's frequency in each
+passage (the postings table, read only for the question's terms) are what each document's
 transaction keeps (services.store.postgres.documents). As locally, the question's terms are
 taken rarest first while their passages add up to POSTINGS_BUDGET.
 
@@ -25,14 +26,11 @@ if TYPE_CHECKING:
 K1, B = 1.2, 0.75
 
 _BM25 = """
-SELECT p.id, sum(w.idf * cardinality(u.positions) * (%(k1)s + 1)
-       / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s * p.length / %(average)s)))
-       AS score
-FROM librarian.passages p
-CROSS JOIN LATERAL unnest(p.terms) u
-JOIN unnest(%(terms)s::text[], %(idf)s::float8[]) AS w(term, idf) ON w.term = u.lexeme
-WHERE p.terms @@ %(query)s::tsquery {scope}
-GROUP BY p.id ORDER BY score DESC, p.id LIMIT %(limit)s
+SELECT t.passage_id, sum(w.idf * t.frequency * (%(k1)s + 1)
+       / (t.frequency + %(k1)s * (1 - %(b)s + %(b)s * t.length / %(average)s))) AS score
+FROM unnest(%(terms)s::text[], %(idf)s::float8[]) AS w(term, idf)
+JOIN librarian.postings t ON t.term = w.term {scope}
+GROUP BY t.passage_id ORDER BY score DESC, t.passage_id LIMIT %(limit)s
 """
 
 
@@ -59,15 +57,14 @@ def lexical(
     if not kept:
         return []
     idf = [max(math.log((passages - counts[t] + 0.5) / (counts[t] + 0.5)), 1e-6) for t in kept]
-    query = " | ".join(_quoted(t) for t in kept)
     from psycopg import sql
 
-    scope = sql.SQL("AND p.document_id = ANY(%(documents)s)" if documents is not None else "")
+    scope = sql.SQL("AND t.document_id = ANY(%(documents)s)" if documents is not None else "")
     ranked = connection.execute(
         sql.SQL(_BM25).format(scope=scope),
         {
             "k1": K1, "b": B, "average": length / passages, "terms": kept, "idf": idf,
-            "query": query, "limit": limit, "documents": list(documents or ()),
+            "limit": limit, "documents": list(documents or ()),
         },
     ).fetchall()  # fmt: skip
     return [(str(r[0]), float(r[1])) for r in ranked]
@@ -128,6 +125,3 @@ def _affordable(counts: dict[str, int], whole_library: bool) -> list[str]:
         spent += counts[term]
     return kept
 
-
-def _quoted(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
