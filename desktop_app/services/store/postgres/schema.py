@@ -60,7 +60,8 @@ CREATE TABLE librarian.postings (
     document_id bigint NOT NULL REFERENCES librarian.documents ON DELETE CASCADE,
     frequency integer NOT NULL,
     length integer NOT NULL,  -- the passage's, in terms
-    PRIMARY KEY (term, passage_id)
+    -- what BM25 reads rides in the index: a term's postings are read from it alone
+    PRIMARY KEY (term, passage_id) INCLUDE (frequency, length, document_id)
 );
 CREATE INDEX postings_of_document ON librarian.postings (document_id);
 -- BM25's statistics, kept in step by each document's transaction (as FTS5 keeps its own):

@@ -28,8 +28,9 @@ K1, B = 1.2, 0.75
 _BM25 = """
 SELECT t.passage_id, sum(w.idf * t.frequency * (%(k1)s + 1)
        / (t.frequency + %(k1)s * (1 - %(b)s + %(b)s * t.length / %(average)s))) AS score
-FROM unnest(%(terms)s::text[], %(idf)s::float8[]) AS w(term, idf)
-JOIN librarian.postings t ON t.term = w.term {scope}
+FROM librarian.postings t
+JOIN unnest(%(terms)s::text[], %(idf)s::float8[]) AS w(term, idf) ON w.term = t.term
+WHERE t.term = ANY(%(terms)s::text[]) {scope}
 GROUP BY t.passage_id ORDER BY score DESC, t.passage_id LIMIT %(limit)s
 """
 
