@@ -402,7 +402,17 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)  # the child's side
+    parser.add_argument(
+        "--library", choices=("local", "team"), default="local",
+        help="team: the same material in a team library on PostgreSQL (bench.team_scale)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.library == "team":
+        from bench import team_scale
+
+        sys.argv = [sys.argv[0], "--passages", args.passages, "--queries", str(args.queries)]
+        team_scale.main(json_output=args.json)
+        return
     asked = questions(args.queries + 1)
     if args.probe:
         print(json.dumps(probe(args.probe, asked)))

@@ -3,6 +3,7 @@ pgvector started here, server and client on the same machine.
 
     python -m bench.team_scale --passages 10000,100000[,1000000] [--queries 100] [--clients 8]
                                [--seconds 30] [--json]
+    python -m bench.scale --library team [--passages …] [--queries …] [--json]  (the same)
 
 The material is bench.scale's: the shared QA corpora's passages cycled, copies with rotated
 sentences, the real models' vectors for the base passages and noisy copies of them (cosine
@@ -163,7 +164,7 @@ def concurrent(
     }
 
 
-def main() -> None:
+def main(json_output: bool = False) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--passages", default="10000,100000", help="sizes, comma-separated")
     parser.add_argument("--queries", type=int, default=100)
@@ -171,6 +172,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    args.json = args.json or json_output
     from bench.postgres_server import postgres_server
     from bench.retrieval import _shared_embedders
     from desktop_app.application import Library
