@@ -463,16 +463,22 @@ def report(size: int, m: dict[str, Any]) -> None:
         f" {m['first_search_after_load_ms']} ms; models {m['models_load_s']} s apart)",
         flush=True,
     )
-    for kind, p in m["latency_ms"].items():
-        gold = m["top_hit_is_gold"].get(kind)
-        first = "" if gold is None else f"  top hit gold {gold:.3f}"
-        print(
-            f"    {kind:34} p50 {p['p50']:>6} ms  p95 {p['p95']:>6} ms  p99 {p['p99']:>6} ms{first}"
-        )
+    print_latencies(m, 34)
     for key, p in m["query_encoding_ms"].items():
         print(f"    encoding a question with {key}: p50 {p['p50']} ms, p95 {p['p95']} ms")
     print(f"    docs listing {m['docs_listing_ms']} ms; memory MB {m['memory_mb']}")
     print(f"    goals {m['goals']}")
+
+
+def print_latencies(m: dict[str, Any], width: int) -> None:
+    """One line per kind of search: its percentiles, and how often its top hit was gold."""
+    for kind, p in m["latency_ms"].items():
+        gold = m["top_hit_is_gold"].get(kind)
+        first = "" if gold is None else f"  top hit gold {gold:.3f}"
+        print(
+            f"    {kind:{width}} p50 {p['p50']:>6} ms  p95 {p['p95']:>6} ms  "
+            f"p99 {p['p99']:>6} ms{first}"
+        )
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from bench.scale import (
     base_passages,
     documents,
     percentiles,
+    print_latencies,
     questions,
 )
 
@@ -216,12 +217,7 @@ def report(size: int, m: dict[str, Any]) -> None:
         f"{m['database_bytes_per_passage']} B/passage in the database",
         flush=True,
     )
-    for kind, p in m["latency_ms"].items():
-        gold = m["top_hit_is_gold"].get(kind)
-        first = "" if gold is None else f"  top hit gold {gold:.3f}"
-        print(
-            f"    {kind:24} p50 {p['p50']:>6} ms  p95 {p['p95']:>6} ms  p99 {p['p99']:>6} ms{first}"
-        )
+    print_latencies(m, 24)
     if "concurrent" in m:
         c = m["concurrent"]
         p = c["hybrid_ms"] or {}
